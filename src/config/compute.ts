@@ -1,0 +1,71 @@
+/**
+ * Options of `createCompute()`: where nodes are rented, the global budget, and the
+ * controller's rhythm.
+ */
+import { z } from 'zod';
+import type { Dispatcher } from 'undici';
+import type { Clock } from '../clock.js';
+import type { Marketplace } from '../market/marketplace.js';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/** Connection to a protocol-v1 marketplace over HTTP. */
+export const MarketplaceConnectionSchema = z.object({
+  /** Base URL, e.g. `https://market.example.com`. */
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  /** Sent as `Authorization: Bearer <apiKey>`. Never logged. */
+  apiKey: z.string().min(1, 'must be a non-empty string'),
+  /** Per-request timeout in ms. @default 10000 */
+  timeoutMs: z.number().positive().default(10_000),
+  /** Attempts per marketplace call (first try included). @default 3 */
+  maxAttempts: z.number().int().positive().max(10).default(3),
+  /** Allow plain `http://` to a host that is not loopback. @default false */
+  allowInsecureHttp: z.boolean().default(false),
+  /** undici dispatcher to send requests through (e.g. a `MockAgent` in tests). */
+  dispatcher: z.custom<Dispatcher>((v) => isObject(v) && typeof v.dispatch === 'function', 'must be an undici Dispatcher').optional(),
+});
+
+/** A ready-made {@link Marketplace} implementation. */
+export const MarketplaceInstanceSchema = z.custom<Marketplace>(
+  (v) => isObject(v) && typeof v.createLease === 'function' && typeof v.listOffers === 'function',
+  'must be { url, apiKey } or a Marketplace implementation',
+);
+
+/** The global budget. Omitted caps are unlimited. */
+export const BudgetSchema = z.object({
+  /** Cap on the summed hourly price of all live leases. */
+  maxPerHour: z.number().positive().optional(),
+  /** Cap on committed spend (accrued + what live leases still must pay). */
+  total: z.number().positive().optional(),
+  /** Currency of every price and cap. @default 'USD' */
+  currency: z.string().min(1).default('USD'),
+  /** What `run()` does once a cap stops new capacity: reject, or queue until it frees. @default 'reject' */
+  onBudgetExhausted: z.enum(['reject', 'queue']).default('reject'),
+});
+
+/** Options of `createCompute()`. */
+export const ComputeOptionsSchema = z.object({
+  /** Where nodes are rented. Omitted: the embedded local marketplace. */
+  marketplace: z.union([MarketplaceConnectionSchema, MarketplaceInstanceSchema]).optional(),
+  budget: BudgetSchema.default(BudgetSchema.parse({})),
+  /** Tag put on every lease (`client:<id>`) so that a restart can find them. @default random */
+  clientId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . -')
+    .optional(),
+  /** Controller tick in ms. @default 1000 */
+  tickMs: z.number().int().positive().default(1000),
+  /** Time source (tests and the simulator pass a virtual clock). */
+  clock: z.custom<Clock>((v) => isObject(v) && typeof v.now === 'function' && typeof v.setTimeout === 'function', 'must implement Clock').optional(),
+  /** Undici dispatcher for node traffic (tests pass a MockAgent). */
+  nodeDispatcher: z.custom<Dispatcher>((v) => isObject(v) && typeof v.dispatch === 'function', 'must be an undici Dispatcher').optional(),
+});
+
+/** `createCompute()` options as the user writes them. */
+export type ComputeOptions = z.input<typeof ComputeOptionsSchema>;
+/** `createCompute()` options after defaults. */
+export type ComputeConfig = z.output<typeof ComputeOptionsSchema>;
+/** Budget after defaults. */
+export type BudgetConfig = z.output<typeof BudgetSchema>;
+/** Marketplace connection after defaults. */
+export type MarketplaceConnection = z.output<typeof MarketplaceConnectionSchema>;

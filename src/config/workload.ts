@@ -1,0 +1,81 @@
+/**
+ * Options of `compute.workload(name, options)`: what a node must have, how far the
+ * workload may scale, and what a task looks like.
+ */
+import { z } from 'zod';
+import { ValidatorSchema } from './validator.js';
+
+/** GPU constraints an offer must meet. */
+export const GpuRequirementSchema = z.object({
+  /** Acceptable GPU models; any of them will do. */
+  model: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((m) => (Array.isArray(m) ? m : [m])),
+  /** GPUs per node. @default 1 */
+  count: z.number().int().positive().default(1),
+  /** GPU memory per GPU at least, in GB. */
+  minMemoryGb: z.number().positive().optional(),
+  /**
+   * Interruptible (spot) offers: `'allow'` weighs them by risk beside on-demand,
+   * `'never'` uses on-demand only, `'only'` uses spot only. @default 'allow'
+   */
+  interruptible: z.enum(['allow', 'never', 'only']).default('allow'),
+});
+
+/** How the controller scales the workload. */
+export const ScalingSchema = z
+  .object({
+    /** Nodes kept even with no demand. @default 0 */
+    minNodes: z.number().int().nonnegative().default(0),
+    /** Nodes never exceeded (live leases, provisioning included). @default 4 */
+    maxNodes: z.number().int().positive().default(4),
+    /** Target p95 of queue wait + service, in ms. @default 1000 */
+    latencyTargetMs: z.number().positive().default(1000),
+    /** Tasks a node runs at once. @default 1 */
+    concurrencyPerNode: z.number().int().positive().default(1),
+    /** Low demand must last this long before a node is drained. @default 60000 */
+    scaleDownDelayMs: z.number().int().nonnegative().default(60_000),
+    /** Tasks waiting in the queue before `run()` rejects with `QUEUE_FULL`. @default 100000 */
+    maxQueued: z.number().int().positive().default(100_000),
+    /** Upper bound on the node price this workload pays, per hour. */
+    maxPricePerHour: z.number().positive().optional(),
+    /** Seconds a lease may take to reach `running` before it is given up. @default 900 */
+    maxProvisionSec: z.number().positive().default(900),
+  })
+  .refine((s) => s.maxNodes >= s.minNodes, { message: 'must be >= minNodes', path: ['maxNodes'] });
+
+/** A workload-level budget nested inside the global one. */
+export const WorkloadBudgetSchema = z.object({
+  /** Cap on the summed hourly price of this workload's live leases. */
+  maxPerHour: z.number().positive().optional(),
+  /** Cap on this workload's committed spend. */
+  total: z.number().positive().optional(),
+});
+
+/** Options of `compute.workload()`. */
+export const WorkloadOptionsSchema = z.object({
+  gpu: GpuRequirementSchema,
+  /** Image the node runs (passed to the marketplace as is). */
+  image: z.string().min(1),
+  /** Environment for the node. Values are treated as secrets: never logged. */
+  env: z.record(z.string(), z.string()).optional(),
+  scaling: ScalingSchema.default(ScalingSchema.parse({})),
+  /** Validates each input before it is queued (any zod / Standard Schema). */
+  input: ValidatorSchema.optional(),
+  /** Validates each node output before the caller gets it. */
+  output: ValidatorSchema.optional(),
+  /** Attempts per task across nodes before `NODE_FAILED`. @default 3 */
+  maxAttempts: z.number().int().positive().max(100).default(3),
+  /** Default per-task timeout in ms (queue wait + all attempts); none when omitted. */
+  timeoutMs: z.number().positive().optional(),
+  /** Per-attempt timeout of the HTTP call to a node, in ms. @default 300000 */
+  nodeTimeoutMs: z.number().positive().default(300_000),
+  budget: WorkloadBudgetSchema.optional(),
+});
+
+/** Workload options as the user writes them. */
+export type WorkloadOptions = z.input<typeof WorkloadOptionsSchema>;
+/** Workload options after defaults. */
+export type WorkloadConfig = z.output<typeof WorkloadOptionsSchema>;
+/** Scaling policy after defaults. */
+export type ScalingConfig = z.output<typeof ScalingSchema>;
+/** GPU requirement after defaults. */
+export type GpuRequirement = z.output<typeof GpuRequirementSchema>;

@@ -1,0 +1,134 @@
+/**
+ * What the planner sees and what it returns. Plain data only: the loop builds an
+ * {@link Observation} from the live parts (or the simulator from its model), and
+ * executes the {@link Decision}.
+ */
+import type { Offer } from '../market/protocol.js';
+
+/** Runtime node states (the SDK's view of a lease). */
+export type NodeState = 'requested' | 'provisioning' | 'ready' | 'draining';
+
+/** One live lease as the planner sees it. */
+export interface NodeView {
+  /** Lease id (or a local id while the creation request is in flight). */
+  id: string;
+  state: NodeState;
+  /** Tasks running on it now. */
+  inFlight: number;
+  /** Hourly price of this lease. */
+  pricePerHour: number;
+  /** When the lease was requested (ms, clock time). Billing is assumed to start here. */
+  requestedAt: number;
+  /** Billing increment of its offer, seconds. */
+  billingIncrementSec: number;
+  /** Minimum lease of its offer, seconds. */
+  minLeaseSec: number;
+  /** Whether the offer is interruptible (spot). */
+  interruptible: boolean;
+}
+
+/** Planner memory carried from one decision to the next observation (the planner keeps no state). */
+export interface PlannerMemory {
+  /** Since when (ms) demand has been below the current node count; null when it is not. */
+  lowDemandSince: number | null;
+  /** Highest desired node count seen since `lowDemandSince` (downscale stabilisation). */
+  peakDesiredWhileLow: number;
+  /** Until when (ms) interruptible offers are avoided after a preemption. */
+  avoidSpotUntil: number;
+}
+
+/** The starting memory of a workload. */
+export const INITIAL_MEMORY: PlannerMemory = { lowDemandSince: null, peakDesiredWhileLow: 0, avoidSpotUntil: 0 };
+
+/** One workload's state at a tick. */
+export interface WorkloadObservation {
+  /** Workload name. */
+  name: string;
+  /** Tasks waiting for a node slot. */
+  queued: number;
+  /** Tasks sent to nodes and not yet answered. */
+  inFlight: number;
+  /** Arrivals per second over the short (panic) window. */
+  arrivalRateShort: number;
+  /** Arrivals per second over the long (stable) window. */
+  arrivalRateLong: number;
+  /** Mean node service time per task in ms; undefined before the first completion. */
+  serviceTimeMs: number | undefined;
+  /** Age in ms of the oldest queued task (0 when none). */
+  oldestQueuedMs: number;
+  /** Expected ms from lease request to a node taking tasks. */
+  coldStartMs: number;
+  /** Live leases of this workload. */
+  nodes: readonly NodeView[];
+  /** Paused workloads scale to zero and take no new work. */
+  paused: boolean;
+  /** Memory returned by the previous decision. */
+  memory: PlannerMemory;
+}
+
+/** Budget as the planner sees it. Amounts in the budget currency. */
+export interface BudgetView {
+  /** Cap on the summed hourly price of live leases (undefined: none). */
+  maxPerHour: number | undefined;
+  /** Cap on committed spend (undefined: none). */
+  total: number | undefined;
+  /** Summed hourly price of all live leases now. */
+  hourlyRate: number;
+  /** Accrued + what live leases still must pay. */
+  committed: number;
+  /** Per-workload caps and usage, nested inside the global caps. */
+  workloads: Readonly<Record<string, { maxPerHour?: number; total?: number; hourlyRate: number; committed: number }>>;
+}
+
+/** Scaling policy fields the planner reads (a subset of the workload config). */
+export interface PlannerPolicy {
+  minNodes: number;
+  maxNodes: number;
+  latencyTargetMs: number;
+  concurrencyPerNode: number;
+  scaleDownDelayMs: number;
+  maxPricePerHour?: number;
+  gpu: { model: readonly string[]; count: number; minMemoryGb?: number; interruptible: 'allow' | 'never' | 'only' };
+}
+
+/** Everything the planner needs for one tick. */
+export interface Observation {
+  /** Clock time of the tick (ms). The planner reads time only from here. */
+  now: number;
+  /** Controller tick period in ms (used as the look-ahead horizon). */
+  tickMs: number;
+  workloads: readonly WorkloadObservation[];
+}
+
+/** A lease to request. */
+export interface LeaseRequest {
+  offer: Offer;
+  /** Minimum cost reserved in the ledger before the request is sent. */
+  reserve: number;
+}
+
+/** The plan for one workload. */
+export interface WorkloadDecision {
+  name: string;
+  /** Node count the planner wants (after min/max and budget). */
+  desired: number;
+  /** Leases to request now. */
+  add: LeaseRequest[];
+  /** Nodes to stop giving tasks to (released once idle). */
+  drain: string[];
+  /** Nodes to release at once (idle draining nodes, budget emergencies). */
+  release: string[];
+  /** Why, in one line; goes into the `scale` event. */
+  reason: string;
+  /** The budget stopped capacity the workload needs. */
+  budgetBlocked: boolean;
+  /** No lease can ever be afforded again under the total cap: queued work cannot run. */
+  budgetExhausted: boolean;
+  /** Memory for the next observation. */
+  memory: PlannerMemory;
+}
+
+/** The planner's output for one tick. */
+export interface Decision {
+  workloads: WorkloadDecision[];
+}

@@ -1,0 +1,124 @@
+/**
+ * Marketplace protocol v1 and the node protocol, as zod schemas. The HTTP client,
+ * the embedded local marketplace, the fake marketplace and the msw handlers all
+ * parse and build bodies with these, so they cannot drift apart.
+ */
+import { z } from 'zod';
+
+/** Lease states as the marketplace reports them. */
+export const LeaseStateSchema = z.enum([
+  'pending',
+  'provisioning',
+  'running',
+  'terminating',
+  'terminated',
+  'preempted',
+  'failed',
+]);
+/** A marketplace-side lease state. */
+export type LeaseState = z.infer<typeof LeaseStateSchema>;
+
+/** States after which a lease never bills again. */
+export const ENDED_LEASE_STATES: ReadonlySet<LeaseState> = new Set(['terminated', 'preempted', 'failed']);
+
+/** GPU description of an offer. */
+export const GpuSchema = z.object({
+  model: z.string().min(1),
+  count: z.number().int().positive(),
+  memoryGb: z.number().nonnegative(),
+});
+
+/** One rentable node type at a price. */
+export const OfferSchema = z.object({
+  id: z.string().min(1),
+  gpu: GpuSchema,
+  pricePerHour: z.number().nonnegative(),
+  currency: z.string().min(1),
+  billingIncrementSec: z.number().int().positive(),
+  minLeaseSec: z.number().int().nonnegative(),
+  interruptible: z.boolean(),
+  region: z.string(),
+  reliability: z.number().min(0).max(1),
+  coldStartSec: z.number().nonnegative(),
+  available: z.number().int().nonnegative(),
+});
+/** A marketplace offer. */
+export type Offer = z.infer<typeof OfferSchema>;
+
+/** `GET /v1/offers` response. */
+export const OffersResponseSchema = z.object({ offers: z.array(OfferSchema) });
+
+/** Tags every lease of ours carries (crash reconciliation lists by `client`). */
+export const LeaseTagsSchema = z.record(z.string(), z.string());
+
+/** `POST /v1/leases` body. */
+export const CreateLeaseRequestSchema = z.object({
+  offerId: z.string().min(1),
+  image: z.string().min(1),
+  env: z.record(z.string(), z.string()).optional(),
+  maxPricePerHour: z.number().nonnegative(),
+  tags: LeaseTagsSchema,
+});
+/** Body of a lease creation. */
+export type CreateLeaseRequest = z.infer<typeof CreateLeaseRequestSchema>;
+
+/** A lease as the marketplace reports it. */
+export const LeaseSchema = z.object({
+  id: z.string().min(1),
+  offerId: z.string(),
+  state: LeaseStateSchema,
+  endpoint: z.string().nullable(),
+  nodeToken: z.string().nullable(),
+  pricePerHour: z.number().nonnegative(),
+  createdAt: z.string(),
+  readyAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  billedSec: z.number().nonnegative(),
+  cost: z.number().nonnegative(),
+  tags: LeaseTagsSchema,
+});
+/** A marketplace lease. */
+export type Lease = z.infer<typeof LeaseSchema>;
+
+/** `{ lease }` envelope. */
+export const LeaseResponseSchema = z.object({ lease: LeaseSchema });
+/** `{ leases }` envelope. */
+export const LeasesResponseSchema = z.object({ leases: z.array(LeaseSchema) });
+
+/** Error body every protocol-v1 server returns on 4xx/5xx. */
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    retryable: z.boolean().optional(),
+  }),
+});
+/** A protocol error body. */
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+/** `GET /healthz` on a node. */
+export const HealthResponseSchema = z.object({ ready: z.boolean() });
+
+/** `POST /v1/run` body sent to a node. */
+export const RunRequestSchema = z.object({
+  workload: z.string(),
+  input: z.unknown(),
+  taskId: z.string(),
+});
+/** A task sent to a node. */
+export type RunRequest = z.infer<typeof RunRequestSchema>;
+
+/** `POST /v1/run` success body. */
+export const RunResponseSchema = z.object({ output: z.unknown() });
+
+/** Query of `GET /v1/offers`. */
+export interface OfferQuery {
+  /** Acceptable GPU models (any of). */
+  gpu: readonly string[];
+  /** GPUs per node at least. */
+  minGpus: number;
+  /** GPU memory per GPU at least, in GB. */
+  minMemoryGb?: number;
+  /** Restrict to interruptible (true) or on-demand (false); omitted: both. */
+  interruptible?: boolean;
+}
