@@ -217,3 +217,10 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** An AbortSignal that aborts after `ms` on `clock`; call `cancel()` once done to drop the timer. */
+export function timeoutSignal(clock: Clock, ms: number, reason?: unknown): { signal: AbortSignal; cancel(): void } {
+  const controller = new AbortController();
+  const timer = clock.setTimeout(() => controller.abort(reason ?? new Error(`timed out after ${ms} ms`)), ms);
+  return { signal: controller.signal, cancel: () => timer.cancel() };
+}

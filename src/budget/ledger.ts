@@ -1,0 +1,245 @@
+/**
+ * The budget ledger: every lease's cost accrues here, and no lease is requested
+ * before its minimum cost is reserved here. It holds no clock: every method that
+ * depends on time takes `now` (ms), so the live loop and the simulator drive it alike.
+ *
+ * Caps nest: a workload's `maxPerHour` / `total` apply inside the global ones. A
+ * lease's commitment is what it owes if released now ({@link committedCost}), or what
+ * the marketplace says it cost, whichever is more; billing is assumed to start at
+ * request time, so the real bill can only be lower.
+ */
+import type { Offer } from '../market/protocol.js';
+import type { BudgetView } from '../controller/observation.js';
+import { committedCost, leaseCost, minimumLeaseCost } from './cost.js';
+import type { BilledLease } from './cost.js';
+import { ThresholdTracker } from './thresholds.js';
+import type { ThresholdCrossing } from './thresholds.js';
+
+export type { ThresholdCrossing } from './thresholds.js';
+
+/** A pair of caps; an omitted cap is unlimited. */
+export interface BudgetCaps {
+  /** Cap on the summed hourly price of live leases. */
+  maxPerHour?: number;
+  /** Cap on committed spend. */
+  total?: number;
+}
+
+/** Result of {@link BudgetLedger.reserve}. */
+export type ReserveResult = { ok: true } | { ok: false; reason: 'maxPerHour' | 'total'; cap: 'global' | 'workload' };
+
+/** Spend figures of one scope (global or a workload). */
+export interface SpendSnapshot {
+  /** Cost of the time leases have run so far (ended leases at their final cost). */
+  spent: number;
+  /** Spent plus what live leases must still pay. */
+  committed: number;
+  /** Summed hourly price of live leases. */
+  hourlyRate: number;
+  total?: number;
+  maxPerHour?: number;
+  /** `total - committed`, never negative; present when a total cap is set. */
+  remaining?: number;
+  /** When committed reaches `total` at the current rate (ms); null: never. Present with a total cap. */
+  forecastExhaustedAt?: number | null;
+}
+
+/** {@link BudgetLedger.snapshot} result. */
+export interface BudgetSnapshot extends SpendSnapshot {
+  byWorkload: Record<string, SpendSnapshot>;
+}
+
+interface LedgerLease extends BilledLease {
+  workload: string;
+  leaseId: string | undefined;
+  active: boolean;
+  serverCost: number;
+}
+
+// Caps are compared with a little slack so that float sums of exact prices fit.
+const SLACK = 1e-9;
+
+/** Tracks reservations, live leases and accrued spend against nested caps. */
+export class BudgetLedger {
+  readonly #global: BudgetCaps;
+  readonly #workloadCaps = new Map<string, BudgetCaps>();
+  readonly #leases = new Map<string, LedgerLease>();
+  /** Final cost of ended leases, per workload. */
+  readonly #ended = new Map<string, number>();
+  readonly #thresholds = new ThresholdTracker();
+
+  constructor(global: BudgetCaps = {}, workloads: Readonly<Record<string, BudgetCaps>> = {}) {
+    this.#global = { ...global };
+    for (const [name, caps] of Object.entries(workloads)) this.setWorkloadCaps(name, caps);
+  }
+
+  /** Declare or change a workload's nested caps. */
+  setWorkloadCaps(workload: string, caps: BudgetCaps): void {
+    this.#workloadCaps.set(workload, { ...caps });
+  }
+
+  /**
+   * Reserve a lease before it is requested: its minimum cost against `total`, its
+   * hourly price against `maxPerHour`, globally and for the workload. Reserving a key
+   * that is already held succeeds without counting it twice (retries are safe).
+   */
+  reserve(workload: string, leaseKey: string, offer: Offer, now: number): ReserveResult {
+    if (this.#leases.has(leaseKey)) return { ok: true };
+    this.#thresholds.noteLease(workload, offer.pricePerHour, minimumLeaseCost(offer));
+    const minimum = minimumLeaseCost(offer);
+    const scopes: Array<['global' | 'workload', BudgetCaps, string | undefined]> = [
+      ['global', this.#global, undefined],
+      ['workload', this.#workloadCaps.get(workload) ?? {}, workload],
+    ];
+    for (const [cap, caps, scope] of scopes) {
+      if (caps.maxPerHour !== undefined && this.#rate(scope) + offer.pricePerHour > caps.maxPerHour + SLACK) {
+        return { ok: false, reason: 'maxPerHour', cap };
+      }
+    }
+    for (const [cap, caps, scope] of scopes) {
+      if (caps.total !== undefined && this.#committed(scope, now) + minimum > caps.total + SLACK) {
+        return { ok: false, reason: 'total', cap };
+      }
+    }
+    this.#leases.set(leaseKey, {
+      workload,
+      leaseId: undefined,
+      active: false,
+      serverCost: 0,
+      pricePerHour: offer.pricePerHour,
+      requestedAt: now,
+      billingIncrementSec: offer.billingIncrementSec,
+      minLeaseSec: offer.minLeaseSec,
+    });
+    return { ok: true };
+  }
+
+  /** The marketplace created the lease. Returns false for an unknown key. */
+  activate(leaseKey: string, leaseId?: string): boolean {
+    const lease = this.#leases.get(leaseKey);
+    if (lease === undefined) return false;
+    lease.active = true;
+    if (leaseId !== undefined) lease.leaseId = leaseId;
+    return true;
+  }
+
+  /** Creation failed for good: the reservation is freed. Returns false for an unknown key. */
+  cancel(leaseKey: string): boolean {
+    return this.#leases.delete(leaseKey);
+  }
+
+  /** A cost the marketplace reported for a live lease; the larger estimate wins. */
+  observeServerCost(leaseKey: string, cost: number): void {
+    const lease = this.#leases.get(leaseKey);
+    if (lease !== undefined && cost > lease.serverCost) lease.serverCost = cost;
+  }
+
+  /**
+   * The lease ended at `now`: its final cost is the larger of the local billing
+   * estimate and what the marketplace reported. Returns that cost (0 for an unknown key).
+   */
+  end(leaseKey: string, now: number, serverCost?: number): number {
+    const lease = this.#leases.get(leaseKey);
+    if (lease === undefined) return 0;
+    this.#leases.delete(leaseKey);
+    const cost = Math.max(committedCost(lease, now), lease.serverCost, serverCost ?? 0);
+    this.#ended.set(lease.workload, (this.#ended.get(lease.workload) ?? 0) + cost);
+    return cost;
+  }
+
+  /** Whether `leaseKey` is reserved or live. */
+  has(leaseKey: string): boolean {
+    return this.#leases.has(leaseKey);
+  }
+
+  /** Spend, commitments, rate and forecasts, globally and per workload. */
+  snapshot(now: number): BudgetSnapshot {
+    const byWorkload: Record<string, SpendSnapshot> = {};
+    for (const name of this.#workloadNames()) byWorkload[name] = this.#scopeSnapshot(name, now);
+    return { ...this.#scopeSnapshot(undefined, now), byWorkload };
+  }
+
+  /** The budget as the planner reads it. */
+  view(now: number): BudgetView {
+    const workloads: BudgetView['workloads'] = {};
+    for (const name of this.#workloadNames()) {
+      const caps = this.#workloadCaps.get(name) ?? {};
+      workloads[name] = { ...caps, hourlyRate: this.#rate(name), committed: this.#committed(name, now) };
+    }
+    return {
+      maxPerHour: this.#global.maxPerHour,
+      total: this.#global.total,
+      hourlyRate: this.#rate(undefined),
+      committed: this.#committed(undefined, now),
+      workloads,
+    };
+  }
+
+  /**
+   * Caps that crossed 50 %, 80 % or 100 % since the last call, each reported once
+   * (a level is armed again only after its value fell clearly below it). 100 % of a
+   * cap means no further lease can be afforded under it.
+   */
+  thresholdsCrossed(now: number): ThresholdCrossing[] {
+    const scopes: Array<[string | undefined, BudgetCaps]> = [[undefined, this.#global]];
+    for (const name of this.#workloadNames()) scopes.push([name, this.#workloadCaps.get(name) ?? {}]);
+    return scopes.flatMap(([scope, caps]) =>
+      this.#thresholds.check(scope, caps, { committed: this.#committed(scope, now), hourlyRate: this.#rate(scope) }),
+    );
+  }
+
+  #workloadNames(): string[] {
+    const names = new Set<string>(this.#workloadCaps.keys());
+    for (const lease of this.#leases.values()) names.add(lease.workload);
+    for (const name of this.#ended.keys()) names.add(name);
+    return [...names].sort();
+  }
+
+  #live(scope: string | undefined): LedgerLease[] {
+    return [...this.#leases.values()].filter((l) => scope === undefined || l.workload === scope);
+  }
+
+  #endedCost(scope: string | undefined): number {
+    if (scope !== undefined) return this.#ended.get(scope) ?? 0;
+    let sum = 0;
+    for (const cost of this.#ended.values()) sum += cost;
+    return sum;
+  }
+
+  #rate(scope: string | undefined): number {
+    return this.#live(scope).reduce((sum, l) => sum + l.pricePerHour, 0);
+  }
+
+  #committed(scope: string | undefined, now: number): number {
+    return this.#live(scope).reduce((sum, l) => sum + Math.max(committedCost(l, now), l.serverCost), this.#endedCost(scope));
+  }
+
+  #spent(scope: string | undefined, now: number): number {
+    const running = (l: LedgerLease): number => Math.max(leaseCost(l.pricePerHour, Math.max(0, now - l.requestedAt) / 1000), l.serverCost);
+    return this.#live(scope).reduce((sum, l) => sum + running(l), this.#endedCost(scope));
+  }
+
+  #scopeSnapshot(scope: string | undefined, now: number): SpendSnapshot {
+    const caps = scope === undefined ? this.#global : (this.#workloadCaps.get(scope) ?? {});
+    const committed = this.#committed(scope, now);
+    const hourlyRate = this.#rate(scope);
+    const snap: SpendSnapshot = { spent: this.#spent(scope, now), committed, hourlyRate };
+    if (caps.maxPerHour !== undefined) snap.maxPerHour = caps.maxPerHour;
+    if (caps.total !== undefined) {
+      snap.total = caps.total;
+      snap.remaining = Math.max(0, caps.total - committed);
+      snap.forecastExhaustedAt = forecast(caps.total, committed, hourlyRate, now);
+    }
+    return snap;
+  }
+}
+
+/**
+ * When committed spend reaches `total` if the current rate goes on. Committed already
+ * holds the paid rest of each increment, so this errs early by at most an increment.
+ */
+function forecast(total: number, committed: number, hourlyRate: number, now: number): number | null {
+  if (committed >= total) return now;
+  if (hourlyRate <= 0) return null;
+  return now + ((total - committed) / hourlyRate) * 3_600_000;
+}

@@ -1,0 +1,264 @@
+/**
+ * `createCompute()`: wires queue, dispatcher, controller, leases and ledger
+ * together and owns their lifecycle. Data flows app → queue → dispatcher → node;
+ * control flows through one loop (observe → plan → act).
+ */
+import { inspect } from 'node:util';
+import { EventEmitter } from 'eventemitter3';
+import { realClock, sleep, type Clock } from './clock.js';
+import { BudgetLedger } from './budget/ledger.js';
+import { ComputeOptionsSchema, type ComputeConfig, type ComputeOptions } from './config/compute.js';
+import { parseOptions } from './config/parse.js';
+import { WorkloadOptionsSchema, type WorkloadOptions } from './config/workload.js';
+import { ControlLoop } from './controller/loop.js';
+import { OfferCache } from './controller/offer-cache.js';
+import { ComputeError } from './errors.js';
+import type { ComputeEvents, WarningEvent } from './events.js';
+import { LeaseManager } from './leases/lease-manager.js';
+import { HttpMarketplace } from './market/http-client.js';
+import type { Marketplace } from './market/marketplace.js';
+import { buildSnapshot, type MetricsSnapshot } from './metrics/snapshot.js';
+import { Ewma } from './metrics/ewma.js';
+import { newClientId } from './util/ids.js';
+import { Workload, WorkloadRuntime, type Infer, type PauseOptions, type RunOptions } from './workload.js';
+
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Options of `shutdown()`. */
+export interface ShutdownOptions {
+  /** How long in-flight tasks may take to finish before they are rejected with `SHUTDOWN`, ms. @default 30000 */
+  graceMs?: number;
+  /** How long to keep retrying lease releases against a failing marketplace, ms. @default 30000 */
+  releaseTimeoutMs?: number;
+}
+
+/** The runtime an app creates once: declare workloads, run tasks, watch events. */
+export class Compute extends EventEmitter<ComputeEvents> {
+  /** The `client` tag on every lease this runtime rents. */
+  readonly clientId: string;
+  readonly #config: ComputeConfig;
+  readonly #clock: Clock;
+  readonly #market: Marketplace;
+  readonly #ownsMarket: boolean;
+  readonly #ledger: BudgetLedger;
+  readonly #leases: LeaseManager;
+  readonly #offers: OfferCache;
+  readonly #loop: ControlLoop;
+  readonly #runtimes = new Map<string, WorkloadRuntime>();
+  readonly #coldStarts = new Map<string, Ewma>();
+  #started = false;
+  #shutdown: Promise<void> | undefined;
+
+  /** @internal use {@link createCompute}. */
+  constructor(config: ComputeConfig) {
+    super();
+    this.#config = config;
+    this.#clock = config.clock ?? realClock;
+    this.clientId = config.clientId ?? newClientId();
+    const market = config.marketplace;
+    if (market === undefined) {
+      throw new ComputeError('CONFIG_INVALID', 'marketplace: required: pass { url, apiKey } or a Marketplace implementation');
+    }
+    if ('url' in market && typeof market.url === 'string') {
+      this.#market = new HttpMarketplace(market, { clock: this.#clock });
+      this.#ownsMarket = true;
+    } else {
+      this.#market = market as Marketplace;
+      this.#ownsMarket = false;
+    }
+    const { maxPerHour, total } = config.budget;
+    this.#ledger = new BudgetLedger({ ...(maxPerHour !== undefined ? { maxPerHour } : {}), ...(total !== undefined ? { total } : {}) });
+    const warn = (error: ComputeError, during: string): void => {
+      const event: WarningEvent = { at: this.#clock.now(), error, during };
+      this.emit('warning', event);
+    };
+    this.#offers = new OfferCache(this.#market, this.#clock, warn);
+    this.#leases = new LeaseManager({
+      market: this.#market,
+      clock: this.#clock,
+      ledger: this.#ledger,
+      clientId: this.clientId,
+      dispatcherFor: (name) => this.#runtimes.get(name)?.dispatcher,
+      emit: (event) => {
+        if (event.type === 'ready') this.#coldStartOf(event.workload).record(event.at - event.requestedAt);
+        this.emit('lease', event);
+      },
+      warn,
+      onPreempted: (name) => {
+        const runtime = this.#runtimes.get(name);
+        if (runtime) runtime.memory = { ...runtime.memory, avoidSpotUntil: this.#clock.now() + 10 * 60_000 };
+      },
+      ...(config.nodeDispatcher ? { nodeDispatcher: config.nodeDispatcher } : {}),
+    });
+    this.#loop = new ControlLoop({
+      clock: this.#clock,
+      tickMs: config.tickMs,
+      workloads: () => this.#runtimes.values(),
+      leases: this.#leases,
+      ledger: this.#ledger,
+      offers: this.#offers,
+      budget: { onBudgetExhausted: config.budget.onBudgetExhausted, currency: config.budget.currency },
+      emitScale: (event) => this.emit('scale', event),
+      emitBudget: (event) => this.emit('budget', event),
+      coldStartMs: (runtime) => this.#coldStartEstimate(runtime),
+    });
+  }
+
+  /**
+   * Declare a workload. Throws `CONFIG_INVALID` synchronously on a bad option or a
+   * name already declared.
+   */
+  workload<S = undefined, T = undefined>(
+    name: string,
+    options: WorkloadOptions & { input?: S; output?: T },
+  ): Workload<S extends undefined ? unknown : InferInputOf<S>, T extends undefined ? unknown : Infer<T>> {
+    if (typeof name !== 'string' || !NAME.test(name)) {
+      throw new ComputeError('CONFIG_INVALID', `workload name: must be 1-64 characters of A-Z a-z 0-9 _ . - (got ${JSON.stringify(name)})`);
+    }
+    if (this.#runtimes.has(name)) throw new ComputeError('CONFIG_INVALID', `workload name: "${name}" is already declared`);
+    if (this.#shutdown) throw new ComputeError('SHUTDOWN', 'compute is shut down');
+    const config = parseOptions(WorkloadOptionsSchema, options, `workload "${name}"`);
+    const runtime = new WorkloadRuntime(name, config, this.#clock, {
+      onTakeable: () => {
+        if (this.#leases.nodesOf(name).length === 0) this.#loop.nudge();
+      },
+      onNodeSuspect: (nodeId) => this.#leases.suspect(nodeId),
+      onNodeIdle: (nodeId) => void this.#leases.release(nodeId, 'drained'),
+    });
+    this.#runtimes.set(name, runtime);
+    if (config.budget) this.#ledger.setWorkloadCaps(name, config.budget);
+    if (!this.#started) {
+      this.#started = true;
+      this.#loop.start();
+    }
+    return new Workload(name, runtime, { pause: (n, o) => this.pause(n, o), resume: (n) => this.resume(n) });
+  }
+
+  /** Run a task on the workload declared as `name`. */
+  run<O = unknown>(name: string, input: unknown, options?: RunOptions): Promise<O> {
+    const runtime = this.#runtimes.get(name);
+    if (!runtime) return Promise.reject(new ComputeError('WORKLOAD_UNKNOWN', `no workload named "${name}" is declared`));
+    return runtime.submit(input, options) as Promise<O>;
+  }
+
+  /**
+   * Scale the workload to zero and hold (or reject) its work until `resume()`.
+   * Resolves once none of its leases is live.
+   */
+  async pause(name: string, options: PauseOptions = {}): Promise<void> {
+    const runtime = this.#require(name);
+    const mode = options.whilePaused ?? 'hold';
+    runtime.paused = mode;
+    runtime.dispatcher.hold(true);
+    if (mode === 'reject') runtime.queue.rejectQueued(new ComputeError('WORKLOAD_PAUSED', `workload "${name}" is paused`));
+    void this.#loop.tick();
+    // resume() may run while we wait: re-read the flag each turn.
+    while (this.#leases.nodesOf(name).length > 0 && this.#isPaused(runtime) && !this.#shutdown) {
+      await sleep(this.#clock, 100);
+    }
+  }
+
+  /** Undo `pause()`: held tasks run again, the controller scales back up as needed. */
+  async resume(name: string): Promise<void> {
+    const runtime = this.#require(name);
+    runtime.paused = false;
+    runtime.dispatcher.hold(false);
+    this.#loop.nudge();
+  }
+
+  /** A snapshot of queues, nodes, latency, spend and the marketplace's health. */
+  metrics(): MetricsSnapshot {
+    return buildSnapshot({
+      now: this.#clock.now(),
+      runtimes: this.#runtimes.values(),
+      leases: this.#leases,
+      ledger: this.#ledger,
+      currency: this.#config.budget.currency,
+      market: this.#market,
+    });
+  }
+
+  /** Resolves when no task of any workload is queued or running. */
+  async onIdle(): Promise<void> {
+    await Promise.all([...this.#runtimes.values()].map((r) => r.queue.onIdle()));
+  }
+
+  /**
+   * Stop taking work, reject queued tasks with `SHUTDOWN`, let in-flight tasks
+   * finish (up to `graceMs`), release every lease, then resolve. Idempotent.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    this.#shutdown ??= this.#doShutdown(options.graceMs ?? 30_000, options.releaseTimeoutMs ?? 30_000);
+    return this.#shutdown;
+  }
+
+  async #doShutdown(graceMs: number, releaseTimeoutMs: number): Promise<void> {
+    const clock = this.#clock;
+    const error = new ComputeError('SHUTDOWN', 'compute is shutting down; the task was not run', { retryable: false });
+    const runtimes = [...this.#runtimes.values()];
+    for (const runtime of runtimes) {
+      runtime.shutdownRefusal = error;
+      runtime.dispatcher.hold(true);
+      runtime.queue.rejectQueued(error);
+    }
+    const graceEnds = clock.now() + graceMs;
+    while (runtimes.some((r) => r.queue.running > 0) && clock.now() < graceEnds) await sleep(clock, 20);
+    for (const runtime of runtimes) runtime.dispatcher.close(error);
+    this.#loop.stop();
+    const unreleased = await this.#leases.releaseAll('shutdown', clock.now() + releaseTimeoutMs);
+    for (const runtime of runtimes) runtime.queue.rejectQueued(error);
+    if (unreleased.length > 0) {
+      this.emit('warning', {
+        at: clock.now(),
+        during: 'shutdown',
+        error: new ComputeError('MARKET_UNAVAILABLE', `could not confirm the release of ${unreleased.length} lease(s): ${unreleased.join(', ')}`),
+      });
+    }
+    if (this.#ownsMarket) await this.#market.close();
+  }
+
+  #isPaused(runtime: WorkloadRuntime): boolean {
+    return runtime.paused !== false;
+  }
+
+  #require(name: string): WorkloadRuntime {
+    const runtime = this.#runtimes.get(name);
+    if (!runtime) throw new ComputeError('WORKLOAD_UNKNOWN', `no workload named "${name}" is declared`);
+    return runtime;
+  }
+
+  #coldStartOf(name: string): Ewma {
+    let ewma = this.#coldStarts.get(name);
+    if (!ewma) this.#coldStarts.set(name, (ewma = new Ewma(0.3)));
+    return ewma;
+  }
+
+  #coldStartEstimate(runtime: WorkloadRuntime): number {
+    const seen = this.#coldStarts.get(runtime.name)?.value;
+    if (seen !== undefined) return seen;
+    const models = runtime.policy.gpu.model;
+    const offer = this.#offers.all().find((o) => models.includes(o.gpu.model));
+    return offer ? offer.coldStartSec * 1000 : 30_000;
+  }
+
+  /** What `console.log(compute)` shows: no key, no token. */
+  [inspect.custom](): string {
+    return `Compute { clientId: '${this.clientId}', workloads: [${[...this.#runtimes.keys()].map((n) => `'${n}'`).join(', ')}], leases: ${this.#leases.liveCount()} live }`;
+  }
+
+  /** JSON form: the same safe summary as `inspect`. */
+  toJSON(): Record<string, unknown> {
+    return { clientId: this.clientId, workloads: [...this.#runtimes.keys()], liveLeases: this.#leases.liveCount() };
+  }
+}
+
+type InferInputOf<S> = S extends { '~standard': { types?: infer T } } ? (T extends { input: infer I } ? I : unknown) : unknown;
+
+/**
+ * Create the runtime. Throws `ComputeError` `CONFIG_INVALID` synchronously when an
+ * option is wrong, naming the field.
+ */
+export function createCompute(options: ComputeOptions = {}): Compute {
+  const config = parseOptions(ComputeOptionsSchema, options, 'createCompute()');
+  return new Compute(config);
+}

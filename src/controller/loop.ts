@@ -1,0 +1,165 @@
+/**
+ * The control loop: observe → plan → act, once per tick on the Clock. It is the
+ * only impure part of the controller and the only place that decides when
+ * things happen; what to do is the planner's (a pure function).
+ */
+import type { Clock, Timer } from '../clock.js';
+import type { BudgetLedger } from '../budget/ledger.js';
+import { ComputeError } from '../errors.js';
+import type { BudgetEvent, ScaleEvent } from '../events.js';
+import type { LeaseManager } from '../leases/lease-manager.js';
+import type { WorkloadRuntime } from '../workload.js';
+import { offerQueryFor, type OfferCache } from './offer-cache.js';
+import type { Observation, WorkloadDecision } from './observation.js';
+import { plan } from './planner.js';
+
+/** Collaborators of the {@link ControlLoop}. */
+export interface ControlLoopDeps {
+  clock: Clock;
+  tickMs: number;
+  workloads: () => Iterable<WorkloadRuntime>;
+  leases: LeaseManager;
+  ledger: BudgetLedger;
+  offers: OfferCache;
+  budget: { onBudgetExhausted: 'reject' | 'queue'; currency: string };
+  emitScale(event: ScaleEvent): void;
+  emitBudget(event: BudgetEvent): void;
+  /** Cold-start estimate for a workload, ms. */
+  coldStartMs(workload: WorkloadRuntime): number;
+}
+
+/** Ticks the controller until stopped. */
+export class ControlLoop {
+  private timer: Timer | undefined;
+  private running = false;
+  private stopped = false;
+  private nudged = false;
+  private lastTickAt = -Infinity;
+
+  constructor(private readonly deps: ControlLoopDeps) {}
+
+  /** Start ticking (the first tick runs at once). */
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** React sooner than the next tick (new work with no capacity). */
+  nudge(): void {
+    if (this.stopped || this.running || this.nudged) return;
+    this.nudged = true;
+    const sinceLast = this.deps.clock.now() - this.lastTickAt;
+    // At most one extra tick per 50 ms, however many tasks arrive at once.
+    this.schedule(Math.max(0, 50 - sinceLast));
+  }
+
+  /** Stop ticking; an in-flight tick finishes. */
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+
+  /** Run one observe → plan → act pass now (tests call it directly). */
+  async tick(): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    this.nudged = false;
+    const { clock, leases, ledger, offers } = this.deps;
+    try {
+      this.lastTickAt = clock.now();
+      leases.refresh(clock.now());
+      const runtimes = [...this.deps.workloads()];
+      // Offers are needed only where capacity may be added.
+      const wanting = runtimes.filter((w) => w.busy || w.policy.minNodes > 0);
+      if (wanting.length > 0) await offers.refresh(wanting.map((w) => offerQueryFor(w.policy.gpu)));
+      if (this.stopped) return;
+      const now = clock.now();
+      const observation: Observation = {
+        now,
+        tickMs: this.deps.tickMs,
+        workloads: runtimes.map((w) => w.observe(now, leases.nodesOf(w.name), this.deps.coldStartMs(w))),
+      };
+      const policies = Object.fromEntries(runtimes.map((w) => [w.name, w.policy]));
+      const decision = plan(observation, policies, offers.all(), ledger.view(now));
+      const byName = new Map(runtimes.map((w) => [w.name, w]));
+      for (const d of decision.workloads) {
+        const runtime = byName.get(d.name);
+        if (runtime) this.act(runtime, d, now);
+      }
+      for (const crossing of ledger.thresholdsCrossed(now)) {
+        this.deps.emitBudget({
+          ...crossing,
+          currency: this.deps.budget.currency,
+          at: now,
+          reason: `${crossing.scope} ${crossing.cap} at ${crossing.percent}% (${round(crossing.value)} of ${round(crossing.limit)})`,
+        });
+      }
+    } finally {
+      this.running = false;
+      if (!this.stopped) this.schedule(this.deps.tickMs);
+    }
+  }
+
+  private act(runtime: WorkloadRuntime, d: WorkloadDecision, now: number): void {
+    const { leases } = this.deps;
+    runtime.memory = d.memory;
+    runtime.lastDecision = { at: now, desired: d.desired, reason: d.reason };
+    let added = 0;
+    for (const request of d.add) {
+      const key = leases.acquire({
+        workload: runtime.name,
+        offer: request.offer,
+        image: runtime.config.image,
+        ...(runtime.config.env ? { env: runtime.config.env } : {}),
+        maxPricePerHour: request.offer.pricePerHour,
+        concurrencyPerNode: runtime.config.scaling.concurrencyPerNode,
+        maxProvisionSec: runtime.config.scaling.maxProvisionSec,
+      });
+      if (key !== undefined) added++;
+    }
+    for (const id of d.drain) leases.drain(id, d.reason);
+    for (const id of d.release) void leases.release(id, d.reason);
+    this.applyBudgetVerdict(runtime, d);
+    if (added + d.drain.length + d.release.length > 0) {
+      const nodes = { requested: 0, provisioning: 0, ready: 0, draining: 0 };
+      for (const n of leases.nodesOf(runtime.name)) nodes[n.state]++;
+      this.deps.emitScale({
+        workload: runtime.name,
+        at: now,
+        desired: d.desired,
+        nodes,
+        added,
+        drained: d.drain.length,
+        released: d.release.length,
+        reason: d.reason,
+      });
+    }
+  }
+
+  /** Budget wins: when no node can ever be paid for again, queued work is settled, not left hanging. */
+  private applyBudgetVerdict(runtime: WorkloadRuntime, d: WorkloadDecision): void {
+    if (!d.budgetExhausted) {
+      runtime.budgetRefusal = undefined;
+      return;
+    }
+    if (this.deps.budget.onBudgetExhausted === 'queue') return;
+    const error = new ComputeError('BUDGET_EXHAUSTED', `workload "${runtime.name}": ${d.reason}`, { retryable: false });
+    runtime.budgetRefusal = error;
+    runtime.queue.rejectQueued(error);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer?.cancel();
+    const timer = this.deps.clock.setTimeout(() => void this.tick(), ms);
+    // Keep Node alive only while there is work to do or a lease to give back.
+    let keep = this.deps.leases.liveCount() > 0;
+    for (const w of this.deps.workloads()) keep ||= w.busy;
+    timer.keepAlive(keep);
+    this.timer = timer;
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,240 @@
+/**
+ * Moves tasks from one workload's queue to its ready nodes: least-loaded node
+ * first, never more than `concurrencyPerNode` in flight on a node, the same
+ * `taskId` on every attempt, and a failed attempt retried on another node until
+ * `maxAttempts`. Data only flows forward here; which nodes exist is decided by
+ * the lease manager, which tells the dispatcher through add / drain / remove.
+ */
+import type { Clock, Timer } from '../clock.js';
+import { ComputeError, NodeError } from '../errors.js';
+import type { Task, TaskQueue } from '../queue/index.js';
+import { validate, type Validator } from '../config/validator.js';
+import type { NodeClient, NodeFailureKind } from './node-client.js';
+
+/** Callbacks from the dispatcher to the rest of the runtime. */
+export interface DispatcherHooks {
+  /** A task attempt finished on a node (any outcome), with its service time. */
+  onAttempt?(nodeId: string, serviceMs: number, ok: boolean): void;
+  /** A node failed in a way that says it may be dead; it gets no tasks until reinstated or removed. */
+  onNodeSuspect?(nodeId: string, error: NodeError): void;
+  /** A draining node has no task left: it can be released. */
+  onNodeIdle?(nodeId: string): void;
+}
+
+/** Options of a {@link WorkloadDispatcher}. */
+export interface DispatcherOptions {
+  workload: string;
+  queue: TaskQueue;
+  clock: Clock;
+  concurrencyPerNode: number;
+  maxAttempts: number;
+  /** Per-attempt timeout, ms. */
+  nodeTimeoutMs: number;
+  /** Validates outputs before the caller sees them. */
+  output?: Validator;
+  hooks?: DispatcherHooks;
+}
+
+interface Slot {
+  readonly id: string;
+  readonly client: NodeClient;
+  inFlight: number;
+  /** Takes new tasks (false while draining or suspected). */
+  accepting: boolean;
+  draining: boolean;
+  readonly attempts: Set<AbortController>;
+}
+
+// Abort reasons the dispatcher itself uses, to tell them from a caller's abort.
+const ATTEMPT_TIMEOUT = Symbol('attempt-timeout');
+const NODE_REMOVED = Symbol('node-removed');
+
+/** Dispatches one workload's tasks to its nodes. */
+export class WorkloadDispatcher {
+  private readonly nodes = new Map<string, Slot>();
+  private pumping = false;
+  private held = false;
+  private closedWith: ComputeError | undefined;
+
+  constructor(private readonly options: DispatcherOptions) {}
+
+  /** A node passed its health check: start sending it tasks. */
+  addNode(id: string, client: NodeClient): void {
+    if (this.nodes.has(id)) return;
+    this.nodes.set(id, { id, client, inFlight: 0, accepting: true, draining: false, attempts: new Set() });
+    this.pump();
+  }
+
+  /** Stop sending tasks to a node; in-flight ones finish, then `onNodeIdle` fires. */
+  drainNode(id: string): void {
+    const slot = this.nodes.get(id);
+    if (!slot) return;
+    slot.accepting = false;
+    slot.draining = true;
+    if (slot.inFlight === 0) this.options.hooks?.onNodeIdle?.(id);
+  }
+
+  /** A suspected node proved healthy: give it tasks again. */
+  reinstate(id: string): void {
+    const slot = this.nodes.get(id);
+    if (!slot || slot.draining) return;
+    slot.accepting = true;
+    this.pump();
+  }
+
+  /** The node is gone (released, preempted, dead): its in-flight tasks go back to the queue front. */
+  removeNode(id: string): void {
+    const slot = this.nodes.get(id);
+    if (!slot) return;
+    this.nodes.delete(id);
+    slot.accepting = false;
+    for (const attempt of slot.attempts) attempt.abort(NODE_REMOVED);
+    void slot.client.close();
+  }
+
+  /** Tasks in flight on `id` (0 for unknown nodes). */
+  inFlight(id: string): number {
+    return this.nodes.get(id)?.inFlight ?? 0;
+  }
+
+  /** Tasks in flight on all nodes. */
+  get totalInFlight(): number {
+    let n = 0;
+    for (const slot of this.nodes.values()) n += slot.inFlight;
+    return n;
+  }
+
+  /** While held (workload paused), no new task starts; in-flight ones finish. */
+  hold(on: boolean): void {
+    this.held = on;
+    if (!on) this.pump();
+  }
+
+  /**
+   * Shutting down: start nothing new, and settle a task whose attempt fails with
+   * `error` instead of retrying it.
+   */
+  close(error: ComputeError): void {
+    this.closedWith = error;
+    this.held = true;
+  }
+
+  /** Send queued tasks while some node has a free slot. */
+  pump(): void {
+    if (this.pumping || this.held) return;
+    this.pumping = true;
+    try {
+      const { queue } = this.options;
+      while (queue.size > 0) {
+        const slot = this.leastLoaded();
+        if (!slot) break;
+        const task = queue.take();
+        if (!task) break;
+        this.start(slot, task);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private leastLoaded(): Slot | undefined {
+    let best: Slot | undefined;
+    const limit = this.options.concurrencyPerNode;
+    for (const slot of this.nodes.values()) {
+      if (!slot.accepting || slot.inFlight >= limit) continue;
+      if (best === undefined || slot.inFlight < best.inFlight) best = slot;
+    }
+    return best;
+  }
+
+  private start(slot: Slot, task: Task): void {
+    const { clock, nodeTimeoutMs, workload } = this.options;
+    task.attempts++;
+    task.startedAt = clock.now();
+    slot.inFlight++;
+    const attempt = new AbortController();
+    slot.attempts.add(attempt);
+    task.cancelRunning = () => attempt.abort();
+    const timer: Timer = clock.setTimeout(() => attempt.abort(ATTEMPT_TIMEOUT), nodeTimeoutMs);
+    slot.client
+      .run({ workload, input: task.input, taskId: task.taskId, signal: attempt.signal, timeoutMs: nodeTimeoutMs })
+      .then(
+        (output) => this.finish(slot, task, attempt, timer, { ok: true, output }),
+        (error: unknown) => this.finish(slot, task, attempt, timer, { ok: false, error }),
+      );
+  }
+
+  private finish(
+    slot: Slot,
+    task: Task,
+    attempt: AbortController,
+    timer: Timer,
+    outcome: { ok: true; output: unknown } | { ok: false; error: unknown },
+  ): void {
+    timer.cancel();
+    slot.inFlight--;
+    slot.attempts.delete(attempt);
+    task.cancelRunning = undefined;
+    const serviceMs = this.options.clock.now() - task.startedAt;
+    this.options.hooks?.onAttempt?.(slot.id, serviceMs, outcome.ok);
+
+    if (task.state !== 'settled') {
+      if (outcome.ok) this.deliver(task, outcome.output);
+      else this.retryOrFail(slot, task, this.classify(slot, attempt, outcome.error));
+    }
+    if (slot.draining && slot.inFlight === 0 && this.nodes.has(slot.id)) this.options.hooks?.onNodeIdle?.(slot.id);
+    this.pump();
+  }
+
+  private deliver(task: Task, output: unknown): void {
+    const { queue, output: schema, workload } = this.options;
+    if (!schema) {
+      queue.resolve(task, output);
+      return;
+    }
+    const checked = validate(schema, output);
+    if (checked.ok) queue.resolve(task, checked.value);
+    else queue.reject(task, new ComputeError('OUTPUT_INVALID', `workload "${workload}" output: ${checked.message}`, { retryable: false }));
+  }
+
+  /** Turn an attempt failure into a NodeError, recognising our own abort reasons. */
+  private classify(slot: Slot, attempt: AbortController, error: unknown): NodeError {
+    const reason: unknown = attempt.signal.reason;
+    const kind: NodeFailureKind | undefined =
+      reason === ATTEMPT_TIMEOUT ? 'timeout' : reason === NODE_REMOVED ? 'connection' : undefined;
+    if (kind) {
+      const what = kind === 'timeout' ? `attempt timed out after ${this.options.nodeTimeoutMs} ms` : 'node went away during the task';
+      return new NodeError('NODE_FAILED', `lease ${slot.id}: ${what}`, slot.id, undefined, { retryable: true, details: { kind } });
+    }
+    if (error instanceof NodeError) return error;
+    return new NodeError('NODE_FAILED', `lease ${slot.id}: ${String(error)}`, slot.id, undefined, { retryable: true, details: { kind: 'connection' } });
+  }
+
+  private retryOrFail(slot: Slot, task: Task, error: NodeError): void {
+    const { queue, maxAttempts, workload } = this.options;
+    const kind = error.details.kind as NodeFailureKind;
+    if ((kind === 'connection' || kind === 'auth') && this.nodes.has(slot.id)) {
+      // A node that drops connections fails fast and would look least loaded: keep tasks
+      // off it until the lease manager has checked it (a 5xx is the handler's, not the node's).
+      slot.accepting = false;
+      this.options.hooks?.onNodeSuspect?.(slot.id, error);
+    }
+    if (this.closedWith) {
+      queue.reject(task, this.closedWith);
+      return;
+    }
+    if (error.retryable && task.attempts < maxAttempts) {
+      queue.requeueFront(task);
+      return;
+    }
+    const tries = task.attempts === 1 ? '1 attempt' : `${task.attempts} attempts`;
+    queue.reject(
+      task,
+      new ComputeError('NODE_FAILED', `workload "${workload}" task ${task.taskId} failed after ${tries}: ${error.message}`, {
+        cause: error,
+        retryable: error.retryable,
+        details: { attempts: task.attempts, leaseId: error.leaseId },
+      }),
+    );
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * HTTP to one leased node: a keep-alive undici `Pool` sized to the node's slots,
+ * the node token as Bearer, bounded bodies, and failures mapped to `NodeError`
+ * with a verdict the dispatcher acts on (retry elsewhere, or give up).
+ */
+import { Pool, type Dispatcher } from 'undici';
+import { NodeError } from '../errors.js';
+import { readBodyLimited } from './body.js';
+
+/** Options of a {@link NodeClient}. */
+export interface NodeClientOptions {
+  /** Lease id, for errors. */
+  leaseId: string;
+  /** Node base URL from the lease, e.g. `http://10.0.0.7:8080`. */
+  endpoint: string;
+  /** Node token. Held privately; never in errors. */
+  nodeToken: string;
+  /** Keep-alive connections to open at most (the node's slots). */
+  connections: number;
+  /** Largest response body accepted, bytes. @default 33554432 (32 MiB) */
+  maxBodyBytes?: number;
+  /** Send through this dispatcher instead of a private Pool (tests). */
+  dispatcher?: Dispatcher;
+}
+
+/** One task attempt to send. */
+export interface NodeRunRequest {
+  workload: string;
+  input: unknown;
+  taskId: string;
+  /** Aborts the attempt (timeout, caller abort, node removal). */
+  signal: AbortSignal;
+  /** undici header/body timeout for the attempt, ms. */
+  timeoutMs: number;
+}
+
+/** Reasons a task attempt failed that say the node itself may be broken. */
+export type NodeFailureKind = 'connection' | 'timeout' | 'server' | 'auth' | 'busy' | 'rejected' | 'protocol' | 'aborted';
+
+const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
+
+/** Sends tasks to one node over keep-alive connections. */
+export class NodeClient {
+  readonly leaseId: string;
+  readonly endpoint: string;
+  readonly #authorization: string;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #maxBody: number;
+  readonly #origin: string;
+
+  constructor(options: NodeClientOptions) {
+    this.leaseId = options.leaseId;
+    this.endpoint = options.endpoint;
+    this.#authorization = `Bearer ${options.nodeToken}`;
+    this.#maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    const url = new URL(options.endpoint);
+    this.#origin = url.origin;
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    this.#dispatcher =
+      options.dispatcher ??
+      new Pool(url.origin, { connections: Math.max(1, options.connections), pipelining: 1, keepAliveTimeout: 30_000 });
+  }
+
+  /** `GET /healthz` → true when the node says `{ ready: true }`. Never throws. */
+  async healthy(signal: AbortSignal, timeoutMs: number): Promise<boolean> {
+    try {
+      const res = await this.#dispatcher.request({
+        origin: this.#origin,
+        path: '/healthz',
+        method: 'GET',
+        signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      const text = await readBodyLimited(res.body, 64 * 1024);
+      if (res.statusCode !== 200) return false;
+      const parsed = JSON.parse(text) as { ready?: unknown };
+      return parsed.ready === true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Run one task attempt. Resolves with the node's `output`; rejects with `NodeError`. */
+  async run(request: NodeRunRequest): Promise<unknown> {
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.#dispatcher.request({
+        origin: this.#origin,
+        path: '/v1/run',
+        method: 'POST',
+        headers: { authorization: this.#authorization, 'content-type': 'application/json' },
+        body: JSON.stringify({ workload: request.workload, input: request.input, taskId: request.taskId }),
+        signal: request.signal,
+        headersTimeout: request.timeoutMs,
+        bodyTimeout: request.timeoutMs,
+      });
+    } catch (error) {
+      throw this.transportError(error, request.signal);
+    }
+    let text: string;
+    try {
+      text = await readBodyLimited(res.body, this.#maxBody);
+    } catch (error) {
+      throw this.transportError(error, request.signal);
+    }
+    if (res.statusCode >= 200 && res.statusCode < 300) {
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw this.failure('protocol', `node answered ${res.statusCode} with a body that is not JSON`, res.statusCode);
+      }
+      if (typeof body !== 'object' || body === null || !('output' in body)) {
+        throw this.failure('protocol', `node answered ${res.statusCode} without an "output" field`, res.statusCode);
+      }
+      return (body as { output: unknown }).output;
+    }
+    throw this.statusError(res.statusCode, text);
+  }
+
+  /** Close the connections (in-flight requests are destroyed). Idempotent. */
+  async close(): Promise<void> {
+    if (!this.#ownsDispatcher) return;
+    await this.#dispatcher.destroy().catch(() => undefined);
+  }
+
+  private statusError(status: number, text: string): NodeError {
+    const detail = nodeErrorMessage(text);
+    const suffix = detail ? `: ${detail}` : '';
+    if (status === 401 || status === 403) return this.failure('auth', `node refused the node token (${status})`, status);
+    if (status === 429 || status === 503) return this.failure('busy', `node is busy (${status})${suffix}`, status);
+    if (status >= 500 || status === 408) return this.failure('server', `node failed with ${status}${suffix}`, status);
+    return this.failure('rejected', `node rejected the task with ${status}${suffix}`, status);
+  }
+
+  private transportError(error: unknown, signal: AbortSignal): NodeError {
+    if (signal.aborted) return this.failure('aborted', 'attempt aborted', undefined, signal.reason);
+    const code = (error as { code?: string } | null)?.code ?? '';
+    const kind: NodeFailureKind = code.includes('TIMEOUT') ? 'timeout' : code === 'BODY_TOO_LARGE' ? 'protocol' : 'connection';
+    const what = kind === 'timeout' ? 'timed out' : kind === 'protocol' ? 'sent a body over the size limit' : `connection failed (${code || 'error'})`;
+    return this.failure(kind, `node ${what}`, undefined, sanitizeCause(error));
+  }
+
+  private failure(kind: NodeFailureKind, message: string, status: number | undefined, cause?: unknown): NodeError {
+    const retryable = kind !== 'rejected';
+    return new NodeError('NODE_FAILED', `lease ${this.leaseId}: ${message}`, this.leaseId, status, {
+      retryable,
+      cause,
+      details: { kind },
+    });
+  }
+}
+
+/** The `error.message` of a protocol error body, truncated; '' when absent. */
+function nodeErrorMessage(text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown } | string };
+    const message = typeof body.error === 'string' ? body.error : body.error?.message;
+    return typeof message === 'string' ? message.slice(0, 200) : '';
+  } catch {
+    return '';
+  }
+}
+
+/** Keep only the code and message of a transport error: undici errors can hold request options (headers). */
+function sanitizeCause(error: unknown): Error {
+  const e = error as { code?: string; message?: string; name?: string } | null;
+  const clean = new Error(e?.message ?? String(error));
+  clean.name = e?.name ?? 'Error';
+  if (e?.code) (clean as Error & { code?: string }).code = e.code;
+  return clean;
+}

@@ -1,0 +1,75 @@
+/**
+ * Typed events `compute.on(...)` delivers. Every event carries a reason a human can
+ * read and the clock time it happened. None carries a secret.
+ */
+import type { ComputeError } from './errors.js';
+
+/** The controller changed (or decided to change) a workload's capacity. */
+export interface ScaleEvent {
+  workload: string;
+  /** Clock time of the decision, ms. */
+  at: number;
+  /** Node count the planner wants. */
+  desired: number;
+  /** Nodes by state after the decision was applied. */
+  nodes: { requested: number; provisioning: number; ready: number; draining: number };
+  /** Leases requested by this decision. */
+  added: number;
+  /** Nodes put into draining by this decision. */
+  drained: number;
+  /** Nodes released by this decision. */
+  released: number;
+  /** One line: what the planner saw and why it acted. */
+  reason: string;
+}
+
+/** What happened to a lease. */
+export type LeaseEventType = 'acquired' | 'ready' | 'draining' | 'released' | 'preempted' | 'failed';
+
+/** A lease changed state. */
+export interface LeaseEvent {
+  type: LeaseEventType;
+  workload: string;
+  /** Marketplace lease id (null if the request never produced one). */
+  leaseId: string | null;
+  offerId: string;
+  /** GPU model and count, e.g. `1x A100`. */
+  gpu: string;
+  pricePerHour: number;
+  interruptible: boolean;
+  /** Clock time, ms. */
+  at: number;
+  /** When the lease was requested, ms. */
+  requestedAt: number;
+  reason: string;
+}
+
+/** A budget cap crossed 50 %, 80 % or 100 %. */
+export interface BudgetEvent {
+  cap: 'total' | 'maxPerHour';
+  /** `global`, or the workload name for a per-workload cap. */
+  scope: string;
+  percent: 50 | 80 | 100;
+  /** Committed spend (total) or hourly rate (maxPerHour) at the crossing. */
+  value: number;
+  limit: number;
+  currency: string;
+  at: number;
+  reason: string;
+}
+
+/** A background problem the runtime recovered from or is retrying (marketplace down...). */
+export interface WarningEvent {
+  at: number;
+  error: ComputeError;
+  /** What the runtime was doing. */
+  during: string;
+}
+
+/** Event map for `compute.on()`. */
+export interface ComputeEvents {
+  scale: [ScaleEvent];
+  lease: [LeaseEvent];
+  budget: [BudgetEvent];
+  warning: [WarningEvent];
+}

@@ -1,0 +1,3 @@
+export * from './lease-manager.js';
+export * from './lease-state.js';
+export * from './node-view.js';

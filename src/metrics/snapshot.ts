@@ -1,0 +1,124 @@
+/**
+ * `compute.metrics()`: one plain, JSON-safe object describing queues, nodes,
+ * latency, spend and the marketplace's health at a point in time.
+ */
+import type { BudgetLedger } from '../budget/ledger.js';
+import type { NodeState } from '../controller/observation.js';
+import type { LeaseManager } from '../leases/lease-manager.js';
+import type { Marketplace } from '../market/marketplace.js';
+import type { WorkloadRuntime } from '../workload.js';
+import type { LatencySummary } from './latency-window.js';
+
+/** Node counts by runtime state. */
+export type NodeCounts = Record<NodeState, number>;
+
+/** One workload's numbers. */
+export interface WorkloadMetrics {
+  queued: number;
+  running: number;
+  paused: boolean;
+  completed: number;
+  failed: number;
+  nodes: NodeCounts;
+  /** End-to-end latency (queue wait + service) of recent successful tasks. */
+  latencyMs: LatencySummary;
+  /** Mean node service time per task, ms (null before the first completion). */
+  serviceTimeMs: number | null;
+  /** Arrivals per second over the last 60 s. */
+  arrivalRate: number;
+  /** The last planner decision. */
+  lastDecision: { at: number; desired: number; reason: string } | null;
+}
+
+/** Budget numbers (amounts in `currency`). */
+export interface BudgetMetrics {
+  currency: string;
+  /** Cost of billed time of leases already ended plus accrued on live ones. */
+  spent: number;
+  /** Spent + what live leases still must pay at minimum. */
+  committed: number;
+  /** Summed hourly price of live leases. */
+  hourlyRate: number;
+  maxPerHour: number | null;
+  total: number | null;
+  /** total - committed, or null without a total cap. */
+  remaining: number | null;
+  /** Clock ms when committed spend reaches `total` at today's rate (null: never / no cap). */
+  forecastExhaustedAt: number | null;
+}
+
+/** What `compute.metrics()` returns. */
+export interface MetricsSnapshot {
+  at: number;
+  workloads: Record<string, WorkloadMetrics>;
+  nodes: NodeCounts;
+  leases: { live: number; ended: number };
+  budget: BudgetMetrics;
+  marketplace: { degraded: boolean; consecutiveFailures: number; lastError: string | null };
+}
+
+/** Inputs of {@link buildSnapshot}. */
+export interface SnapshotSources {
+  now: number;
+  runtimes: Iterable<WorkloadRuntime>;
+  leases: LeaseManager;
+  ledger: BudgetLedger;
+  currency: string;
+  market: Marketplace;
+}
+
+const emptyCounts = (): NodeCounts => ({ requested: 0, provisioning: 0, ready: 0, draining: 0 });
+
+/** Assemble the snapshot from the live parts. */
+export function buildSnapshot(src: SnapshotSources): MetricsSnapshot {
+  const workloads: Record<string, WorkloadMetrics> = {};
+  const nodes = emptyCounts();
+  for (const runtime of src.runtimes) {
+    const counts = emptyCounts();
+    for (const node of src.leases.nodesOf(runtime.name)) {
+      counts[node.state]++;
+      nodes[node.state]++;
+    }
+    workloads[runtime.name] = {
+      queued: runtime.queue.size,
+      running: runtime.queue.running,
+      paused: runtime.paused !== false,
+      completed: runtime.completed,
+      failed: runtime.failed,
+      nodes: counts,
+      latencyMs: runtime.latency.summary(),
+      serviceTimeMs: runtime.serviceTime.value ?? null,
+      arrivalRate: runtime.arrivals.rate(src.now, 60),
+      lastDecision: runtime.lastDecision ?? null,
+    };
+  }
+  let live = 0;
+  let ended = 0;
+  for (const record of src.leases.all()) {
+    if (['released', 'failed', 'preempted'].includes(record.state)) ended++;
+    else live++;
+  }
+  const b = src.ledger.snapshot(src.now);
+  const health = (src.market as { health?: { degraded: boolean; consecutiveFailures: number; lastError?: string } }).health;
+  return {
+    at: src.now,
+    workloads,
+    nodes,
+    leases: { live, ended },
+    budget: {
+      currency: src.currency,
+      spent: b.spent,
+      committed: b.committed,
+      hourlyRate: b.hourlyRate,
+      maxPerHour: b.maxPerHour ?? null,
+      total: b.total ?? null,
+      remaining: b.remaining ?? null,
+      forecastExhaustedAt: b.forecastExhaustedAt ?? null,
+    },
+    marketplace: {
+      degraded: health?.degraded ?? false,
+      consecutiveFailures: health?.consecutiveFailures ?? 0,
+      lastError: health?.lastError ?? null,
+    },
+  };
+}

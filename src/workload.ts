@@ -1,0 +1,221 @@
+/**
+ * A declared workload: its queue, its dispatcher, the signals the controller reads
+ * (arrival rates, service time, latency), and the handle the app calls `run()` on.
+ */
+import type { Clock } from './clock.js';
+import type { WorkloadConfig } from './config/workload.js';
+import { validate, type Validator } from './config/validator.js';
+import type { PlannerMemory, PlannerPolicy, NodeView, WorkloadObservation } from './controller/observation.js';
+import { INITIAL_MEMORY } from './controller/observation.js';
+import { WorkloadDispatcher, type DispatcherHooks } from './dispatch/dispatcher.js';
+import { ComputeError } from './errors.js';
+import { Ewma } from './metrics/ewma.js';
+import { LatencyWindow } from './metrics/latency-window.js';
+import { RateMeter } from './metrics/rate-meter.js';
+import { TaskQueue } from './queue/index.js';
+import { mapOrdered, type MapOptions } from './queue/map.js';
+
+/** Per-call options of `run()`. */
+export interface RunOptions {
+  /** Abort the task: it rejects with `ABORTED` (removed from the queue, or cancelled on the node). */
+  signal?: AbortSignal;
+  /** Reject with `TIMEOUT` if not done within this many ms (queue wait + attempts). Defaults to the workload's `timeoutMs`. */
+  timeoutMs?: number;
+  /** Higher runs first. @default 0 */
+  priority?: number;
+}
+
+/** Options of `map()`. */
+export interface WorkloadMapOptions extends MapOptions {
+  /** Per-task options applied to every input. */
+  timeoutMs?: number;
+  priority?: number;
+}
+
+/** What `pause()` does with work that arrives while paused. */
+export interface PauseOptions {
+  /**
+   * `'hold'` keeps queued and new tasks waiting until `resume()`; `'reject'` rejects them
+   * with `WORKLOAD_PAUSED`. @default 'hold'
+   */
+  whilePaused?: 'hold' | 'reject';
+}
+
+/** Shorthand: the output type a validator produces. */
+export type Infer<S> = S extends { '~standard': { types?: infer T } }
+  ? T extends { output: infer O }
+    ? O
+    : unknown
+  : S extends { safeParse(value: unknown): { data?: infer D } }
+    ? D
+    : unknown;
+
+/** Shorthand: the input type a validator accepts. */
+export type InferInput<S> = S extends { '~standard': { types?: infer T } }
+  ? T extends { input: infer I }
+    ? I
+    : unknown
+  : unknown;
+
+/** The internal state of one workload (not public). */
+export class WorkloadRuntime {
+  readonly queue: TaskQueue;
+  readonly dispatcher: WorkloadDispatcher;
+  readonly arrivals = new RateMeter(60);
+  readonly serviceTime = new Ewma(0.2);
+  readonly latency = new LatencyWindow();
+  memory: PlannerMemory = INITIAL_MEMORY;
+  paused: false | 'hold' | 'reject' = false;
+  /** Set when the budget can never pay for a node again and the policy says reject. */
+  budgetRefusal: ComputeError | undefined;
+  /** Set once by shutdown. */
+  shutdownRefusal: ComputeError | undefined;
+  completed = 0;
+  failed = 0;
+  lastDecision: { at: number; desired: number; reason: string } | undefined;
+  readonly policy: PlannerPolicy;
+
+  constructor(
+    readonly name: string,
+    readonly config: WorkloadConfig,
+    private readonly clock: Clock,
+    hooks: DispatcherHooks & { onTakeable(): void },
+  ) {
+    this.queue = new TaskQueue({ clock, workload: name, maxQueued: config.scaling.maxQueued, idPrefix: name });
+    this.queue.onTakeable = () => {
+      this.dispatcher.pump();
+      hooks.onTakeable();
+    };
+    this.queue.onSettled = (task, ok) => {
+      if (ok) {
+        this.completed++;
+        this.latency.record(this.clock.now() - task.enqueuedAt);
+      } else this.failed++;
+    };
+    this.dispatcher = new WorkloadDispatcher({
+      workload: name,
+      queue: this.queue,
+      clock,
+      concurrencyPerNode: config.scaling.concurrencyPerNode,
+      maxAttempts: config.maxAttempts,
+      nodeTimeoutMs: config.nodeTimeoutMs,
+      ...(config.output ? { output: config.output } : {}),
+      hooks: {
+        ...hooks,
+        onAttempt: (nodeId, ms, ok) => {
+          if (ok) this.serviceTime.record(ms);
+          hooks.onAttempt?.(nodeId, ms, ok);
+        },
+      },
+    });
+    const { scaling, gpu } = config;
+    this.policy = {
+      minNodes: scaling.minNodes,
+      maxNodes: scaling.maxNodes,
+      latencyTargetMs: scaling.latencyTargetMs,
+      concurrencyPerNode: scaling.concurrencyPerNode,
+      scaleDownDelayMs: scaling.scaleDownDelayMs,
+      ...(scaling.maxPricePerHour !== undefined ? { maxPricePerHour: scaling.maxPricePerHour } : {}),
+      gpu: { model: gpu.model, count: gpu.count, interruptible: gpu.interruptible, ...(gpu.minMemoryGb !== undefined ? { minMemoryGb: gpu.minMemoryGb } : {}) },
+    };
+  }
+
+  /** Validate and queue one task. Never throws: every failure is a rejected promise. */
+  submit(input: unknown, options: RunOptions = {}): Promise<unknown> {
+    const refusal = this.shutdownRefusal ?? this.budgetRefusal ?? this.pausedRefusal();
+    if (refusal) return Promise.reject(refusal);
+    let value = input;
+    if (this.config.input) {
+      const checked = validate(this.config.input as Validator, input);
+      if (!checked.ok) {
+        return Promise.reject(new ComputeError('INPUT_INVALID', `workload "${this.name}" input: ${checked.message}`));
+      }
+      value = checked.value;
+    }
+    const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
+    if (timeoutMs !== undefined && !(timeoutMs > 0)) {
+      return Promise.reject(new ComputeError('CONFIG_INVALID', `run(): timeoutMs must be a positive number, got ${String(timeoutMs)}`));
+    }
+    this.arrivals.record(this.clock.now());
+    return this.queue.enqueue(value, {
+      ...(options.priority !== undefined ? { priority: options.priority } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /** Build the planner's view of this workload at `now`. */
+  observe(now: number, nodes: NodeView[], coldStartMs: number): WorkloadObservation {
+    const oldest = this.queue.oldestQueuedAt();
+    return {
+      name: this.name,
+      queued: this.queue.size,
+      inFlight: this.queue.running,
+      arrivalRateShort: this.arrivals.rate(now, 6),
+      arrivalRateLong: this.arrivals.rate(now, 60),
+      serviceTimeMs: this.serviceTime.value,
+      oldestQueuedMs: oldest === undefined ? 0 : now - oldest,
+      coldStartMs,
+      nodes,
+      paused: this.paused !== false,
+      memory: this.memory,
+    };
+  }
+
+  /** Whether anything waits or runs (the loop keeps the process alive for it). */
+  get busy(): boolean {
+    return this.queue.size > 0 || this.queue.running > 0;
+  }
+
+  private pausedRefusal(): ComputeError | undefined {
+    return this.paused === 'reject' ? new ComputeError('WORKLOAD_PAUSED', `workload "${this.name}" is paused`) : undefined;
+  }
+}
+
+/** The handle `compute.workload()` returns. `I` is the input type, `O` the output type. */
+export class Workload<I = unknown, O = unknown> {
+  /** @internal */
+  constructor(
+    /** The workload's name. */
+    readonly name: string,
+    private readonly runtime: WorkloadRuntime,
+    private readonly control: { pause(name: string, options?: PauseOptions): Promise<void>; resume(name: string): Promise<void> },
+  ) {}
+
+  /** Run one task. Resolves with the node's output; rejects with a `ComputeError`. */
+  run(input: I, options?: RunOptions): Promise<O> {
+    return this.runtime.submit(input, options) as Promise<O>;
+  }
+
+  /**
+   * Run a task per input with at most `concurrency` in flight, yielding outputs in
+   * input order. Inputs are pulled lazily (an endless generator is fine).
+   */
+  map(inputs: Iterable<I> | AsyncIterable<I>, options: WorkloadMapOptions = {}): AsyncIterableIterator<O> {
+    const { concurrency, signal, timeoutMs, priority } = options;
+    const perTask: RunOptions = {
+      ...(signal ? { signal } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(priority !== undefined ? { priority } : {}),
+    };
+    return mapOrdered(inputs, (input) => this.run(input, perTask), {
+      ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  /** Same as `compute.pause(name)`. */
+  pause(options?: PauseOptions): Promise<void> {
+    return this.control.pause(this.name, options);
+  }
+
+  /** Same as `compute.resume(name)`. */
+  resume(): Promise<void> {
+    return this.control.resume(this.name);
+  }
+
+  /** Resolves when nothing of this workload is queued or running. */
+  onIdle(): Promise<void> {
+    return this.runtime.queue.onIdle();
+  }
+}
