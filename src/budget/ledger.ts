@@ -49,6 +49,12 @@ export interface BudgetSnapshot extends SpendSnapshot {
   byWorkload: Record<string, SpendSnapshot>;
 }
 
+interface Usage {
+  hourlyRate: number;
+  committed: number;
+  spent: number;
+}
+
 interface LedgerLease extends BilledLease {
   workload: string;
   leaseId: string | undefined;
@@ -85,19 +91,20 @@ export class BudgetLedger {
    */
   reserve(workload: string, leaseKey: string, offer: Offer, now: number): ReserveResult {
     if (this.#leases.has(leaseKey)) return { ok: true };
-    this.#thresholds.noteLease(workload, offer.pricePerHour, minimumLeaseCost(offer));
     const minimum = minimumLeaseCost(offer);
+    this.#thresholds.noteLease(workload, offer.pricePerHour, minimum);
     const scopes: Array<['global' | 'workload', BudgetCaps, string | undefined]> = [
       ['global', this.#global, undefined],
       ['workload', this.#workloadCaps.get(workload) ?? {}, workload],
     ];
-    for (const [cap, caps, scope] of scopes) {
-      if (caps.maxPerHour !== undefined && this.#rate(scope) + offer.pricePerHour > caps.maxPerHour + SLACK) {
+    const usage = scopes.map(([, , scope]) => this.#usage(scope, now));
+    for (const [i, [cap, caps]] of scopes.entries()) {
+      if (caps.maxPerHour !== undefined && usage[i]!.hourlyRate + offer.pricePerHour > caps.maxPerHour + SLACK) {
         return { ok: false, reason: 'maxPerHour', cap };
       }
     }
-    for (const [cap, caps, scope] of scopes) {
-      if (caps.total !== undefined && this.#committed(scope, now) + minimum > caps.total + SLACK) {
+    for (const [i, [cap, caps]] of scopes.entries()) {
+      if (caps.total !== undefined && usage[i]!.committed + minimum > caps.total + SLACK) {
         return { ok: false, reason: 'total', cap };
       }
     }
@@ -161,18 +168,13 @@ export class BudgetLedger {
 
   /** The budget as the planner reads it. */
   view(now: number): BudgetView {
-    const workloads: BudgetView['workloads'] = {};
+    const workloads: Record<string, BudgetView['workloads'][string]> = {};
     for (const name of this.#workloadNames()) {
-      const caps = this.#workloadCaps.get(name) ?? {};
-      workloads[name] = { ...caps, hourlyRate: this.#rate(name), committed: this.#committed(name, now) };
+      const { hourlyRate, committed } = this.#usage(name, now);
+      workloads[name] = { ...this.#workloadCaps.get(name), hourlyRate, committed };
     }
-    return {
-      maxPerHour: this.#global.maxPerHour,
-      total: this.#global.total,
-      hourlyRate: this.#rate(undefined),
-      committed: this.#committed(undefined, now),
-      workloads,
-    };
+    const { hourlyRate, committed } = this.#usage(undefined, now);
+    return { maxPerHour: this.#global.maxPerHour, total: this.#global.total, hourlyRate, committed, workloads };
   }
 
   /**
@@ -183,9 +185,7 @@ export class BudgetLedger {
   thresholdsCrossed(now: number): ThresholdCrossing[] {
     const scopes: Array<[string | undefined, BudgetCaps]> = [[undefined, this.#global]];
     for (const name of this.#workloadNames()) scopes.push([name, this.#workloadCaps.get(name) ?? {}]);
-    return scopes.flatMap(([scope, caps]) =>
-      this.#thresholds.check(scope, caps, { committed: this.#committed(scope, now), hourlyRate: this.#rate(scope) }),
-    );
+    return scopes.flatMap(([scope, caps]) => this.#thresholds.check(scope, caps, this.#usage(scope, now)));
   }
 
   #workloadNames(): string[] {
@@ -195,35 +195,24 @@ export class BudgetLedger {
     return [...names].sort();
   }
 
-  #live(scope: string | undefined): LedgerLease[] {
-    return [...this.#leases.values()].filter((l) => scope === undefined || l.workload === scope);
-  }
-
-  #endedCost(scope: string | undefined): number {
-    if (scope !== undefined) return this.#ended.get(scope) ?? 0;
-    let sum = 0;
-    for (const cost of this.#ended.values()) sum += cost;
-    return sum;
-  }
-
-  #rate(scope: string | undefined): number {
-    return this.#live(scope).reduce((sum, l) => sum + l.pricePerHour, 0);
-  }
-
-  #committed(scope: string | undefined, now: number): number {
-    return this.#live(scope).reduce((sum, l) => sum + Math.max(committedCost(l, now), l.serverCost), this.#endedCost(scope));
-  }
-
-  #spent(scope: string | undefined, now: number): number {
-    const running = (l: LedgerLease): number => Math.max(leaseCost(l.pricePerHour, Math.max(0, now - l.requestedAt) / 1000), l.serverCost);
-    return this.#live(scope).reduce((sum, l) => sum + running(l), this.#endedCost(scope));
+  /** Rate, commitment and spend of live and ended leases in one scope (`undefined`: global). */
+  #usage(scope: string | undefined, now: number): Usage {
+    let ended = 0;
+    for (const [name, cost] of this.#ended) if (scope === undefined || name === scope) ended += cost;
+    const usage: Usage = { hourlyRate: 0, committed: ended, spent: ended };
+    for (const l of this.#leases.values()) {
+      if (scope !== undefined && l.workload !== scope) continue;
+      usage.hourlyRate += l.pricePerHour;
+      usage.committed += Math.max(committedCost(l, now), l.serverCost);
+      usage.spent += Math.max(leaseCost(l.pricePerHour, Math.max(0, now - l.requestedAt) / 1000), l.serverCost);
+    }
+    return usage;
   }
 
   #scopeSnapshot(scope: string | undefined, now: number): SpendSnapshot {
     const caps = scope === undefined ? this.#global : (this.#workloadCaps.get(scope) ?? {});
-    const committed = this.#committed(scope, now);
-    const hourlyRate = this.#rate(scope);
-    const snap: SpendSnapshot = { spent: this.#spent(scope, now), committed, hourlyRate };
+    const { spent, committed, hourlyRate } = this.#usage(scope, now);
+    const snap: SpendSnapshot = { spent, committed, hourlyRate };
     if (caps.maxPerHour !== undefined) snap.maxPerHour = caps.maxPerHour;
     if (caps.total !== undefined) {
       snap.total = caps.total;

@@ -59,9 +59,11 @@ export class ThresholdTracker {
     ];
     for (const [cap, limit, value, nextLease] of checks) {
       if (limit === undefined || limit <= 0) continue;
+      // A full cap has passed every lower level too, even when the last lease jumped over them.
+      const full = isFull(value, limit, nextLease);
       for (const percent of LEVELS) {
         const key = `${scope ?? ''}\u0000${cap}\u0000${percent}`;
-        const reached = percent === 100 ? isFull(value, limit, nextLease) : value >= (limit * percent) / 100 - SLACK;
+        const reached = full || value >= (limit * percent) / 100 - SLACK;
         if (reached && !this.#fired.has(key)) {
           this.#fired.add(key);
           out.push({ cap, scope: scope ?? 'global', percent, value, limit });

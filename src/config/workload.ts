@@ -31,8 +31,8 @@ export const ScalingSchema = z
     latencyTargetMs: z.number().positive().default(1000),
     /** Tasks a node runs at once. @default 1 */
     concurrencyPerNode: z.number().int().positive().default(1),
-    /** Low demand must last this long before a node is drained. @default 60000 */
-    scaleDownDelayMs: z.number().int().nonnegative().default(60_000),
+    /** Low demand must last this long before a node is drained. @default 10000 */
+    scaleDownDelayMs: z.number().int().nonnegative().default(10_000),
     /** Tasks waiting in the queue before `run()` rejects with `QUEUE_FULL`. @default 100000 */
     maxQueued: z.number().int().positive().default(100_000),
     /** Upper bound on the node price this workload pays, per hour. */

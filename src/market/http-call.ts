@@ -8,7 +8,7 @@ import { sleep } from '../clock.js';
 import type { Clock } from '../clock.js';
 import { MarketError } from '../errors.js';
 import type { Failure } from './http-errors.js';
-import { failureFromError, failureFromStatus, protocolFailure, toMarketError } from './http-errors.js';
+import { failureFromError, failureFromStatus, mayHaveBeenProcessed, protocolFailure, toMarketError } from './http-errors.js';
 import { sendAttempt } from './http-transport.js';
 import { parseRetryAfterMs, retryDelayMs } from './retry.js';
 import type { RetryBudget } from './retry-budget.js';
@@ -54,8 +54,9 @@ export async function executeCall<T>(ctx: CallContext, spec: CallSpec<T>): Promi
     ...(spec.body === undefined ? {} : { 'content-type': 'application/json' }),
     ...spec.headers,
   };
+  let outcomeUnknown = false;
   for (let attempt = 1; ; attempt++) {
-    stopIfCancelled(ctx, spec, attempt - 1);
+    stopIfCancelled(ctx, spec, attempt - 1, outcomeUnknown);
     const attemptController = new AbortController();
     let timedOut = false;
     const timer = ctx.clock.setTimeout(() => {
@@ -80,7 +81,8 @@ export async function executeCall<T>(ctx: CallContext, spec: CallSpec<T>): Promi
 
     let failure: Failure;
     if (outcome.kind === 'failed') {
-      stopIfCancelled(ctx, spec, attempt);
+      // Cancelled mid-exchange: a POST may already have been acted on.
+      stopIfCancelled(ctx, spec, attempt, outcomeUnknown || spec.method === 'POST');
       failure = failureFromError(outcome.error, timedOut, ctx.timeoutMs, ctx.secret);
     } else if (outcome.status >= 200 && outcome.status < 300) {
       const parsed = parseBody(outcome.body, spec.schema, ctx);
@@ -96,6 +98,10 @@ export async function executeCall<T>(ctx: CallContext, spec: CallSpec<T>): Promi
     }
 
     ctx.onOutcome(failure);
+    // A lease POST that may have reached the server is "unknown", not "failed" (DESIGN §6):
+    // the caller reconciles by tag before creating again. Sticky across attempts.
+    outcomeUnknown ||= spec.method === 'POST' && mayHaveBeenProcessed(failure);
+    if (outcomeUnknown) failure.details.outcomeUnknown = true;
     if (!failure.transient || attempt >= ctx.maxAttempts) throw toMarketError(spec.label, failure, attempt);
     if (!ctx.budget.tryAcquire(failure.timeout ? 'timeout' : 'retry')) {
       failure.details.retryBudgetExhausted = true;
@@ -107,7 +113,7 @@ export async function executeCall<T>(ctx: CallContext, spec: CallSpec<T>): Promi
     try {
       await sleep(ctx.clock, delay, sleeper.signal);
     } catch {
-      stopIfCancelled(ctx, spec, attempt);
+      stopIfCancelled(ctx, spec, attempt, outcomeUnknown);
     } finally {
       unlinkSleep();
     }
@@ -139,18 +145,17 @@ function parseBody<T>(body: Buffer | 'too-large', schema: z.ZodType<T>, ctx: Cal
 }
 
 /** Throw `ABORTED` (caller's signal) or `SHUTDOWN` (client closed) if either fired. */
-function stopIfCancelled(ctx: CallContext, spec: CallSpec<unknown>, attempts: number): void {
+function stopIfCancelled(ctx: CallContext, spec: CallSpec<unknown>, attempts: number, outcomeUnknown: boolean): void {
+  const details = outcomeUnknown ? { attempts, outcomeUnknown } : { attempts };
   if (spec.signal?.aborted) {
     const reason: unknown = spec.signal.reason;
     throw new MarketError('ABORTED', `${spec.label}: aborted by the caller`, { request: spec.label }, {
-      details: { attempts },
+      details,
       ...(reason instanceof Error ? { cause: reason } : {}),
     });
   }
   if (ctx.closing.aborted) {
-    throw new MarketError('SHUTDOWN', `${spec.label}: the marketplace client was closed`, { request: spec.label }, {
-      details: { attempts },
-    });
+    throw new MarketError('SHUTDOWN', `${spec.label}: the marketplace client was closed`, { request: spec.label }, { details });
   }
 }
 

@@ -43,7 +43,13 @@ export interface MarketplaceHealth {
   lastError?: string;
 }
 
-/** Protocol-v1 marketplace client over HTTP. */
+/**
+ * Protocol-v1 marketplace client over HTTP.
+ *
+ * A dispatcher given as `connection.dispatcher` (e.g. undici's `MockAgent`) is used
+ * as it is and not closed by {@link HttpMarketplace.close}; do not compose undici's
+ * redirect interceptor into it, or the `Authorization` header would follow redirects.
+ */
 export class HttpMarketplace implements Marketplace {
   readonly #apiKey: string;
   readonly #endpoint: MarketplaceEndpoint;

@@ -128,6 +128,20 @@ export function protocolFailure(reason: string, secret: string, details: Record<
   };
 }
 
+/** Errors that prove the request never reached the server. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * Whether the server may have acted on the request despite the failure: timeouts,
+ * dropped connections and 5xx may come after the work was done; a 429 or a refused
+ * connection prove it was not.
+ */
+export function mayHaveBeenProcessed(failure: Failure): boolean {
+  if (!failure.transient || failure.status === 429) return false;
+  const code = failure.details.errorCode;
+  return !(typeof code === 'string' && NEVER_SENT.has(code));
+}
+
 /** Build the error a call rejects with. */
 export function toMarketError(request: string, failure: Failure, attempts: number, note = ''): MarketError {
   const tries = attempts > 1 ? ` (${attempts} attempts)` : '';

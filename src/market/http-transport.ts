@@ -74,7 +74,7 @@ async function readLimited(
 ): Promise<Buffer | 'too-large'> {
   const declared = Number(headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
-    body.destroy();
+    discard(body);
     return 'too-large';
   }
   const chunks: Buffer[] = [];
@@ -84,10 +84,16 @@ async function readLimited(
     size += buf.length;
     if (size > limit) {
       // Stop reading at once: a hostile or broken server must not fill our memory.
-      body.destroy();
+      discard(body);
       return 'too-large';
     }
     chunks.push(buf);
   }
   return Buffer.concat(chunks, size);
+}
+
+function discard(body: Dispatcher.ResponseData['body']): void {
+  // undici reports a destroyed body as an AbortError event; we asked for it, so swallow it.
+  body.on('error', () => undefined);
+  body.destroy();
 }

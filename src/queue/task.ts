@@ -54,9 +54,11 @@ export class TaskExtras {
 const NOT_STARTED = -0x8000_0000;
 
 /**
- * A task of a {@link TaskQueue}. The dispatcher reads `input`, sets `attempts`,
+ * A task of a `TaskQueue`. The dispatcher reads `input`, sets `attempts`,
  * `startedAt` and `cancelRunning`; the queue owns `state` and the caller's promise.
  */
+// `O` types the caller's promise only; no field depends on it, so a `Task<O>` can be
+// handed to the queue's untyped helpers (deadline heap, abort hub) as a `Task`.
 export class Task<O = unknown> {
   /** Per-queue sequence number, from 1, in enqueue order. */
   readonly seq: number;
@@ -83,11 +85,11 @@ export class Task<O = unknown> {
    * object per queued task.
    * @internal
    */
-  resolveFn: ((value: O | PromiseLike<O>) => void) | undefined = undefined;
+  resolveFn: ((value: unknown) => void) | undefined = undefined;
   private readonly enqueuedRel: number;
   private startedRel: number = NOT_STARTED;
 
-  /** @internal Tasks are made by {@link TaskQueue.enqueue}. */
+  /** @internal Tasks are made by `TaskQueue.enqueue()`. */
   constructor(origin: TaskOrigin, seq: number, input: unknown, priority: number, enqueuedAt: number, extras: TaskExtras | undefined) {
     this.seq = seq;
     this.input = input;
@@ -131,7 +133,7 @@ export class Task<O = unknown> {
     this.resolveFn = undefined;
     this.state = 'settled';
     this.cancelRunning = undefined;
-    resolve?.(ok ? (value as O) : (new Rejection(value) as unknown as PromiseLike<O>));
+    resolve?.(ok ? value : new Rejection(value));
   }
 }
 

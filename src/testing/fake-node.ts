@@ -51,6 +51,16 @@ export interface FakeNodeOptions {
   clock: Clock;
 }
 
+/** Load of one fake node. */
+export interface FakeNodeStats {
+  /** Tasks being computed now. */
+  running: number;
+  /** Tasks waiting for a free slot. */
+  queued: number;
+  /** Tasks finished since the node started (with an output or an error). */
+  served: number;
+}
+
 interface Waiter {
   resolve(): void;
   reject(reason: unknown): void;
@@ -65,6 +75,7 @@ export class FakeNode {
   private readonly waiting: Waiter[] = [];
   private readonly inFlight = new Set<AbortController>();
   private active = 0;
+  private served = 0;
   private port = 0;
   private killed = false;
 
@@ -78,6 +89,11 @@ export class FakeNode {
   /** `http://127.0.0.1:<port>` once started. */
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Tasks running, tasks waiting for a slot, tasks finished (successfully or not). */
+  get stats(): FakeNodeStats {
+    return { running: this.inFlight.size, queued: this.waiting.length, served: this.served };
   }
 
   /** Listen on a free loopback port. */
@@ -136,6 +152,7 @@ export class FakeNode {
       sendError(res, 500, 'TASK_FAILED', message.slice(0, 200));
     } finally {
       this.inFlight.delete(controller);
+      this.served += 1;
       this.release();
     }
   }

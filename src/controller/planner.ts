@@ -1,0 +1,202 @@
+/**
+ * The planner: one pure function from what the loop observed to what it should do.
+ * No clock, no I/O, no state: time comes from `observation.now`, memory from each
+ * workload's `memory`, and the returned memory is fed back at the next tick.
+ *
+ * Per workload, in observation order (earlier workloads get the budget first):
+ * 1. the budget guard releases leases that would cross a cap (budget wins);
+ * 2. demand gives the node count wanted, clamped to [minNodes, maxNodes];
+ * 3. up: requested and provisioning nodes count as coming capacity; the rest is
+ *    rented from the best-ranked offers the caps still allow;
+ * 4. down: only after `scaleDownDelayMs` of lower demand, to the highest count
+ *    wanted during that time (downscale stabilisation). Nodes whose paid increment
+ *    ends soonest are drained first; one with more than the look-ahead horizon left
+ *    keeps serving until then, since it is paid for anyway;
+ * 5. draining nodes with nothing in flight are released.
+ */
+import { minimumLeaseCost, paidUntil } from '../budget/cost.js';
+import { rankOffers } from '../market/offer-selection.js';
+import type { Offer } from '../market/protocol.js';
+import { canAfford, commitLease, enforceCaps, fmt, runningBudget, totalExhausted } from './budget-guard.js';
+import type { ForcedRelease, Refusal, RunningBudget } from './budget-guard.js';
+import { estimateDemand } from './demand.js';
+import type { BudgetView, Decision, LeaseRequest, NodeView, Observation, PlannerMemory, PlannerPolicy, WorkloadDecision, WorkloadObservation } from './observation.js';
+
+/** Ticks ahead the budget looks and within which a surplus node's paid time counts as ending. */
+export const LOOKAHEAD_TICKS = 2;
+
+interface TickContext {
+  now: number;
+  tickMs: number;
+  horizonMs: number;
+  offers: readonly Offer[];
+  budget: RunningBudget;
+  forced: Map<string, ForcedRelease>;
+  /** Leases of each offer already requested this tick (offers have limited `available`). */
+  taken: Map<string, number>;
+}
+
+/** Decide, for every workload, what to rent, drain and release at this tick. */
+export function plan(
+  observation: Observation,
+  policies: Readonly<Record<string, PlannerPolicy>>,
+  offers: readonly Offer[],
+  budget: BudgetView,
+): Decision {
+  const horizonMs = LOOKAHEAD_TICKS * observation.tickMs;
+  const running = runningBudget(budget, observation, horizonMs);
+  const forced = enforceCaps(observation, running, horizonMs);
+  const ctx: TickContext = { now: observation.now, tickMs: observation.tickMs, horizonMs, offers, budget: running, forced, taken: new Map() };
+  return { workloads: observation.workloads.map((w) => planWorkload(w, policies[w.name], ctx)) };
+}
+
+function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined, ctx: TickContext): WorkloadDecision {
+  const forced = ctx.forced.get(w.name);
+  const nodes = w.nodes.filter((n) => !forced?.ids.has(n.id));
+  const live = nodes.filter((n) => n.state !== 'draining');
+  const idleDrained = nodes.filter((n) => n.state === 'draining' && n.inFlight === 0).map((n) => n.id);
+  const release = [...(forced?.ids ?? []), ...idleDrained];
+  const base = { name: w.name, release, budgetBlocked: false, budgetExhausted: false };
+  const lowReset: PlannerMemory = { ...w.memory, lowDemandSince: null, peakDesiredWhileLow: 0 };
+  const say = (text: string): string => [forced?.reason, text, idleDrained.length > 0 ? `release ${idleDrained.length} drained` : undefined].filter(Boolean).join('; ');
+
+  if (policy === undefined) {
+    return { ...base, desired: live.length, add: [], drain: [], reason: say('no policy for this workload: holding'), memory: w.memory };
+  }
+  const requirement = { ...policy.gpu, maxPricePerHour: policy.maxPricePerHour };
+  const exhausted = (alive: number): boolean =>
+    alive === 0 && totalExhausted(ctx.budget, w.name, rankOffers(ctx.offers, requirement, { avoidSpot: false }), ctx.horizonMs);
+
+  if (w.paused) {
+    const drain = live.map((n) => n.id);
+    return { ...base, desired: 0, add: [], drain, reason: say(`paused: drain ${drain.length}`), budgetExhausted: exhausted(0), memory: lowReset };
+  }
+
+  const demand = estimateDemand(w, policy, ctx.tickMs);
+  const target = Math.min(policy.maxNodes, Math.max(policy.minNodes, demand.nodes));
+  const current = live.length;
+  const coming = live.filter((n) => n.state !== 'ready').length;
+  const need = `need ${demand.nodes}${demand.nodes > policy.maxNodes ? ` (max ${policy.maxNodes})` : ''} for ${policy.latencyTargetMs} ms p95`;
+  const load = `queue ${w.queued}${demand.arrivalRate > 0 ? `, ${demand.arrivalRate.toFixed(1)}/s` : ''}${w.inFlight > 0 ? `, ${w.inFlight} in flight` : ''}`;
+
+  if (target >= current) {
+    const { add, refusal } = rentNodes(w.name, target - current, requirement, w.memory, ctx);
+    const blocked = refusal !== undefined || (forced !== undefined && target > 0);
+    const holding = current + add.length;
+    let text = `${load}, ${current - coming} ready + ${coming} provisioning, ${need}`;
+    if (add.length > 0) text += `: ${describeAdds(add)}`;
+    if (add.length < target - current) {
+      text += refusal !== undefined ? `; ${describeRefusal(refusal)}, holding at ${holding}` : `; no eligible offer available, holding at ${holding}`;
+    } else if (target === current) {
+      text = `steady at ${current}: ${text}`;
+    }
+    const desired = refusal !== undefined ? holding : target;
+    return { ...base, desired, add, drain: [], reason: say(text), budgetBlocked: blocked, budgetExhausted: exhausted(holding), memory: lowReset };
+  }
+
+  // Demand is below the live count: scale down only once it stayed low long enough.
+  const since = w.memory.lowDemandSince ?? ctx.now;
+  const peak = w.memory.lowDemandSince === null ? target : Math.max(w.memory.peakDesiredWhileLow, target);
+  const lowFor = ctx.now - since;
+  const excess = Math.max(0, current - policy.maxNodes);
+  const settled = lowFor >= policy.scaleDownDelayMs;
+  const downTo = settled ? Math.min(peak, policy.maxNodes) : policy.maxNodes;
+  const low: PlannerMemory = { ...w.memory, lowDemandSince: since, peakDesiredWhileLow: peak };
+  const what = demand.idle ? `idle ${seconds(lowFor)}` : `demand needs ${target} of ${current} for ${seconds(lowFor)}`;
+  const blocked = forced !== undefined && target > 0;
+
+  if (!settled && excess === 0) {
+    const text = `${what} of ${seconds(policy.scaleDownDelayMs)} scale-down delay: holding ${current}`;
+    return { ...base, desired: current, add: [], drain: [], reason: say(text), budgetBlocked: blocked, budgetExhausted: exhausted(current), memory: low };
+  }
+  const { drain, kept, paidLeftMs } = pickSurplus(live, current - downTo, excess, ctx.horizonMs + demand.serviceTimeMs, ctx.now);
+  const parts = [excess > 0 ? `above maxNodes ${policy.maxNodes}: drain ${drain.length}` : `${what}: drain ${drain.length} (increments end soonest)`];
+  if (drain.length === 0) parts[0] = `${what}`;
+  if (kept > 0) parts.push(`keep ${kept} serving (paid for ${seconds(paidLeftMs)} more)`);
+  const text = parts.join(drain.length === 0 ? ': ' : ', ');
+  const memory = settled && current - drain.length <= downTo ? lowReset : low;
+  return { ...base, desired: downTo, add: [], drain, reason: say(text), budgetBlocked: blocked, budgetExhausted: exhausted(current - drain.length), memory };
+}
+
+/** Rent up to `count` nodes from the best offers the caps and availability allow. */
+function rentNodes(
+  workload: string,
+  count: number,
+  requirement: PlannerPolicy['gpu'] & { maxPricePerHour?: number | undefined },
+  memory: PlannerMemory,
+  ctx: TickContext,
+): { add: LeaseRequest[]; refusal: Refusal | undefined } {
+  const add: LeaseRequest[] = [];
+  if (count <= 0) return { add, refusal: undefined };
+  const ranked = rankOffers(ctx.offers, requirement, { avoidSpot: ctx.now < memory.avoidSpotUntil });
+  let refusal: Refusal | undefined;
+  while (add.length < count) {
+    let chosen: Offer | undefined;
+    for (const offer of ranked) {
+      if ((ctx.taken.get(offer.id) ?? 0) >= offer.available) continue;
+      const refused = canAfford(ctx.budget, workload, offer, ctx.horizonMs);
+      if (refused === undefined) {
+        chosen = offer;
+        break;
+      }
+      refusal ??= refused;
+    }
+    if (chosen === undefined) break;
+    commitLease(ctx.budget, workload, chosen, ctx.horizonMs);
+    ctx.taken.set(chosen.id, (ctx.taken.get(chosen.id) ?? 0) + 1);
+    add.push({ offer: chosen, reserve: minimumLeaseCost(chosen) });
+  }
+  return { add, refusal: add.length < count ? refusal : undefined };
+}
+
+/**
+ * Choose `surplus` nodes to leave, paid time ending soonest first (then the least
+ * busy). The first `forcedCount` go regardless; the others go only when their paid
+ * time ends within `windowMs` (the look-ahead horizon plus one service time, so that
+ * tasks in flight can finish and the node be released before the next increment),
+ * and are kept serving otherwise.
+ */
+function pickSurplus(live: readonly NodeView[], surplus: number, forcedCount: number, windowMs: number, now: number) {
+  const ends = new Map(live.map((n) => [n.id, paidUntil(n, now)]));
+  const order = [...live].sort((a, b) => ends.get(a.id)! - ends.get(b.id)! || a.inFlight - b.inFlight || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const drain: string[] = [];
+  let kept = 0;
+  let paidLeftMs = 0;
+  for (const [i, node] of order.slice(0, Math.max(0, surplus)).entries()) {
+    const left = ends.get(node.id)! - now;
+    if (i < forcedCount || left <= windowMs) drain.push(node.id);
+    else {
+      kept += 1;
+      paidLeftMs = paidLeftMs === 0 ? left : Math.min(paidLeftMs, left);
+    }
+  }
+  return { drain, kept, paidLeftMs };
+}
+
+function describeAdds(add: readonly LeaseRequest[]): string {
+  const groups = new Map<string, { offer: Offer; n: number }>();
+  for (const { offer } of add) {
+    const group = groups.get(offer.id) ?? { offer, n: 0 };
+    group.n += 1;
+    groups.set(offer.id, group);
+  }
+  return [...groups.values()]
+    .map(({ offer, n }) => `+${n} ${offer.gpu.model}${offer.gpu.count > 1 ? ` x${offer.gpu.count}` : ''}${offer.interruptible ? ' spot' : ''} @ ${price(offer)}`)
+    .join(', ');
+}
+
+function price(offer: Offer): string {
+  const amount = offer.pricePerHour.toFixed(2);
+  return offer.currency === 'USD' ? `$${amount}/h` : `${amount} ${offer.currency}/h`;
+}
+
+function describeRefusal(r: Refusal): string {
+  return `budget: ${r.scope === 'workload' ? 'workload ' : ''}${r.cap} ${fmt(r.limit)} reached`;
+}
+
+function seconds(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  return `${Math.round(s / 3600)}h`;
+}

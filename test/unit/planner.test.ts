@@ -1,0 +1,295 @@
+import { describe, expect, it } from 'vitest';
+import { estimateDemand, slotsForLatency } from '../../src/controller/demand.js';
+import { INITIAL_MEMORY } from '../../src/controller/observation.js';
+import type { BudgetView, NodeView, Observation, PlannerPolicy, WorkloadObservation } from '../../src/controller/observation.js';
+import { plan } from '../../src/controller/planner.js';
+import type { Offer } from '../../src/market/protocol.js';
+import { TickDriver, makeOffer, makePolicy } from './planner-driver.js';
+
+const T = 1_000_000;
+const NO_BUDGET: BudgetView = { maxPerHour: undefined, total: undefined, hourlyRate: 0, committed: 0, workloads: {} };
+
+function workload(over: Partial<WorkloadObservation> = {}): WorkloadObservation {
+  return {
+    name: 'embed',
+    queued: 0,
+    inFlight: 0,
+    arrivalRateShort: 0,
+    arrivalRateLong: 0,
+    serviceTimeMs: 100,
+    oldestQueuedMs: 0,
+    coldStartMs: 0,
+    nodes: [],
+    paused: false,
+    memory: INITIAL_MEMORY,
+    ...over,
+  };
+}
+
+function node(id: string, over: Partial<NodeView> = {}): NodeView {
+  return { id, state: 'ready', inFlight: 0, pricePerHour: 2, requestedAt: T - 30_000, billingIncrementSec: 60, minLeaseSec: 60, interruptible: false, ...over };
+}
+
+function planOne(w: WorkloadObservation, policy: PlannerPolicy = makePolicy(), offers: Offer[] = [makeOffer()], budget: BudgetView = NO_BUDGET, now = T) {
+  const observation: Observation = { now, tickMs: 1000, workloads: [w] };
+  return plan(observation, { [w.name]: policy }, offers, budget).workloads[0]!;
+}
+
+function budgetOf(nodes: NodeView[], over: Partial<BudgetView> = {}): BudgetView {
+  const hourlyRate = nodes.reduce((s, n) => s + n.pricePerHour, 0);
+  return { maxPerHour: undefined, total: undefined, hourlyRate, committed: 0, workloads: {}, ...over };
+}
+
+describe('demand', () => {
+  it('sizes arrivals with the M/M/k tail (hand-computed Erlang C)', () => {
+    // a = 0.5 Erlang, W = S: k = 1 gives P = 0.5 e^-0.5 = 0.30; k = 2 gives 0.1 e^-1.5 = 0.022.
+    expect(slotsForLatency(0.5, 100, 100, 100)).toBe(2);
+    // a = 2, W = 4 S: k = 3 gives C = 0.444, P = 0.444 e^-4 = 0.008.
+    expect(slotsForLatency(2, 400, 100, 100)).toBe(3);
+    // a = 2, no waiting allowed: C(5) = 0.0597 > 5 %, C(6) = 0.018.
+    expect(slotsForLatency(2, 0, 100, 100)).toBe(6);
+    expect(slotsForLatency(0, 400, 100, 100)).toBe(0);
+    expect(slotsForLatency(50, 400, 100, 10)).toBeGreaterThan(10);
+  });
+
+  it('clears the backlog within the wait budget, floored at one tick', () => {
+    // W = 400 ms < tick: 120 tasks * 100 ms / 1000 ms = 12 slots = 3 nodes of 4.
+    expect(estimateDemand(workload({ queued: 120 }), makePolicy(), 1000).nodes).toBe(3);
+  });
+
+  it('clears the backlog within one cold start when nodes take longer to come', () => {
+    // 120 * 100 / 30 000 = 0.4 slots: one node.
+    expect(estimateDemand(workload({ queued: 120, coldStartMs: 30_000 }), makePolicy(), 1000).nodes).toBe(1);
+  });
+
+  it('never counts more than one slot per queued task', () => {
+    const d = estimateDemand(workload({ queued: 3, serviceTimeMs: 10_000 }), makePolicy({ latencyTargetMs: 12_000, concurrencyPerNode: 1 }), 1000);
+    expect(d.backlogSlots).toBe(3);
+    expect(d.nodes).toBe(3);
+  });
+
+  it('assumes half the latency target before the first completion', () => {
+    // S = 500, W = 500 < tick: 10 * 500 / 1000 = 5 slots.
+    const d = estimateDemand(workload({ queued: 10, serviceTimeMs: undefined }), makePolicy({ latencyTargetMs: 1000, concurrencyPerNode: 1 }), 1000);
+    expect(d.serviceTimeMs).toBe(500);
+    expect(d.serviceTimeAssumed).toBe(true);
+    expect(d.nodes).toBe(5);
+  });
+
+  it('keeps a slot for every task in flight, without counting arrivals twice', () => {
+    expect(estimateDemand(workload({ inFlight: 10 }), makePolicy(), 1000).nodes).toBe(3);
+    // a = 2 Erlang needs 3 slots; 2 in flight are already part of that load.
+    const d = estimateDemand(workload({ inFlight: 2, arrivalRateShort: 20 }), makePolicy({ concurrencyPerNode: 1 }), 1000);
+    expect(d.nodes).toBe(3);
+  });
+
+  it('is idle only without queue, tasks in flight and short-window arrivals', () => {
+    expect(estimateDemand(workload({ arrivalRateLong: 5 }), makePolicy(), 1000)).toMatchObject({ idle: true, nodes: 0 });
+    expect(estimateDemand(workload({ arrivalRateShort: 0.01 }), makePolicy(), 1000)).toMatchObject({ idle: false, nodes: 1 });
+  });
+});
+
+describe('plan: scaling up', () => {
+  it('scales from zero in the first tick of a burst', () => {
+    const d = planOne(workload({ queued: 120 }));
+    expect(d.add).toHaveLength(3);
+    expect(d.add[0]!.reserve).toBeCloseTo((2 * 60) / 3600, 12);
+    expect(d.desired).toBe(3);
+    expect(d.reason).toBe('queue 120, 0 ready + 0 provisioning, need 3 for 500 ms p95: +3 A100 @ $2.00/h');
+    expect(d.memory.lowDemandSince).toBeNull();
+  });
+
+  it('counts provisioning nodes as coming capacity', () => {
+    const d = planOne(workload({ queued: 120, nodes: [node('r1'), node('p1', { state: 'provisioning' })] }));
+    expect(d.add).toHaveLength(1);
+    expect(d.reason).toContain('1 ready + 1 provisioning, need 3');
+    const again = planOne(workload({ queued: 120, nodes: [node('p1', { state: 'requested' }), node('p2', { state: 'provisioning' }), node('p3', { state: 'provisioning' })] }));
+    expect(again.add).toHaveLength(0);
+    expect(again.reason).toMatch(/^steady at 3/);
+  });
+
+  it('respects maxNodes and says so', () => {
+    const d = planOne(workload({ queued: 1000 }), makePolicy({ maxNodes: 4 }));
+    expect(d.add).toHaveLength(4);
+    expect(d.reason).toContain('need 25 (max 4)');
+  });
+
+  it('keeps minNodes without demand', () => {
+    const d = planOne(workload(), makePolicy({ minNodes: 2 }));
+    expect(d.add).toHaveLength(2);
+    expect(d.desired).toBe(2);
+  });
+
+  it('uses the next offer when the best one runs out', () => {
+    const offers = [makeOffer({ id: 'cheap', available: 2 }), makeOffer({ id: 'dear', model: 'H100', pricePerHour: 3 })];
+    const d = planOne(workload({ queued: 120 }), makePolicy(), offers);
+    expect(d.add.map((a) => a.offer.id)).toEqual(['cheap', 'cheap', 'dear']);
+    expect(d.reason).toContain('+2 A100 @ $2.00/h, +1 H100 @ $3.00/h');
+  });
+
+  it('avoids spot after a preemption, and uses it otherwise', () => {
+    const offers = [makeOffer({ id: 'od' }), makeOffer({ id: 'spot', pricePerHour: 0.8, interruptible: true, reliability: 0.9 })];
+    expect(planOne(workload({ queued: 1 }), makePolicy(), offers).add[0]!.offer.id).toBe('spot');
+    const avoiding = planOne(workload({ queued: 1, memory: { ...INITIAL_MEMORY, avoidSpotUntil: T + 1 } }), makePolicy(), offers);
+    expect(avoiding.add[0]!.offer.id).toBe('od');
+  });
+
+  it('reports a missing offer without blaming the budget', () => {
+    const d = planOne(workload({ queued: 5 }), makePolicy(), [makeOffer({ model: 'L4' })]);
+    expect(d.add).toHaveLength(0);
+    expect(d.budgetBlocked).toBe(false);
+    expect(d.reason).toContain('no eligible offer available, holding at 0');
+  });
+});
+
+describe('plan: budget', () => {
+  it('adds only what fits under maxPerHour and holds there', () => {
+    const nodes = [node('a'), node('b'), node('c')];
+    const d = planOne(workload({ queued: 1000, nodes }), makePolicy(), [makeOffer()], budgetOf(nodes, { maxPerHour: 10 }));
+    expect(d.add).toHaveLength(2);
+    expect(d.desired).toBe(5);
+    expect(d.budgetBlocked).toBe(true);
+    expect(d.reason).toContain('budget: maxPerHour 10 reached, holding at 5');
+  });
+
+  it('shares the global cap across workloads in observation order', () => {
+    const observation: Observation = { now: T, tickMs: 1000, workloads: [workload({ name: 'a', queued: 40 }), workload({ name: 'b', queued: 40 })] };
+    const policy = makePolicy({ concurrencyPerNode: 1 });
+    const d = plan(observation, { a: policy, b: policy }, [makeOffer()], { ...NO_BUDGET, maxPerHour: 4 });
+    expect(d.workloads[0]!.add).toHaveLength(2);
+    expect(d.workloads[1]!.add).toHaveLength(0);
+    expect(d.workloads[1]!.budgetBlocked).toBe(true);
+  });
+
+  it('applies per-workload caps inside the global one', () => {
+    const budget: BudgetView = { ...NO_BUDGET, workloads: { embed: { maxPerHour: 4, hourlyRate: 0, committed: 0 } } };
+    const d = planOne(workload({ queued: 1000 }), makePolicy(), [makeOffer()], budget);
+    expect(d.add).toHaveLength(2);
+    expect(d.reason).toContain('budget: workload maxPerHour 4 reached, holding at 2');
+  });
+
+  it('releases a lease before its next increment would pass the total', () => {
+    // $60/h with 60 s increments: $1 per increment. Node x enters its 2nd increment within 2 ticks.
+    const x = node('x', { pricePerHour: 60, requestedAt: T - 59_500 });
+    const y = node('y', { pricePerHour: 60, requestedAt: T - 10_000 });
+    const budget = budgetOf([x, y], { total: 11, committed: 10.5 });
+    const d = planOne(workload({ queued: 2, nodes: [x, y] }), makePolicy({ concurrencyPerNode: 1 }), [makeOffer({ billingIncrementSec: 3600 })], budget);
+    expect(d.release).toEqual(['x']);
+    expect(d.add).toHaveLength(0);
+    expect(d.budgetBlocked).toBe(true);
+    expect(d.reason).toMatch(/^budget: total cap \(next increments would pass 11\): release 1/);
+  });
+
+  it('does not add a lease that the look-ahead would release again', () => {
+    // x will commit $1 more within 2 ticks: 9 + 1 = 10 <= 10.2 keeps it. A $36/h lease costs
+    // $0.60 at least: it fits the committed 9 alone, not with the $1 that is coming.
+    const x = node('x', { pricePerHour: 60, requestedAt: T - 59_500 });
+    const budget = budgetOf([x], { total: 10.2, committed: 9 });
+    const d = planOne(workload({ queued: 20, nodes: [x] }), makePolicy({ concurrencyPerNode: 1 }), [makeOffer({ pricePerHour: 36 })], budget);
+    expect(d.release).toEqual([]);
+    expect(d.add).toEqual([]);
+    expect(d.budgetBlocked).toBe(true);
+  });
+
+  it('releases the dearest leases when the hourly rate is above the cap', () => {
+    const nodes = [node('a', { pricePerHour: 2 }), node('b', { pricePerHour: 5 }), node('c', { pricePerHour: 3 })];
+    const d = planOne(workload({ inFlight: 8, nodes }), makePolicy(), [], budgetOf(nodes, { maxPerHour: 6 }));
+    expect(d.release).toEqual(['b']);
+  });
+
+  it('flags exhaustion when no node is left and the cheapest lease cannot fit the total', () => {
+    const offers = [makeOffer({ id: 'a' }), makeOffer({ id: 'b', pricePerHour: 1 })];
+    // Cheapest minimum: $1/h for 60 s = 0.0167; 9.99 + 0.0167 > 10.
+    const d = planOne(workload({ queued: 5 }), makePolicy(), offers, { ...NO_BUDGET, total: 10, committed: 9.99 });
+    expect(d.budgetExhausted).toBe(true);
+    expect(d.budgetBlocked).toBe(true);
+    expect(d.reason).toContain('budget: total 10 reached');
+    const withNode = planOne(workload({ queued: 5, nodes: [node('n', { requestedAt: T })] }), makePolicy(), offers, { ...NO_BUDGET, total: 10, committed: 9.99 });
+    expect(withNode.budgetExhausted).toBe(false);
+    const fits = planOne(workload({ queued: 5 }), makePolicy(), offers, { ...NO_BUDGET, total: 10, committed: 9.9 });
+    expect(fits.budgetExhausted).toBe(false);
+    expect(fits.add.length).toBeGreaterThan(0);
+  });
+});
+
+describe('plan: scaling down', () => {
+  const three = [
+    node('late', { requestedAt: T + 60_000 - 30_000 }),
+    node('soon', { requestedAt: T + 60_000 - 59_000 }),
+    node('next', { requestedAt: T + 60_000 - 58_500 }),
+  ];
+
+  it('holds during the scale-down delay', () => {
+    const first = planOne(workload({ nodes: three }));
+    expect(first.drain).toEqual([]);
+    expect(first.memory).toMatchObject({ lowDemandSince: T, peakDesiredWhileLow: 0 });
+    expect(first.reason).toBe('idle 0s of 60s scale-down delay: holding 3');
+    const later = planOne(workload({ nodes: three, memory: first.memory }), makePolicy(), [makeOffer()], NO_BUDGET, T + 59_000);
+    expect(later.drain).toEqual([]);
+  });
+
+  it('drains the nodes whose increments end soonest and keeps paid ones serving', () => {
+    const memory = { ...INITIAL_MEMORY, lowDemandSince: T, peakDesiredWhileLow: 0 };
+    const d = planOne(workload({ nodes: three, memory }), makePolicy(), [makeOffer()], NO_BUDGET, T + 60_000);
+    expect(d.drain).toEqual(['soon', 'next']);
+    expect(d.desired).toBe(0);
+    expect(d.reason).toBe('idle 60s: drain 2 (increments end soonest), keep 1 serving (paid for 30s more)');
+    expect(d.memory.lowDemandSince).toBe(T);
+  });
+
+  it('keeps surplus nodes serving while their paid time lasts', () => {
+    const paid = [node('p1', { requestedAt: T + 60_000 - 20_000 }), node('p2', { requestedAt: T + 60_000 - 10_000 })];
+    const memory = { ...INITIAL_MEMORY, lowDemandSince: T, peakDesiredWhileLow: 0 };
+    const d = planOne(workload({ nodes: paid, memory }), makePolicy(), [makeOffer()], NO_BUDGET, T + 60_000);
+    expect(d.drain).toEqual([]);
+    expect(d.reason).toBe('idle 60s: keep 2 serving (paid for 40s more)');
+    expect(d.memory.lowDemandSince).toBe(T);
+  });
+
+  it('scales down only to the highest demand seen while low', () => {
+    const memory = { ...INITIAL_MEMORY, lowDemandSince: T, peakDesiredWhileLow: 2 };
+    const d = planOne(workload({ nodes: three, memory }), makePolicy(), [makeOffer()], NO_BUDGET, T + 60_000);
+    expect(d.drain).toEqual(['soon']);
+    expect(d.desired).toBe(2);
+    expect(d.memory.lowDemandSince).toBeNull();
+  });
+
+  it('resets the low period when demand comes back', () => {
+    const memory = { ...INITIAL_MEMORY, lowDemandSince: T - 50_000, peakDesiredWhileLow: 1 };
+    const d = planOne(workload({ queued: 200, nodes: three, memory }));
+    expect(d.memory.lowDemandSince).toBeNull();
+    expect(d.drain).toEqual([]);
+  });
+
+  it('releases drained nodes once idle, not before', () => {
+    const nodes = [node('busy', { state: 'draining', inFlight: 2 }), node('idle', { state: 'draining' }), node('r')];
+    const d = planOne(workload({ inFlight: 3, nodes }));
+    expect(d.release).toEqual(['idle']);
+    expect(d.reason).toContain('release 1 drained');
+  });
+
+  it('drains at once what is above maxNodes', () => {
+    const five = ['a', 'b', 'c', 'd', 'e'].map((id) => node(id));
+    const d = planOne(workload({ queued: 1000, nodes: five }), makePolicy({ maxNodes: 3 }));
+    expect(d.drain).toHaveLength(2);
+    expect(d.reason).toContain('above maxNodes 3: drain 2');
+  });
+
+  it('drains everything when paused', () => {
+    const d = planOne(workload({ paused: true, queued: 10, nodes: three }));
+    expect(d).toMatchObject({ desired: 0, add: [] });
+    expect(d.drain).toHaveLength(3);
+    expect(d.reason).toBe('paused: drain 3');
+  });
+
+  it('reaches zero after an idle period (driven)', () => {
+    const driver = new TickDriver({ tickMs: 1000, coldStartMs: 5000, offers: [makeOffer({ billingIncrementSec: 1, minLeaseSec: 0 })], policies: { embed: makePolicy({ scaleDownDelayMs: 10_000 }) } });
+    driver.step({ embed: { queued: 100 } });
+    expect(driver.live('embed').length).toBeGreaterThan(0);
+    for (let i = 0; i < 30; i++) driver.step();
+    expect(driver.nodes.get('embed')).toEqual([]);
+    const firstDrain = driver.history.findIndex((h) => h.decision.workloads[0]!.drain.length > 0);
+    // Low from tick 1 on; the delay is 10 ticks.
+    expect(firstDrain).toBe(11);
+  });
+});
