@@ -15,12 +15,22 @@ import { OfferCache } from './controller/offer-cache.js';
 import { ComputeError } from './errors.js';
 import type { ComputeEvents, WarningEvent } from './events.js';
 import { LeaseManager } from './leases/lease-manager.js';
+import { httpNodeConnector, type NodeConnector } from './dispatch/node-transport.js';
 import { HttpMarketplace } from './market/http-client.js';
 import type { Marketplace } from './market/marketplace.js';
 import { buildSnapshot, type MetricsSnapshot } from './metrics/snapshot.js';
 import { Ewma } from './metrics/ewma.js';
 import { newClientId } from './util/ids.js';
 import { Workload, WorkloadRuntime, type Infer, type PauseOptions, type RunOptions } from './workload.js';
+
+/**
+ * Seams for the simulator and deterministic tests (not part of the public options).
+ * @internal
+ */
+export interface ComputeInternals {
+  /** Opens node connections; modelled nodes replace HTTP on virtual time. */
+  connectNode?: NodeConnector;
+}
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -50,7 +60,7 @@ export class Compute extends EventEmitter<ComputeEvents> {
   #shutdown: Promise<void> | undefined;
 
   /** @internal use {@link createCompute}. */
-  constructor(config: ComputeConfig) {
+  constructor(config: ComputeConfig, internals: ComputeInternals = {}) {
     super();
     this.#config = config;
     this.#clock = config.clock ?? realClock;
@@ -88,7 +98,7 @@ export class Compute extends EventEmitter<ComputeEvents> {
         const runtime = this.#runtimes.get(name);
         if (runtime) runtime.memory = { ...runtime.memory, avoidSpotUntil: this.#clock.now() + 10 * 60_000 };
       },
-      ...(config.nodeDispatcher ? { nodeDispatcher: config.nodeDispatcher } : {}),
+      connectNode: internals.connectNode ?? httpNodeConnector(config.nodeDispatcher),
     });
     this.#loop = new ControlLoop({
       clock: this.#clock,

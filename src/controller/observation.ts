@@ -4,6 +4,7 @@
  * executes the {@link Decision}.
  */
 import type { Offer } from '../market/protocol.js';
+import type { DesiredSample } from './stabilization.js';
 
 /** Runtime node states (the SDK's view of a lease). */
 export type NodeState = 'requested' | 'provisioning' | 'ready' | 'draining';
@@ -31,14 +32,17 @@ export interface NodeView {
 export interface PlannerMemory {
   /** Since when (ms) demand has been below the current node count; null when it is not. */
   lowDemandSince: number | null;
-  /** Highest desired node count seen since `lowDemandSince` (downscale stabilisation). */
-  peakDesiredWhileLow: number;
+  /**
+   * Desired counts of the last `scaleDownDelayMs`, as a monotonic sliding-window
+   * maximum: the count never falls below the highest of them (downscale stabilisation).
+   */
+  recentDesired: readonly DesiredSample[];
   /** Until when (ms) interruptible offers are avoided after a preemption. */
   avoidSpotUntil: number;
 }
 
 /** The starting memory of a workload. */
-export const INITIAL_MEMORY: PlannerMemory = { lowDemandSince: null, peakDesiredWhileLow: 0, avoidSpotUntil: 0 };
+export const INITIAL_MEMORY: PlannerMemory = { lowDemandSince: null, recentDesired: [], avoidSpotUntil: 0 };
 
 /** One workload's state at a tick. */
 export interface WorkloadObservation {

@@ -9,7 +9,8 @@
  * 3. up: requested and provisioning nodes count as coming capacity; the rest is
  *    rented from the best-ranked offers the caps still allow;
  * 4. down: only after `scaleDownDelayMs` of lower demand, to the highest count
- *    wanted during that time (downscale stabilisation). Nodes whose paid increment
+ *    wanted during the last `scaleDownDelayMs` (a sliding-window maximum, so that
+ *    once demand is gone the rest follows without a second full delay). Nodes whose paid increment
  *    ends soonest are drained first; one with more than the look-ahead horizon left
  *    keeps serving until then, since it is paid for anyway;
  * 5. draining nodes with nothing in flight are released.
@@ -20,6 +21,7 @@ import type { Offer } from '../market/protocol.js';
 import { canAfford, commitLease, enforceCaps, fmt, runningBudget, totalExhausted } from './budget-guard.js';
 import type { ForcedRelease, Refusal, RunningBudget } from './budget-guard.js';
 import { estimateDemand } from './demand.js';
+import { pushDesired, windowMax } from './stabilization.js';
 import type { BudgetView, Decision, LeaseRequest, NodeView, Observation, PlannerMemory, PlannerPolicy, WorkloadDecision, WorkloadObservation } from './observation.js';
 
 /** Ticks ahead the budget looks and within which a surplus node's paid time counts as ending. */
@@ -57,7 +59,7 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
   const idleDrained = nodes.filter((n) => n.state === 'draining' && n.inFlight === 0).map((n) => n.id);
   const release = [...(forced?.ids ?? []), ...idleDrained];
   const base = { name: w.name, release, budgetBlocked: false, budgetExhausted: false };
-  const lowReset: PlannerMemory = { ...w.memory, lowDemandSince: null, peakDesiredWhileLow: 0 };
+  const lowReset: PlannerMemory = { ...w.memory, lowDemandSince: null };
   const say = (text: string): string => [forced?.reason, text, idleDrained.length > 0 ? `release ${idleDrained.length} drained` : undefined].filter(Boolean).join('; ');
 
   if (policy === undefined) {
@@ -69,11 +71,12 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
 
   if (w.paused) {
     const drain = live.map((n) => n.id);
-    return { ...base, desired: 0, add: [], drain, reason: say(`paused: drain ${drain.length}`), budgetExhausted: exhausted(0), memory: lowReset };
+    return { ...base, desired: 0, add: [], drain, reason: say(`paused: drain ${drain.length}`), budgetExhausted: exhausted(0), memory: { ...lowReset, recentDesired: [] } };
   }
 
   const demand = estimateDemand(w, policy, ctx.tickMs);
   const target = Math.min(policy.maxNodes, Math.max(policy.minNodes, demand.nodes));
+  const recentDesired = pushDesired(w.memory.recentDesired, ctx.now, target, policy.scaleDownDelayMs);
   const current = live.length;
   const coming = live.filter((n) => n.state !== 'ready').length;
   const need = `need ${demand.nodes}${demand.nodes > policy.maxNodes ? ` (max ${policy.maxNodes})` : ''} for ${policy.latencyTargetMs} ms p95`;
@@ -91,17 +94,16 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
       text = `steady at ${current}: ${text}`;
     }
     const desired = refusal !== undefined ? holding : target;
-    return { ...base, desired, add, drain: [], reason: say(text), budgetBlocked: blocked, budgetExhausted: exhausted(holding), memory: lowReset };
+    return { ...base, desired, add, drain: [], reason: say(text), budgetBlocked: blocked, budgetExhausted: exhausted(holding), memory: { ...lowReset, recentDesired } };
   }
 
   // Demand is below the live count: scale down only once it stayed low long enough.
   const since = w.memory.lowDemandSince ?? ctx.now;
-  const peak = w.memory.lowDemandSince === null ? target : Math.max(w.memory.peakDesiredWhileLow, target);
   const lowFor = ctx.now - since;
   const excess = Math.max(0, current - policy.maxNodes);
   const settled = lowFor >= policy.scaleDownDelayMs;
-  const downTo = settled ? Math.min(peak, policy.maxNodes) : policy.maxNodes;
-  const low: PlannerMemory = { ...w.memory, lowDemandSince: since, peakDesiredWhileLow: peak };
+  const downTo = settled ? Math.min(windowMax(recentDesired), policy.maxNodes, current) : policy.maxNodes;
+  const low: PlannerMemory = { ...w.memory, lowDemandSince: since, recentDesired };
   const what = demand.idle ? `idle ${seconds(lowFor)}` : `demand needs ${target} of ${current} for ${seconds(lowFor)}`;
   const blocked = forced !== undefined && target > 0;
 
@@ -114,7 +116,9 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
   if (drain.length === 0) parts[0] = `${what}`;
   if (kept > 0) parts.push(`keep ${kept} serving (paid for ${seconds(paidLeftMs)} more)`);
   const text = parts.join(drain.length === 0 ? ': ' : ', ');
-  const memory = settled && current - drain.length <= downTo ? lowReset : low;
+  // Demand still below what is left: stay in the low period, so the rest can follow
+  // as soon as the window's maximum allows, without a second full delay.
+  const memory = current - drain.length <= target ? { ...lowReset, recentDesired } : low;
   return { ...base, desired: downTo, add: [], drain, reason: say(text), budgetBlocked: blocked, budgetExhausted: exhausted(current - drain.length), memory };
 }
 

@@ -9,7 +9,8 @@ import type { Clock, Timer } from '../clock.js';
 import { ComputeError, NodeError } from '../errors.js';
 import type { Task, TaskQueue } from '../queue/index.js';
 import { validate, type Validator } from '../config/validator.js';
-import type { NodeClient, NodeFailureKind } from './node-client.js';
+import type { NodeFailureKind } from './node-client.js';
+import type { NodeTransport } from './node-transport.js';
 
 /** Callbacks from the dispatcher to the rest of the runtime. */
 export interface DispatcherHooks {
@@ -37,7 +38,7 @@ export interface DispatcherOptions {
 
 interface Slot {
   readonly id: string;
-  readonly client: NodeClient;
+  readonly client: NodeTransport;
   inFlight: number;
   /** Takes new tasks (false while draining or suspected). */
   accepting: boolean;
@@ -59,7 +60,7 @@ export class WorkloadDispatcher {
   constructor(private readonly options: DispatcherOptions) {}
 
   /** A node passed its health check: start sending it tasks. */
-  addNode(id: string, client: NodeClient): void {
+  addNode(id: string, client: NodeTransport): void {
     if (this.nodes.has(id)) return;
     this.nodes.set(id, { id, client, inFlight: 0, accepting: true, draining: false, attempts: new Set() });
     this.pump();

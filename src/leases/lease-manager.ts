@@ -4,12 +4,11 @@
  * it is preempted or dies, and gives it back. It executes the planner's commands;
  * it decides nothing about how many nodes there should be.
  */
-import type { Dispatcher } from 'undici';
 import { sleep, timeoutSignal, type Clock } from '../clock.js';
 import { ComputeError, isComputeError } from '../errors.js';
 import type { BudgetLedger } from '../budget/ledger.js';
 import type { NodeView } from '../controller/observation.js';
-import { NodeClient } from '../dispatch/node-client.js';
+import type { NodeConnector, NodeTransport } from '../dispatch/node-transport.js';
 import type { WorkloadDispatcher } from '../dispatch/dispatcher.js';
 import type { LeaseEvent, LeaseEventType } from '../events.js';
 import type { Marketplace } from '../market/marketplace.js';
@@ -44,8 +43,8 @@ export interface LeaseManagerDeps {
   warn(error: ComputeError, during: string): void;
   /** A spot lease was preempted (the planner avoids spot for a while). */
   onPreempted?(workload: string): void;
-  /** undici dispatcher for node traffic (tests). */
-  nodeDispatcher?: Dispatcher;
+  /** Opens connections to nodes (HTTP live; modelled nodes in the simulator). */
+  connectNode: NodeConnector;
   /** Seconds between state checks of a running lease. @default 5 */
   checkEverySec?: number;
 }
@@ -289,13 +288,7 @@ export class LeaseManager {
   /** Health-check the node until it answers ready, then hand it to the dispatcher. */
   private async connect(record: ManagedLease, endpoint: string, nodeToken: string, deadline: number): Promise<void> {
     const { clock } = this.deps;
-    const client = new NodeClient({
-      leaseId: record.leaseId!,
-      endpoint,
-      nodeToken,
-      connections: record.spec.concurrencyPerNode,
-      ...(this.deps.nodeDispatcher ? { dispatcher: this.deps.nodeDispatcher } : {}),
-    });
+    const client = this.deps.connectNode({ leaseId: record.leaseId!, endpoint, nodeToken, connections: record.spec.concurrencyPerNode });
     while (record.state === 'provisioning') {
       if (await this.probe(client)) {
         if (record.state !== 'provisioning') break;
@@ -331,7 +324,7 @@ export class LeaseManager {
       if (!suspected) return;
       // The lease is running but the node dropped a connection: is the node itself alive?
       const dispatcher = this.deps.dispatcherFor(record.spec.workload);
-      const probe = lease.endpoint && lease.nodeToken ? new NodeClient({ leaseId: lease.id, endpoint: lease.endpoint, nodeToken: lease.nodeToken, connections: 1 }) : undefined;
+      const probe = lease.endpoint && lease.nodeToken ? this.deps.connectNode({ leaseId: lease.id, endpoint: lease.endpoint, nodeToken: lease.nodeToken, connections: 1 }) : undefined;
       const healthy = probe ? await this.probe(probe) : false;
       await probe?.close();
       if (healthy) {
@@ -351,7 +344,7 @@ export class LeaseManager {
     }
   }
 
-  private async probe(client: NodeClient): Promise<boolean> {
+  private async probe(client: NodeTransport): Promise<boolean> {
     const timeout = timeoutSignal(this.deps.clock, HEALTH_TIMEOUT_MS);
     try {
       return await client.healthy(timeout.signal, HEALTH_TIMEOUT_MS);

@@ -21,11 +21,15 @@ export type LeaseState = z.infer<typeof LeaseStateSchema>;
 /** States after which a lease never bills again. */
 export const ENDED_LEASE_STATES: ReadonlySet<LeaseState> = new Set(['terminated', 'preempted', 'failed']);
 
+// Parsing is strict on what decisions depend on (ids, prices, states) and fills
+// documented defaults for descriptive fields a marketplace may leave out, so that
+// an independent implementation of protocol v1 works without echoing every field.
+
 /** GPU description of an offer. */
 export const GpuSchema = z.object({
   model: z.string().min(1),
-  count: z.number().int().positive(),
-  memoryGb: z.number().nonnegative(),
+  count: z.number().int().positive().default(1),
+  memoryGb: z.number().nonnegative().default(0),
 });
 
 /** One rentable node type at a price. */
@@ -33,14 +37,14 @@ export const OfferSchema = z.object({
   id: z.string().min(1),
   gpu: GpuSchema,
   pricePerHour: z.number().nonnegative(),
-  currency: z.string().min(1),
-  billingIncrementSec: z.number().int().positive(),
-  minLeaseSec: z.number().int().nonnegative(),
-  interruptible: z.boolean(),
-  region: z.string(),
-  reliability: z.number().min(0).max(1),
-  coldStartSec: z.number().nonnegative(),
-  available: z.number().int().nonnegative(),
+  currency: z.string().min(1).default('USD'),
+  billingIncrementSec: z.number().positive().default(1),
+  minLeaseSec: z.number().nonnegative().default(0),
+  interruptible: z.boolean().default(false),
+  region: z.string().default(''),
+  reliability: z.number().min(0).max(1).default(1),
+  coldStartSec: z.number().nonnegative().default(60),
+  available: z.number().int().nonnegative().default(1),
 });
 /** A marketplace offer. */
 export type Offer = z.infer<typeof OfferSchema>;
@@ -65,17 +69,17 @@ export type CreateLeaseRequest = z.infer<typeof CreateLeaseRequestSchema>;
 /** A lease as the marketplace reports it. */
 export const LeaseSchema = z.object({
   id: z.string().min(1),
-  offerId: z.string(),
+  offerId: z.string().default(''),
   state: LeaseStateSchema,
-  endpoint: z.string().nullable(),
-  nodeToken: z.string().nullable(),
-  pricePerHour: z.number().nonnegative(),
-  createdAt: z.string(),
-  readyAt: z.string().nullable(),
-  endedAt: z.string().nullable(),
-  billedSec: z.number().nonnegative(),
-  cost: z.number().nonnegative(),
-  tags: LeaseTagsSchema,
+  endpoint: z.string().nullable().default(null),
+  nodeToken: z.string().nullable().default(null),
+  pricePerHour: z.number().nonnegative().default(0),
+  createdAt: z.string().nullable().default(null),
+  readyAt: z.string().nullable().default(null),
+  endedAt: z.string().nullable().default(null),
+  billedSec: z.number().nonnegative().default(0),
+  cost: z.number().nonnegative().default(0),
+  tags: LeaseTagsSchema.default({}),
 });
 /** A marketplace lease. */
 export type Lease = z.infer<typeof LeaseSchema>;

@@ -79,7 +79,7 @@ export class DeadlineWatch {
         this.dead--;
         continue;
       }
-      if (extrasOf(top).deadline >= now) break;
+      if (extrasOf(top).deadline > now) break;
       this.pop();
       extrasOf(top).inHeap = false;
       this.onExpire(top);

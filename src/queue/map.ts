@@ -189,7 +189,7 @@ class Window<I, O> {
       // Not awaited: an async source with a pending `next()` would only run `return()`
       // after it, and leaving the loop must not wait for the source.
       const closing = this.iterator.return?.();
-      if (closing instanceof Promise) closing.catch(() => undefined);
+      if (this.isAsync) Promise.resolve(closing).catch(() => undefined);
     } catch {
       // The source failed while closing; the consumer has already left.
     }

@@ -80,7 +80,7 @@ const workloadArb = (name: string): fc.Arbitrary<WorkloadObservation> =>
       oldestQueuedMs: 0,
       coldStartMs: w.coldStartMs,
       nodes: w.nodes,
-      memory: { lowDemandSince: w.lowFor === null ? null : NOW - w.lowFor, peakDesiredWhileLow: w.peak, avoidSpotUntil: w.avoidSpot ? NOW + 1 : 0 },
+      memory: { lowDemandSince: w.lowFor === null ? null : NOW - w.lowFor, recentDesired: w.peak > 0 ? [{ at: NOW - 1, desired: w.peak }] : [], avoidSpotUntil: w.avoidSpot ? NOW + 1 : 0 },
     }));
 
 const capArb = fc.option(fc.double({ min: 0.5, max: 60, noNaN: true }), { nil: undefined });
@@ -180,7 +180,7 @@ describe('plan: properties of one tick', () => {
       fc.property(policyArb, demandArb, (policy, demand) => {
         fc.pre(demand.queued > 0 || demand.inFlight > 0 || demand.arrivalRateShort > 0);
         const offers = [makeOffer({ id: 'od' }), makeOffer({ id: 'spot', interruptible: true, pricePerHour: 1 })];
-        const w: WorkloadObservation = { name: 'a', ...demand, paused: false, oldestQueuedMs: 0, coldStartMs: 30_000, nodes: [], memory: { lowDemandSince: null, peakDesiredWhileLow: 0, avoidSpotUntil: 0 } };
+        const w: WorkloadObservation = { name: 'a', ...demand, paused: false, oldestQueuedMs: 0, coldStartMs: 30_000, nodes: [], memory: { lowDemandSince: null, recentDesired: [], avoidSpotUntil: 0 } };
         const d = plan({ now: NOW, tickMs: 1000, workloads: [w] }, { a: policy }, offers, { maxPerHour: undefined, total: undefined, hourlyRate: 0, committed: 0, workloads: {} }).workloads[0]!;
         expect(d.add.length).toBeGreaterThanOrEqual(1);
       }),

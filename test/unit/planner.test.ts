@@ -222,14 +222,14 @@ describe('plan: scaling down', () => {
   it('holds during the scale-down delay', () => {
     const first = planOne(workload({ nodes: three }));
     expect(first.drain).toEqual([]);
-    expect(first.memory).toMatchObject({ lowDemandSince: T, peakDesiredWhileLow: 0 });
+    expect(first.memory).toMatchObject({ lowDemandSince: T, recentDesired: [{ at: T, desired: 0 }] });
     expect(first.reason).toBe('idle 0s of 60s scale-down delay: holding 3');
     const later = planOne(workload({ nodes: three, memory: first.memory }), makePolicy(), [makeOffer()], NO_BUDGET, T + 59_000);
     expect(later.drain).toEqual([]);
   });
 
   it('drains the nodes whose increments end soonest and keeps paid ones serving', () => {
-    const memory = { ...INITIAL_MEMORY, lowDemandSince: T, peakDesiredWhileLow: 0 };
+    const memory = { ...INITIAL_MEMORY, lowDemandSince: T };
     const d = planOne(workload({ nodes: three, memory }), makePolicy(), [makeOffer()], NO_BUDGET, T + 60_000);
     expect(d.drain).toEqual(['soon', 'next']);
     expect(d.desired).toBe(0);
@@ -239,7 +239,7 @@ describe('plan: scaling down', () => {
 
   it('keeps surplus nodes serving while their paid time lasts', () => {
     const paid = [node('p1', { requestedAt: T + 60_000 - 20_000 }), node('p2', { requestedAt: T + 60_000 - 10_000 })];
-    const memory = { ...INITIAL_MEMORY, lowDemandSince: T, peakDesiredWhileLow: 0 };
+    const memory = { ...INITIAL_MEMORY, lowDemandSince: T };
     const d = planOne(workload({ nodes: paid, memory }), makePolicy(), [makeOffer()], NO_BUDGET, T + 60_000);
     expect(d.drain).toEqual([]);
     expect(d.reason).toBe('idle 60s: keep 2 serving (paid for 40s more)');
@@ -247,15 +247,25 @@ describe('plan: scaling down', () => {
   });
 
   it('scales down only to the highest demand seen while low', () => {
-    const memory = { ...INITIAL_MEMORY, lowDemandSince: T, peakDesiredWhileLow: 2 };
+    // Demand asked for 2 nodes 30 s ago (inside the 60 s window), for none since.
+    const memory = { ...INITIAL_MEMORY, lowDemandSince: T, recentDesired: [{ at: T + 30_000, desired: 2 }] };
     const d = planOne(workload({ nodes: three, memory }), makePolicy(), [makeOffer()], NO_BUDGET, T + 60_000);
     expect(d.drain).toEqual(['soon']);
     expect(d.desired).toBe(2);
-    expect(d.memory.lowDemandSince).toBeNull();
+    // Still above demand: the low period goes on, so the last two follow once the 2 leaves the window.
+    expect(d.memory.lowDemandSince).toBe(T);
+    const later = planOne(
+      workload({ nodes: three.filter((n) => n.id !== 'soon'), memory: d.memory }),
+      makePolicy(),
+      [makeOffer()],
+      NO_BUDGET,
+      T + 90_001,
+    );
+    expect(later.desired).toBe(0);
   });
 
   it('resets the low period when demand comes back', () => {
-    const memory = { ...INITIAL_MEMORY, lowDemandSince: T - 50_000, peakDesiredWhileLow: 1 };
+    const memory = { ...INITIAL_MEMORY, lowDemandSince: T - 50_000, recentDesired: [{ at: T - 10_000, desired: 1 }] };
     const d = planOne(workload({ queued: 200, nodes: three, memory }));
     expect(d.memory.lowDemandSince).toBeNull();
     expect(d.drain).toEqual([]);

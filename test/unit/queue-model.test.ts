@@ -53,7 +53,7 @@ interface Model {
   onSettledCalls: number;
 }
 
-const MAX_QUEUED = 8;
+const MAX_QUEUED = 4;
 
 describe('TaskQueue model property', () => {
   it('keeps size and running exact, takes in model order, and settles every promise exactly once', async () => {

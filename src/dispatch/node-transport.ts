@@ -1,0 +1,35 @@
+/**
+ * How the runtime talks to a node, as an interface: HTTP (undici) live, modelled
+ * nodes on virtual time in the simulator and in deterministic tests. The dispatcher
+ * and the lease manager only ever see this.
+ */
+import type { Dispatcher } from 'undici';
+import { NodeClient, type NodeRunRequest } from './node-client.js';
+
+/** One connection to a leased node. */
+export interface NodeTransport {
+  /** Run one task attempt; resolves with the node's output, rejects with `NodeError`. */
+  run(request: NodeRunRequest): Promise<unknown>;
+  /** Whether the node answers its health check as ready. Never throws. */
+  healthy(signal: AbortSignal, timeoutMs: number): Promise<boolean>;
+  /** Drop connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Where a running lease's node is. */
+export interface NodeAddress {
+  leaseId: string;
+  endpoint: string;
+  /** Secret: only the transport keeps it. */
+  nodeToken: string;
+  /** Tasks the node runs at once (connections to keep open). */
+  connections: number;
+}
+
+/** Opens a {@link NodeTransport} to a node. */
+export type NodeConnector = (address: NodeAddress) => NodeTransport;
+
+/** The default connector: keep-alive HTTP over undici (optionally through a given dispatcher). */
+export function httpNodeConnector(dispatcher?: Dispatcher): NodeConnector {
+  return (address) => new NodeClient({ ...address, ...(dispatcher ? { dispatcher } : {}) });
+}

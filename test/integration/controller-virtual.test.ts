@@ -1,0 +1,125 @@
+/**
+ * The whole runtime (queue, dispatcher, loop, planner, leases, ledger) on a
+ * VirtualClock with an in-memory marketplace and modelled nodes: deterministic
+ * checks of how the controller reacts over time.
+ */
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../src/clock.js';
+import { Compute } from '../../src/compute.js';
+import { ComputeOptionsSchema } from '../../src/config/compute.js';
+import type { LeaseEvent, ScaleEvent } from '../../src/events.js';
+import { MemoryMarket, modelledNodes } from '../support/memory-market.js';
+
+interface Scenario {
+  coldStartMs?: number;
+  scaling?: Record<string, number>;
+  budget?: { maxPerHour?: number; total?: number };
+}
+
+function build(s: Scenario = {}) {
+  const clock = new VirtualClock(1_700_000_000_000);
+  const market = new MemoryMarket(clock, { coldStartMs: s.coldStartMs ?? 2000 });
+  const config = ComputeOptionsSchema.parse({ marketplace: market, clock, ...(s.budget ? { budget: s.budget } : {}) });
+  const compute = new Compute(config, { connectNode: modelledNodes(clock, 2, market) });
+  const scale: ScaleEvent[] = [];
+  const leases: LeaseEvent[] = [];
+  compute.on('scale', (e) => scale.push(e));
+  compute.on('lease', (e) => leases.push(e));
+  const work = compute.workload('w', {
+    gpu: { model: 'A100', interruptible: 'never' },
+    image: 'img',
+    scaling: { minNodes: 0, maxNodes: 8, concurrencyPerNode: 2, latencyTargetMs: 1000, scaleDownDelayMs: 20_000, ...s.scaling },
+  });
+  return { clock, market, compute, work, scale, leases, t0: clock.now() };
+}
+
+async function burst(work: ReturnType<typeof build>['work'], n: number, ms: number) {
+  const results = Array.from({ length: n }, (_, i) => work.run({ ms, i }));
+  return Promise.all(results);
+}
+
+describe('controller on virtual time', () => {
+  it('asks for nodes within one tick of a burst from zero, and counts provisioning nodes as coming', async () => {
+    const { clock, market, work, scale, t0 } = build({ coldStartMs: 5000 });
+    const done = burst(work, 200, 200);
+    await clock.advance(1000);
+    const first = scale.find((e) => e.added > 0);
+    expect(first).toBeDefined();
+    expect(first!.at - t0).toBeLessThanOrEqual(1000);
+    const requestedFirst = market.leases.size;
+    expect(requestedFirst).toBeGreaterThan(1);
+    // During the cold start the queue does not shrink, but the planner must not re-request for it.
+    await clock.advance(3500);
+    expect(market.leases.size).toBe(requestedFirst);
+    await clock.advance(60_000);
+    await expect(done).resolves.toHaveLength(200);
+  });
+
+  it('drains only after scaleDownDelayMs of low demand, then scales to zero', async () => {
+    const { clock, market, work, scale } = build({ coldStartMs: 1000, scaling: { scaleDownDelayMs: 20_000 } });
+    const done = burst(work, 100, 500);
+    let lastDone = 0;
+    void done.then(() => (lastDone = clock.now()));
+    await clock.advance(30_000);
+    await done;
+    expect(lastDone).toBeGreaterThan(0);
+    const downs = scale.filter((e) => e.drained + e.released > 0);
+    expect(downs.length).toBeGreaterThan(0);
+    expect(downs[0]!.at - lastDone).toBeGreaterThanOrEqual(20_000 - 1000);
+    // Once demand is gone, the whole fleet follows within a few ticks of the delay (no second delay).
+    await clock.advance(lastDone + 20_000 + 3_000 - clock.now());
+    expect(market.live()).toHaveLength(0);
+  });
+
+  it('keeps minNodes when idle and never exceeds maxNodes', async () => {
+    const { clock, market, work } = build({ coldStartMs: 500, scaling: { minNodes: 2, maxNodes: 3, scaleDownDelayMs: 2000 } });
+    await clock.advance(5_000);
+    expect(market.live()).toHaveLength(2);
+    const done = burst(work, 300, 300);
+    await clock.advance(120_000);
+    await done;
+    expect(market.peakLive).toBeLessThanOrEqual(3);
+    expect(market.live()).toHaveLength(2);
+  });
+
+  it('holds the hourly rate under maxPerHour whatever the queue says', async () => {
+    // $2/h nodes and a $5/h cap: two nodes at most.
+    const { clock, market, work, compute } = build({ coldStartMs: 500, budget: { maxPerHour: 5 } });
+    const done = burst(work, 200, 500);
+    await clock.advance(120_000);
+    await done;
+    expect(market.peakLive).toBeLessThanOrEqual(2);
+    expect(compute.metrics().budget.hourlyRate).toBeLessThanOrEqual(5);
+  });
+
+  it('is deterministic: the same scenario gives the same scale decisions at the same times', async () => {
+    const run = async () => {
+      const { clock, work, scale, t0 } = build({ coldStartMs: 1500 });
+      const done = burst(work, 150, 250);
+      await clock.advance(90_000);
+      await done;
+      return scale.map((e) => `${e.at - t0} ${e.added}/${e.drained}/${e.released} ${e.reason}`);
+    };
+    const a = await run();
+    const b = await run();
+    expect(a.length).toBeGreaterThan(1);
+    expect(b).toEqual(a);
+  });
+
+  it('pause scales to zero and holds work; resume runs it', async () => {
+    const { clock, market, work, compute } = build({ coldStartMs: 500 });
+    await expect(Promise.all([work.run({ ms: 10 }), clock.advance(5000)])).resolves.toBeDefined();
+    const paused = compute.pause('w');
+    await clock.advance(5000);
+    await paused;
+    expect(market.live()).toHaveLength(0);
+    let settled = false;
+    const held = work.run({ ms: 10 }).finally(() => (settled = true));
+    await clock.advance(10_000);
+    expect(settled).toBe(false);
+    expect(market.live()).toHaveLength(0);
+    await compute.resume('w');
+    await clock.advance(10_000);
+    await expect(held).resolves.toEqual({ echo: { ms: 10 } });
+  });
+});
