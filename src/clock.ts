@@ -3,6 +3,7 @@
  * runs on real time (live), on virtual time (tests) and at simulator speed.
  * This is the only file allowed to read the system clock or set timers.
  */
+import type { CancelSignal } from './util/cancellation.js';
 
 /** A cancellable timer returned by {@link Clock.setTimeout}. */
 export interface Timer {
@@ -200,7 +201,11 @@ async function flushMicrotasks(): Promise<void> {
 /**
  * Resolve after `ms` on `clock`; reject with the signal's reason if it aborts first.
  */
-export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(
+  clock: Clock,
+  ms: number,
+  signal?: CancelSignal,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);

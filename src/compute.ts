@@ -129,8 +129,9 @@ export class Compute extends EventEmitter<ComputeEvents> {
     if (this.#shutdown) throw new ComputeError('SHUTDOWN', 'compute is shut down');
     const config = parseOptions(WorkloadOptionsSchema, options, `workload "${name}"`);
     const runtime = new WorkloadRuntime(name, config, this.#clock, {
+      // Work with no node at all must not wait for the next tick (scale from zero).
       onTakeable: () => {
-        if (this.#leases.nodesOf(name).length === 0) this.#loop.nudge();
+        if (runtime.dispatcher.nodeCount === 0) this.#loop.nudge();
       },
       onNodeSuspect: (nodeId) => this.#leases.suspect(nodeId),
       onNodeIdle: (nodeId) => void this.#leases.release(nodeId, 'drained'),

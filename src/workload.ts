@@ -98,7 +98,6 @@ export class WorkloadRuntime {
       clock,
       concurrencyPerNode: config.scaling.concurrencyPerNode,
       maxAttempts: config.maxAttempts,
-      nodeTimeoutMs: config.nodeTimeoutMs,
       ...(config.output ? { output: config.output } : {}),
       hooks: {
         ...hooks,
@@ -121,7 +120,7 @@ export class WorkloadRuntime {
   }
 
   /** Validate and queue one task. Never throws: every failure is a rejected promise. */
-  submit(input: unknown, options: RunOptions = {}): Promise<unknown> {
+  submit(input: unknown, options?: RunOptions): Promise<unknown> {
     const refusal = this.shutdownRefusal ?? this.budgetRefusal ?? this.pausedRefusal();
     if (refusal) return Promise.reject(refusal);
     let value = input;
@@ -132,16 +131,11 @@ export class WorkloadRuntime {
       }
       value = checked.value;
     }
-    const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
-    if (timeoutMs !== undefined && !(timeoutMs > 0)) {
-      return Promise.reject(new ComputeError('CONFIG_INVALID', `run(): timeoutMs must be a positive number, got ${String(timeoutMs)}`));
-    }
     this.arrivals.record(this.clock.now());
-    return this.queue.enqueue(value, {
-      ...(options.priority !== undefined ? { priority: options.priority } : {}),
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    // Hot path: hand the caller's options through untouched unless a default timeout applies.
+    const defaultTimeout = this.config.timeoutMs;
+    if (defaultTimeout === undefined || options?.timeoutMs !== undefined) return this.queue.enqueue(value, options);
+    return this.queue.enqueue(value, { ...options, timeoutMs: defaultTimeout });
   }
 
   /** Build the planner's view of this workload at `now`. */

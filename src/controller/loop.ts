@@ -114,6 +114,7 @@ export class ControlLoop {
         maxPricePerHour: request.offer.pricePerHour,
         concurrencyPerNode: runtime.config.scaling.concurrencyPerNode,
         maxProvisionSec: runtime.config.scaling.maxProvisionSec,
+        nodeTimeoutMs: runtime.config.nodeTimeoutMs,
       });
       if (key !== undefined) added++;
     }

@@ -5,12 +5,13 @@
  * `maxAttempts`. Data only flows forward here; which nodes exist is decided by
  * the lease manager, which tells the dispatcher through add / drain / remove.
  */
-import type { Clock, Timer } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { ComputeError, NodeError } from '../errors.js';
 import type { Task, TaskQueue } from '../queue/index.js';
 import { validate, type Validator } from '../config/validator.js';
 import type { NodeFailureKind } from './node-client.js';
 import type { NodeTransport } from './node-transport.js';
+import { Cancellation } from '../util/cancellation.js';
 
 /** Callbacks from the dispatcher to the rest of the runtime. */
 export interface DispatcherHooks {
@@ -29,8 +30,6 @@ export interface DispatcherOptions {
   clock: Clock;
   concurrencyPerNode: number;
   maxAttempts: number;
-  /** Per-attempt timeout, ms. */
-  nodeTimeoutMs: number;
   /** Validates outputs before the caller sees them. */
   output?: Validator;
   hooks?: DispatcherHooks;
@@ -43,11 +42,10 @@ interface Slot {
   /** Takes new tasks (false while draining or suspected). */
   accepting: boolean;
   draining: boolean;
-  readonly attempts: Set<AbortController>;
+  readonly attempts: Set<Cancellation>;
 }
 
-// Abort reasons the dispatcher itself uses, to tell them from a caller's abort.
-const ATTEMPT_TIMEOUT = Symbol('attempt-timeout');
+// Abort reason the dispatcher itself uses, to tell it from a caller's abort.
 const NODE_REMOVED = Symbol('node-removed');
 
 /** Dispatches one workload's tasks to its nodes. */
@@ -96,6 +94,11 @@ export class WorkloadDispatcher {
   /** Tasks in flight on `id` (0 for unknown nodes). */
   inFlight(id: string): number {
     return this.nodes.get(id)?.inFlight ?? 0;
+  }
+
+  /** Nodes known to the dispatcher (accepting or not). */
+  get nodeCount(): number {
+    return this.nodes.size;
   }
 
   /** Tasks in flight on all nodes. */
@@ -149,30 +152,27 @@ export class WorkloadDispatcher {
   }
 
   private start(slot: Slot, task: Task): void {
-    const { clock, nodeTimeoutMs, workload } = this.options;
+    const { clock, workload } = this.options;
     task.attempts++;
     task.startedAt = clock.now();
     slot.inFlight++;
-    const attempt = new AbortController();
+    const attempt = new Cancellation();
     slot.attempts.add(attempt);
     task.cancelRunning = () => attempt.abort();
-    const timer: Timer = clock.setTimeout(() => attempt.abort(ATTEMPT_TIMEOUT), nodeTimeoutMs);
     slot.client
-      .run({ workload, input: task.input, taskId: task.taskId, signal: attempt.signal, timeoutMs: nodeTimeoutMs })
+      .run({ workload, input: task.input, taskId: task.taskId, ...(task.extras ? { signal: attempt.signal } : {}) })
       .then(
-        (output) => this.finish(slot, task, attempt, timer, { ok: true, output }),
-        (error: unknown) => this.finish(slot, task, attempt, timer, { ok: false, error }),
+        (output) => this.finish(slot, task, attempt, { ok: true, output }),
+        (error: unknown) => this.finish(slot, task, attempt, { ok: false, error }),
       );
   }
 
   private finish(
     slot: Slot,
     task: Task,
-    attempt: AbortController,
-    timer: Timer,
+    attempt: Cancellation,
     outcome: { ok: true; output: unknown } | { ok: false; error: unknown },
   ): void {
-    timer.cancel();
     slot.inFlight--;
     slot.attempts.delete(attempt);
     task.cancelRunning = undefined;
@@ -199,13 +199,13 @@ export class WorkloadDispatcher {
   }
 
   /** Turn an attempt failure into a NodeError, recognising our own abort reasons. */
-  private classify(slot: Slot, attempt: AbortController, error: unknown): NodeError {
+  private classify(slot: Slot, attempt: Cancellation, error: unknown): NodeError {
     const reason: unknown = attempt.signal.reason;
-    const kind: NodeFailureKind | undefined =
-      reason === ATTEMPT_TIMEOUT ? 'timeout' : reason === NODE_REMOVED ? 'connection' : undefined;
-    if (kind) {
-      const what = kind === 'timeout' ? `attempt timed out after ${this.options.nodeTimeoutMs} ms` : 'node went away during the task';
-      return new NodeError('NODE_FAILED', `lease ${slot.id}: ${what}`, slot.id, undefined, { retryable: true, details: { kind } });
+    if (reason === NODE_REMOVED) {
+      return new NodeError('NODE_FAILED', `lease ${slot.id}: node went away during the task`, slot.id, undefined, {
+        retryable: true,
+        details: { kind: 'connection' },
+      });
     }
     if (error instanceof NodeError) return error;
     return new NodeError('NODE_FAILED', `lease ${slot.id}: ${String(error)}`, slot.id, undefined, { retryable: true, details: { kind: 'connection' } });

@@ -6,6 +6,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import { NodeError } from '../errors.js';
 import { readBodyLimited } from './body.js';
+import type { CancelSignal } from '../util/cancellation.js';
 
 /** Options of a {@link NodeClient}. */
 export interface NodeClientOptions {
@@ -17,6 +18,8 @@ export interface NodeClientOptions {
   nodeToken: string;
   /** Keep-alive connections to open at most (the node's slots). */
   connections: number;
+  /** Header and body (inactivity) timeout of each task attempt, ms. @default 300000 */
+  timeoutMs?: number;
   /** Largest response body accepted, bytes. @default 33554432 (32 MiB) */
   maxBodyBytes?: number;
   /** Send through this dispatcher instead of a private Pool (tests). */
@@ -28,10 +31,11 @@ export interface NodeRunRequest {
   workload: string;
   input: unknown;
   taskId: string;
-  /** Aborts the attempt (timeout, caller abort, node removal). */
-  signal: AbortSignal;
-  /** undici header/body timeout for the attempt, ms. */
-  timeoutMs: number;
+  /**
+   * Aborts the attempt when the caller gives up. Omitted when the caller cannot
+   * (no signal, no timeout): registering one costs a measurable share of a fast task.
+   */
+  signal?: CancelSignal;
 }
 
 /** Reasons a task attempt failed that say the node itself may be broken. */
@@ -59,7 +63,14 @@ export class NodeClient {
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher =
       options.dispatcher ??
-      new Pool(url.origin, { connections: Math.max(1, options.connections), pipelining: 1, keepAliveTimeout: 30_000 });
+      new Pool(url.origin, {
+        connections: Math.max(1, options.connections),
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        // Pool-level timeouts: set per request they cost as much as a tenth of a fast task.
+        headersTimeout: options.timeoutMs ?? 300_000,
+        bodyTimeout: options.timeoutMs ?? 300_000,
+      });
   }
 
   /** `GET /healthz` → true when the node says `{ ready: true }`. Never throws. */
@@ -92,16 +103,14 @@ export class NodeClient {
         method: 'POST',
         headers: { authorization: this.#authorization, 'content-type': 'application/json' },
         body: JSON.stringify({ workload: request.workload, input: request.input, taskId: request.taskId }),
-        signal: request.signal,
-        headersTimeout: request.timeoutMs,
-        bodyTimeout: request.timeoutMs,
+        ...(request.signal ? { signal: request.signal as AbortSignal } : {}),
       });
     } catch (error) {
       throw this.transportError(error, request.signal);
     }
     let text: string;
     try {
-      text = await readBodyLimited(res.body, this.#maxBody);
+      text = await readBodyLimited(res.body, this.#maxBody, res.headers['content-length']);
     } catch (error) {
       throw this.transportError(error, request.signal);
     }
@@ -135,8 +144,8 @@ export class NodeClient {
     return this.failure('rejected', `node rejected the task with ${status}${suffix}`, status);
   }
 
-  private transportError(error: unknown, signal: AbortSignal): NodeError {
-    if (signal.aborted) return this.failure('aborted', 'attempt aborted', undefined, signal.reason);
+  private transportError(error: unknown, signal: CancelSignal | undefined): NodeError {
+    if (signal?.aborted) return this.failure('aborted', 'attempt aborted', undefined, signal.reason);
     const code = (error as { code?: string } | null)?.code ?? '';
     const kind: NodeFailureKind = code.includes('TIMEOUT') ? 'timeout' : code === 'BODY_TOO_LARGE' ? 'protocol' : 'connection';
     const what = kind === 'timeout' ? 'timed out' : kind === 'protocol' ? 'sent a body over the size limit' : `connection failed (${code || 'error'})`;

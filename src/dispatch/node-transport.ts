@@ -24,6 +24,8 @@ export interface NodeAddress {
   nodeToken: string;
   /** Tasks the node runs at once (connections to keep open). */
   connections: number;
+  /** Per-attempt timeout the transport enforces, ms. @default 300000 */
+  timeoutMs?: number;
 }
 
 /** Opens a {@link NodeTransport} to a node. */

@@ -29,6 +29,8 @@ export interface AcquireSpec {
   concurrencyPerNode: number;
   /** Give the lease up if it is not running after this long. */
   maxProvisionSec: number;
+  /** Per-attempt timeout of a task on the node, ms. */
+  nodeTimeoutMs: number;
 }
 
 /** Collaborators of the {@link LeaseManager}. */
@@ -288,7 +290,13 @@ export class LeaseManager {
   /** Health-check the node until it answers ready, then hand it to the dispatcher. */
   private async connect(record: ManagedLease, endpoint: string, nodeToken: string, deadline: number): Promise<void> {
     const { clock } = this.deps;
-    const client = this.deps.connectNode({ leaseId: record.leaseId!, endpoint, nodeToken, connections: record.spec.concurrencyPerNode });
+    const client = this.deps.connectNode({
+      leaseId: record.leaseId!,
+      endpoint,
+      nodeToken,
+      connections: record.spec.concurrencyPerNode,
+      timeoutMs: record.spec.nodeTimeoutMs,
+    });
     while (record.state === 'provisioning') {
       if (await this.probe(client)) {
         if (record.state !== 'provisioning') break;
