@@ -1,0 +1,118 @@
+/**
+ * As a user gets it: `npm pack`, unpack into an app's node_modules, then drive the
+ * public API from a separate Node process, by `import` and by `require()`, against
+ * the fake marketplace from `adaptive-compute/testing`. The app lives inside the
+ * repository (git-ignored) so that the package's own dependencies resolve from the
+ * repository's node_modules, offline.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const work = join(root, '.pack-test');
+const app = join(work, 'app');
+
+function runApp(file: string, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--unhandled-rejections=strict', file], { cwd: app });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const killer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${file} did not exit within ${timeoutMs} ms (a timer or socket kept it alive)\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+beforeAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(join(app, 'node_modules', 'adaptive-compute'), { recursive: true });
+  execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: root, stdio: 'pipe' });
+  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
+  execFileSync('tar', ['-xzf', join(work, tarball), '-C', join(app, 'node_modules', 'adaptive-compute'), '--strip-components=1']);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+}, 120_000);
+
+describe('packed tarball in a fresh app', () => {
+  it('ships only the build, the README and the license', () => {
+    const files = readdirSync(join(app, 'node_modules', 'adaptive-compute')).sort();
+    expect(files).toEqual(['LICENSE', 'README.md', 'dist', 'package.json']);
+  });
+
+  it('ESM: bursts, scales up, returns every result, scales to zero, and the process exits on its own', async () => {
+    writeFileSync(
+      join(app, 'burst.mjs'),
+      `import { createCompute, ComputeError } from 'adaptive-compute';
+       import { createFakeMarketplace } from 'adaptive-compute/testing';
+       import { z } from 'zod';
+       const market = await createFakeMarketplace({ coldStartMs: 1000, slots: 2 });
+       const compute = createCompute({ marketplace: { url: market.url, apiKey: market.apiKey } });
+       const w = compute.workload('sleep', { gpu: { model: ['A100'] }, image: 'i',
+         scaling: { minNodes: 0, maxNodes: 6, concurrencyPerNode: 2, latencyTargetMs: 500 },
+         input: z.object({ ms: z.number(), i: z.number() }) });
+       const t0 = Date.now();
+       const out = await Promise.all(Array.from({ length: 300 }, (_, i) => w.run({ ms: 100, i })));
+       const burstMs = Date.now() - t0;
+       const wrong = out.filter((o, i) => o.echo.i !== i).length;
+       const leases = market.leases().length;
+       const t1 = Date.now();
+       while (market.liveLeases().length > 0 && Date.now() - t1 < 25000) await new Promise((r) => setTimeout(r, 100));
+       const zeroMs = Date.now() - t1;
+       let bad;
+       try { compute.workload('x', { gpu: { model: 'A100' }, image: 'i', scaling: { minNodes: 3, maxNodes: 1 } }); }
+       catch (e) { bad = { isComputeError: e instanceof ComputeError, code: e.code, message: e.message }; }
+       await compute.shutdown();
+       console.log(JSON.stringify({ burstMs, wrong, leases, zeroMs, liveAfter: market.liveLeases().length, bad }));
+       await market.close();`,
+    );
+    const r = await runApp('burst.mjs', 90_000);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
+    expect(s.wrong).toBe(0);
+    expect(s.leases).toBeGreaterThanOrEqual(3);
+    expect(s.burstMs).toBeLessThan(12_000);
+    expect(s.zeroMs).toBeLessThan(20_000);
+    expect(s.liveAfter).toBe(0);
+    expect(s.bad).toMatchObject({ isComputeError: true, code: 'CONFIG_INVALID', message: expect.stringContaining('scaling.maxNodes') });
+  }, 120_000);
+
+  it('CommonJS: require() of the main entry and of /testing works end to end', async () => {
+    writeFileSync(
+      join(app, 'small.cjs'),
+      `const { createCompute } = require('adaptive-compute');
+       const { createFakeMarketplace } = require('adaptive-compute/testing');
+       (async () => {
+         const market = await createFakeMarketplace({ coldStartMs: 100 });
+         const compute = createCompute({ marketplace: { url: market.url, apiKey: market.apiKey }, budget: { total: 1 } });
+         const w = compute.workload('echo', { gpu: { model: 'A100' }, image: 'i', scaling: { maxNodes: 2, concurrencyPerNode: 2 } });
+         const ctrl = new AbortController();
+         const aborted = w.run({ ms: 1 }, { signal: ctrl.signal }).catch((e) => e.code);
+         ctrl.abort();
+         const out = await Promise.all([1, 2, 3].map((i) => w.run({ i })));
+         const m = compute.metrics();
+         await compute.shutdown();
+         await market.close();
+         console.log(JSON.stringify({ out, aborted: await aborted, completed: m.workloads.echo.completed, spent: m.budget.spent, bill: market.bill().total }));
+       })();`,
+    );
+    const r = await runApp('small.cjs', 30_000);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout.trim()) as { out: unknown[]; aborted: string; completed: number; spent: number; bill: number };
+    expect(s.out).toEqual([{ echo: { i: 1 } }, { echo: { i: 2 } }, { echo: { i: 3 } }]);
+    expect(s.aborted).toBe('ABORTED');
+    expect(s.completed).toBe(3);
+    expect(s.bill).toBeGreaterThan(0);
+  }, 60_000);
+});
