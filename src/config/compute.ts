@@ -10,7 +10,7 @@ import type { Marketplace } from '../market/marketplace.js';
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /** Connection to a protocol-v1 marketplace over HTTP. */
-export const MarketplaceConnectionSchema = z.object({
+export const MarketplaceConnectionSchema = z.strictObject({
   /** Base URL, e.g. `https://market.example.com`. */
   url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
   /** Sent as `Authorization: Bearer <apiKey>`. Never logged. */
@@ -25,14 +25,28 @@ export const MarketplaceConnectionSchema = z.object({
   dispatcher: z.custom<Dispatcher>((v) => isObject(v) && typeof v.dispatch === 'function', 'must be an undici Dispatcher').optional(),
 });
 
-/** A ready-made {@link Marketplace} implementation. */
-export const MarketplaceInstanceSchema = z.custom<Marketplace>(
-  (v) => isObject(v) && typeof v.createLease === 'function' && typeof v.listOffers === 'function',
-  'must be { url, apiKey } or a Marketplace implementation',
-);
+const isMarketplace = (v: unknown): v is Marketplace =>
+  isObject(v) && typeof v.createLease === 'function' && typeof v.listOffers === 'function';
+
+/**
+ * `{ url, apiKey, ... }` or a ready-made {@link Marketplace}. Chosen by shape first,
+ * so that a bad connection reports its own field (`marketplace.apiKey: ...`) rather
+ * than a vague union failure.
+ */
+export const MarketplaceOptionSchema = z.unknown().transform((value, ctx): MarketplaceConnection | Marketplace => {
+  if (isMarketplace(value)) return value;
+  if (!isObject(value)) {
+    ctx.addIssue({ code: 'custom', message: 'must be { url, apiKey } or a Marketplace implementation' });
+    return z.NEVER;
+  }
+  const parsed = MarketplaceConnectionSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
 
 /** The global budget. Omitted caps are unlimited. */
-export const BudgetSchema = z.object({
+export const BudgetSchema = z.strictObject({
   /** Cap on the summed hourly price of all live leases. */
   maxPerHour: z.number().positive().optional(),
   /** Cap on committed spend (accrued + what live leases still must pay). */
@@ -44,9 +58,9 @@ export const BudgetSchema = z.object({
 });
 
 /** Options of `createCompute()`. */
-export const ComputeOptionsSchema = z.object({
+export const ComputeOptionsSchema = z.strictObject({
   /** Where nodes are rented. Omitted: the embedded local marketplace. */
-  marketplace: z.union([MarketplaceConnectionSchema, MarketplaceInstanceSchema]).optional(),
+  marketplace: MarketplaceOptionSchema.optional(),
   budget: BudgetSchema.default(BudgetSchema.parse({})),
   /** Tag put on every lease (`client:<id>`) so that a restart can find them. @default random */
   clientId: z
@@ -62,7 +76,10 @@ export const ComputeOptionsSchema = z.object({
 });
 
 /** `createCompute()` options as the user writes them. */
-export type ComputeOptions = z.input<typeof ComputeOptionsSchema>;
+export type ComputeOptions = Omit<z.input<typeof ComputeOptionsSchema>, 'marketplace'> & {
+  /** Where nodes are rented: `{ url, apiKey }` of a protocol-v1 marketplace, or a {@link Marketplace} implementation. */
+  marketplace?: z.input<typeof MarketplaceConnectionSchema> | Marketplace;
+};
 /** `createCompute()` options after defaults. */
 export type ComputeConfig = z.output<typeof ComputeOptionsSchema>;
 /** Budget after defaults. */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ValidatorSchema } from './validator.js';
 
 /** GPU constraints an offer must meet. */
-export const GpuRequirementSchema = z.object({
+export const GpuRequirementSchema = z.strictObject({
   /** Acceptable GPU models; any of them will do. */
   model: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((m) => (Array.isArray(m) ? m : [m])),
   /** GPUs per node. @default 1 */
@@ -22,7 +22,7 @@ export const GpuRequirementSchema = z.object({
 
 /** How the controller scales the workload. */
 export const ScalingSchema = z
-  .object({
+  .strictObject({
     /** Nodes kept even with no demand. @default 0 */
     minNodes: z.number().int().nonnegative().default(0),
     /** Nodes never exceeded (live leases, provisioning included). @default 4 */
@@ -43,7 +43,7 @@ export const ScalingSchema = z
   .refine((s) => s.maxNodes >= s.minNodes, { message: 'must be >= minNodes', path: ['maxNodes'] });
 
 /** A workload-level budget nested inside the global one. */
-export const WorkloadBudgetSchema = z.object({
+export const WorkloadBudgetSchema = z.strictObject({
   /** Cap on the summed hourly price of this workload's live leases. */
   maxPerHour: z.number().positive().optional(),
   /** Cap on this workload's committed spend. */
@@ -51,7 +51,7 @@ export const WorkloadBudgetSchema = z.object({
 });
 
 /** Options of `compute.workload()`. */
-export const WorkloadOptionsSchema = z.object({
+export const WorkloadOptionsSchema = z.strictObject({
   gpu: GpuRequirementSchema,
   /** Image the node runs (passed to the marketplace as is). */
   image: z.string().min(1),
