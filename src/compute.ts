@@ -11,6 +11,7 @@ import { ComputeOptionsSchema, type ComputeConfig, type ComputeOptions } from '.
 import { parseOptions } from './config/parse.js';
 import { WorkloadOptionsSchema, type WorkloadOptions } from './config/workload.js';
 import { ControlLoop } from './controller/loop.js';
+import { LOOKAHEAD_TICKS } from './controller/planner.js';
 import { OfferCache } from './controller/offer-cache.js';
 import { ComputeError } from './errors.js';
 import type { ComputeEvents, WarningEvent } from './events.js';
@@ -77,7 +78,11 @@ export class Compute extends EventEmitter<ComputeEvents> {
       this.#ownsMarket = false;
     }
     const { maxPerHour, total } = config.budget;
-    this.#ledger = new BudgetLedger({ ...(maxPerHour !== undefined ? { maxPerHour } : {}), ...(total !== undefined ? { total } : {}) });
+    this.#ledger = new BudgetLedger(
+      { ...(maxPerHour !== undefined ? { maxPerHour } : {}), ...(total !== undefined ? { total } : {}) },
+      {},
+      { admissionHorizonMs: LOOKAHEAD_TICKS * config.tickMs },
+    );
     const warn = (error: ComputeError, during: string): void => {
       const event: WarningEvent = { at: this.#clock.now(), error, during };
       this.emit('warning', event);

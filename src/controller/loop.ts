@@ -121,6 +121,7 @@ export class ControlLoop {
     for (const id of d.drain) leases.drain(id, d.reason);
     for (const id of d.release) void leases.release(id, d.reason);
     this.applyBudgetVerdict(runtime, d);
+    this.failFastOnRefusal(runtime);
     if (added + d.drain.length + d.release.length > 0) {
       const nodes = { requested: 0, provisioning: 0, ready: 0, draining: 0 };
       for (const n of leases.nodesOf(runtime.name)) nodes[n.state]++;
@@ -147,6 +148,17 @@ export class ControlLoop {
     const error = new ComputeError('BUDGET_EXHAUSTED', `workload "${runtime.name}": ${d.reason}`, { retryable: false });
     runtime.budgetRefusal = error;
     runtime.queue.rejectQueued(error);
+  }
+
+  /**
+   * With no node to run on and a marketplace that refuses us for good (bad key, no
+   * funds), waiting helps nobody: queued work rejects with the marketplace's error.
+   */
+  private failFastOnRefusal(runtime: WorkloadRuntime): void {
+    if (runtime.queue.size === 0 || runtime.dispatcher.nodeCount > 0) return;
+    if (this.deps.leases.nodesOf(runtime.name).length > 0) return;
+    const refusal = this.deps.offers.fatalError(offerQueryFor(runtime.policy.gpu)) ?? this.deps.leases.refusalFor(runtime.name);
+    if (refusal) runtime.queue.rejectQueued(refusal);
   }
 
   private schedule(ms: number): void {

@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import { ComputeError } from '../errors.js';
 import type { Marketplace } from '../market/marketplace.js';
 import type { Offer, OfferQuery } from '../market/protocol.js';
+import { isFatalMarketError } from '../market/lasting-failure.js';
 import type { PlannerPolicy } from './observation.js';
 
 /** The offer query a workload's GPU requirement asks for. */
@@ -22,6 +23,8 @@ interface Entry {
   offers: Offer[];
   fetchedAt: number;
   inFlight: Promise<void> | undefined;
+  /** The last fetch failed in a way retrying will not fix (bad key, refused query). */
+  fatal: ComputeError | undefined;
 }
 
 /** Cached offer lists keyed by query. */
@@ -44,13 +47,18 @@ export class OfferCache {
       const key = JSON.stringify(query);
       let entry = this.entries.get(key);
       if (!entry) {
-        entry = { offers: [], fetchedAt: -Infinity, inFlight: undefined };
+        entry = { offers: [], fetchedAt: -Infinity, inFlight: undefined, fatal: undefined };
         this.entries.set(key, entry);
       }
       if (entry.inFlight) waits.push(entry.inFlight);
       else if (now - entry.fetchedAt >= this.ttlMs) waits.push((entry.inFlight = this.fetch(entry, query)));
     }
     await Promise.all(waits);
+  }
+
+  /** The error of the last fetch for `query` when no retry can fix it, else undefined. */
+  fatalError(query: OfferQuery): ComputeError | undefined {
+    return this.entries.get(JSON.stringify(query))?.fatal;
   }
 
   /** Drop cached answers (an offer turned out to be gone). */
@@ -69,9 +77,12 @@ export class OfferCache {
     try {
       entry.offers = await this.market.listOffers(query);
       entry.fetchedAt = this.clock.now();
+      entry.fatal = undefined;
     } catch (error) {
       // Keep serving with the last known offers; try again next tick.
-      this.warn(error instanceof ComputeError ? error : new ComputeError('MARKET_UNAVAILABLE', String(error)), 'listing offers');
+      const failure = error instanceof ComputeError ? error : new ComputeError('MARKET_UNAVAILABLE', String(error));
+      entry.fatal = isFatalMarketError(failure) ? failure : undefined;
+      this.warn(failure, 'listing offers');
     } finally {
       entry.inFlight = undefined;
     }

@@ -14,6 +14,7 @@ import type { LeaseEvent, LeaseEventType } from '../events.js';
 import type { Marketplace } from '../market/marketplace.js';
 import { ENDED_LEASE_STATES, type Lease, type Offer } from '../market/protocol.js';
 import { newIdempotencyKey } from '../util/ids.js';
+import { isFatalMarketError } from '../market/lasting-failure.js';
 import { canTransition, isLive, type ManagedLeaseState } from './lease-state.js';
 import { toNodeView } from './node-view.js';
 
@@ -75,6 +76,8 @@ const HEALTH_TIMEOUT_MS = 5_000;
 /** Requests, watches and releases leases. */
 export class LeaseManager {
   private readonly leases = new Map<string, ManagedLease>();
+  /** Per workload: the last lease request refused in a way no retry fixes (cleared by a success). */
+  private readonly refusals = new Map<string, ComputeError>();
   private seq = 0;
   private closed = false;
 
@@ -171,6 +174,11 @@ export class LeaseManager {
     }
   }
 
+  /** The marketplace's last lasting refusal of a lease for `workload` (bad key, no funds), if any. */
+  refusalFor(workload: string): ComputeError | undefined {
+    return this.refusals.get(workload);
+  }
+
   /** Live leases of one workload, as the planner sees them. */
   nodesOf(workload: string): NodeView[] {
     const dispatcher = this.deps.dispatcherFor(workload);
@@ -229,6 +237,7 @@ export class LeaseManager {
       );
     } catch (error) {
       const found = await this.findAfterUnknownOutcome(record, error);
+      if (!found && error instanceof ComputeError && isFatalMarketError(error)) this.refusals.set(spec.workload, error);
       if (!found) {
         this.finish(record, 'failed', `lease request failed: ${asComputeError(error).message}`);
         return;
@@ -236,6 +245,7 @@ export class LeaseManager {
       lease = found;
     }
     record.leaseId = lease.id;
+    this.refusals.delete(spec.workload);
     this.deps.ledger.activate(record.key, lease.id);
     this.emit(record, 'acquired', `requested ${spec.offer.gpu.count}x ${spec.offer.gpu.model} at ${spec.offer.pricePerHour}/h`);
     if (record.state === 'releasing') {

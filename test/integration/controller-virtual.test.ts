@@ -122,4 +122,44 @@ describe('controller on virtual time', () => {
     await clock.advance(10_000);
     await expect(held).resolves.toEqual({ echo: { ms: 10 } });
   });
+
+  it('emits budget events at 50, 80 and 100 % of the total, in order, and forecasts exhaustion', async () => {
+    // $2/h nodes, a total of 0.05: about 90 node-seconds.
+    const { clock, market, work, compute } = build({ coldStartMs: 500, budget: { total: 0.05 } });
+    const budget: { percent: number; cap: string; scope: string; reason: string }[] = [];
+    compute.on('budget', (e) => budget.push(e));
+    const done = Promise.allSettled(Array.from({ length: 400 }, () => work.run({ ms: 1000 })));
+    await clock.advance(3000);
+    const m = compute.metrics().budget;
+    expect(m.total).toBe(0.05);
+    expect(m.hourlyRate).toBeGreaterThan(0);
+    expect(m.forecastExhaustedAt).toBeGreaterThan(clock.now());
+    await clock.advance(300_000);
+    const outcomes = await done;
+    const totals = budget.filter((e) => e.cap === 'total' && e.scope === 'global').map((e) => e.percent);
+    expect(totals).toEqual([50, 80, 100]);
+    expect(budget.every((e) => e.reason.length > 0)).toBe(true);
+    expect(outcomes.some((o) => o.status === 'fulfilled')).toBe(true);
+    expect(outcomes.filter((o) => o.status === 'rejected').every((o) => (o as PromiseRejectedResult).reason.code === 'BUDGET_EXHAUSTED')).toBe(true);
+    expect(market.billTotal()).toBeLessThanOrEqual(0.05 + 1e-9);
+    expect(compute.metrics().budget.committed).toBeLessThanOrEqual(0.05 + 1e-9);
+  });
+
+  it('queues instead of rejecting when onBudgetExhausted is queue, and shutdown still settles everything', async () => {
+    const clock = new VirtualClock(0);
+    const market = new MemoryMarket(clock, { coldStartMs: 500 });
+    const config = ComputeOptionsSchema.parse({ marketplace: market, clock, budget: { total: 0.01, onBudgetExhausted: 'queue' } });
+    const compute = new Compute(config, { connectNode: modelledNodes(clock, 2, market) });
+    const work = compute.workload('w', { gpu: { model: 'A100', interruptible: 'never' }, image: 'i', scaling: { maxNodes: 2, concurrencyPerNode: 2 } });
+    const all = Promise.allSettled(Array.from({ length: 200 }, () => work.run({ ms: 1000 })));
+    await clock.advance(120_000);
+    expect(compute.metrics().workloads.w!.queued).toBeGreaterThan(0);
+    expect(market.live()).toHaveLength(0);
+    const stopping = compute.shutdown();
+    await clock.advance(60_000);
+    await stopping;
+    const outcomes = await all;
+    const codes = new Set(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason.code));
+    expect(codes).toEqual(new Set(['SHUTDOWN']));
+  });
 });

@@ -3,6 +3,7 @@
  * loopback (the fake marketplace), on real time: burst → scale up → results →
  * scale to zero; the budget held by the server's own bill; abort; timeout; shutdown.
  */
+import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ComputeError, createCompute, type Compute, type LeaseEvent, type ScaleEvent } from '../../src/index.js';
@@ -135,4 +136,44 @@ describe('core runtime over loopback', () => {
     expect(market.liveLeases()).toHaveLength(0);
     await expect(compute.run('sleep', { ms: 1 })).rejects.toMatchObject({ code: 'SHUTDOWN' });
   });
+
+  it('never shows the API key or a node token in events, warnings, errors, metrics or inspect()', async () => {
+    const apiKey = 'sk-live-9f8e7d6c5b4a39281726354453627180';
+    const market = await createFakeMarketplace({ apiKey, coldStartMs: 100, failRate: 0.2, random: seeded(7) });
+    cleanups.push(() => market.close());
+    const compute = createCompute({ marketplace: { url: market.url, apiKey } });
+    cleanups.push(() => compute.shutdown({ graceMs: 1000 }));
+    const seen: unknown[] = [];
+    for (const name of ['scale', 'lease', 'budget', 'warning'] as const) compute.on(name, (e: unknown) => seen.push(e));
+    const work = sleepWorkload(compute, { maxNodes: 2 });
+    const outcomes = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => work.run({ ms: 5, i })));
+    // A wrong key: every call fails, and the error must not echo it either.
+    const wrong = createCompute({ marketplace: { url: market.url, apiKey: `${apiKey}-wrong` } });
+    cleanups.push(() => wrong.shutdown({ graceMs: 100 }));
+    wrong.on('warning', (e) => seen.push(e));
+    const failed = await Promise.allSettled([wrong.workload('x', { gpu: { model: 'A100' }, image: 'i' }).run({ ms: 1 }, { timeoutMs: 5000 })]);
+    // A key the marketplace refuses fails the waiting task at once, with the marketplace's reason.
+    expect(failed[0]).toMatchObject({ status: 'rejected', reason: { code: 'MARKET_UNAUTHORIZED' } });
+    const tokens = market.leases().map((l) => l.nodeToken).filter((t): t is string => typeof t === 'string');
+    expect(tokens.length).toBeGreaterThan(0);
+    const captured = [
+      ...seen.map((e) => inspect(e, { depth: 10 }) + JSON.stringify(e)),
+      ...[...outcomes, ...failed].map((o) => inspect(o, { depth: 10 })),
+      JSON.stringify(compute.metrics()),
+      inspect(compute, { depth: 10 }),
+      JSON.stringify(compute),
+      inspect(wrong, { depth: 10 }),
+    ].join('\n');
+    expect(seen.length).toBeGreaterThan(0);
+    for (const secret of [apiKey, ...tokens]) expect(captured).not.toContain(secret);
+  }, 30_000);
 });
+
+/** A small deterministic PRNG for injected faults. */
+function seeded(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return x / 2 ** 31;
+  };
+}
