@@ -5,7 +5,7 @@
 import type { Dispatcher } from 'undici';
 
 /** Read `body` as UTF-8 up to `maxBytes`; throws an error with code `BODY_TOO_LARGE` beyond it. */
-export async function readBodyLimited(
+export function readBodyLimited(
   body: Dispatcher.ResponseData['body'],
   maxBytes: number,
   contentLength?: string | string[],
@@ -13,6 +13,10 @@ export async function readBodyLimited(
   // Declared length within the limit: undici's own consumer is much faster than iterating.
   const declared = typeof contentLength === 'string' ? Number(contentLength) : NaN;
   if (declared >= 0 && declared <= maxBytes) return body.text();
+  return readChunks(body, maxBytes);
+}
+
+async function readChunks(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {

@@ -160,7 +160,7 @@ export class WorkloadDispatcher {
     slot.attempts.add(attempt);
     task.cancelRunning = () => attempt.abort();
     slot.client
-      .run({ workload, input: task.input, taskId: task.taskId, ...(task.extras ? { signal: attempt.signal } : {}) })
+      .run({ workload, input: task.input, taskId: task.taskId, signal: task.extras ? attempt.signal : undefined })
       .then(
         (output) => this.finish(slot, task, attempt, { ok: true, output }),
         (error: unknown) => this.finish(slot, task, attempt, { ok: false, error }),

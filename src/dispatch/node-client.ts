@@ -35,7 +35,7 @@ export interface NodeRunRequest {
    * Aborts the attempt when the caller gives up. Omitted when the caller cannot
    * (no signal, no timeout): registering one costs a measurable share of a fast task.
    */
-  signal?: CancelSignal;
+  signal?: CancelSignal | undefined;
 }
 
 /** Reasons a task attempt failed that say the node itself may be broken. */
@@ -103,7 +103,7 @@ export class NodeClient {
         method: 'POST',
         headers: { authorization: this.#authorization, 'content-type': 'application/json' },
         body: JSON.stringify({ workload: request.workload, input: request.input, taskId: request.taskId }),
-        ...(request.signal ? { signal: request.signal as AbortSignal } : {}),
+        signal: request.signal as AbortSignal | undefined,
       });
     } catch (error) {
       throw this.transportError(error, request.signal);

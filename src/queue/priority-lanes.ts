@@ -22,6 +22,9 @@ class Lane<T> {
 /** A priority-ordered set of FIFO lanes with lazy removal. */
 export class PriorityLanes<T> {
   private lanes = new Map<number, Lane<T>>();
+  // Emptied lanes kept for reuse: a queue that drains after every task (the usual
+  // case with a free node) would otherwise allocate a lane and its deque per task.
+  private readonly spare = new Map<number, Lane<T>>();
   // Priorities that have a non-empty lane, highest first.
   private order: number[] = [];
   private readonly isLive: (item: T) => boolean;
@@ -115,7 +118,10 @@ export class PriorityLanes<T> {
   private lane(priority: number): Lane<T> {
     let lane = this.lanes.get(priority);
     if (lane === undefined) {
-      lane = new Lane<T>();
+      lane = this.spare.get(priority);
+      if (lane === undefined) lane = new Lane<T>();
+      else this.spare.delete(priority);
+      lane.dead = 0;
       this.lanes.set(priority, lane);
       this.order.splice(insertionIndex(this.order, priority), 0, priority);
     }
@@ -123,6 +129,8 @@ export class PriorityLanes<T> {
   }
 
   private dropLane(priority: number): void {
+    const lane = this.lanes.get(priority);
+    if (lane !== undefined && lane.items.length === 0 && this.spare.size < 8) this.spare.set(priority, lane);
     this.lanes.delete(priority);
     const index = this.order.indexOf(priority);
     if (index >= 0) this.order.splice(index, 1);

@@ -89,7 +89,7 @@ export class TaskQueue<O = unknown> {
 
   /**
    * Queue a call and return the caller's promise. Never throws: a refusal (see
-   * {@link setRefusal}), `QUEUE_FULL`, `ABORTED` (signal already aborted) and
+   * {@link TaskQueue.setRefusal}), `QUEUE_FULL`, `ABORTED` (signal already aborted) and
    * `CONFIG_INVALID` (bad priority or timeout) come back as rejected promises.
    */
   enqueue(input: unknown, options: EnqueueOptions = {}): Promise<O> {
