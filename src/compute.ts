@@ -3,6 +3,7 @@
  * together and owns their lifecycle. Data flows app → queue → dispatcher → node;
  * control flows through one loop (observe → plan → act).
  */
+import { hostname } from 'node:os';
 import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
 import { realClock, sleep, type Clock } from './clock.js';
@@ -21,7 +22,10 @@ import { HttpMarketplace } from './market/http-client.js';
 import type { Marketplace } from './market/marketplace.js';
 import { buildSnapshot, type MetricsSnapshot } from './metrics/snapshot.js';
 import { Ewma } from './metrics/ewma.js';
-import { newClientId } from './util/ids.js';
+import { stableClientId } from './util/ids.js';
+import { openJournal } from './leases/open-journal.js';
+import { Reconciler } from './leases/reconciler.js';
+import type { LeaseJournal } from './leases/journal.js';
 import { Workload, WorkloadRuntime, type Infer, type PauseOptions, type RunOptions } from './workload.js';
 
 /**
@@ -57,6 +61,10 @@ export class Compute extends EventEmitter<ComputeEvents> {
   readonly #loop: ControlLoop;
   readonly #runtimes = new Map<string, WorkloadRuntime>();
   readonly #coldStarts = new Map<string, Ewma>();
+  readonly #journal: LeaseJournal | undefined;
+  readonly #reconciler: Reconciler;
+  readonly #recovery: Promise<number>;
+  #signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
   #started = false;
   #shutdown: Promise<void> | undefined;
 
@@ -65,7 +73,10 @@ export class Compute extends EventEmitter<ComputeEvents> {
     super();
     this.#config = config;
     this.#clock = config.clock ?? realClock;
-    this.clientId = config.clientId ?? newClientId();
+    const marketLabel = config.marketplace && 'url' in config.marketplace && typeof config.marketplace.url === 'string' ? config.marketplace.url : 'custom';
+    const opened = openJournal(config.journal, config.clientId ?? stableClientId(), config.clientId !== undefined, marketLabel);
+    this.clientId = opened.clientId;
+    this.#journal = opened.journal;
     const market = config.marketplace;
     if (market === undefined) {
       throw new ComputeError('CONFIG_INVALID', 'marketplace: required: pass { url, apiKey } or a Marketplace implementation');
@@ -104,7 +115,23 @@ export class Compute extends EventEmitter<ComputeEvents> {
         if (runtime) runtime.memory = { ...runtime.memory, avoidSpotUntil: this.#clock.now() + 10 * 60_000 };
       },
       connectNode: internals.connectNode ?? httpNodeConnector(config.nodeDispatcher),
+      ...(this.#journal ? { journal: this.#journal } : {}),
+      host: hostname(),
     });
+    this.#reconciler = new Reconciler({
+      market: this.#market,
+      clock: this.#clock,
+      clientId: this.clientId,
+      journal: this.#journal,
+      knows: (id) => this.#leases.knows(id),
+      creating: (key) => this.#leases.creating(key),
+      emit: (event) => this.emit('lease', event),
+      warn,
+      host: hostname(),
+    });
+    // Give back what a crashed predecessor left billing; runs beside the first ticks.
+    this.#recovery = this.#reconciler.recover(opened.previous);
+    if (config.handleSignals) this.#installSignalHandlers(config.signalGraceMs);
     this.#loop = new ControlLoop({
       clock: this.#clock,
       tickMs: config.tickMs,
@@ -116,6 +143,8 @@ export class Compute extends EventEmitter<ComputeEvents> {
       emitScale: (event) => this.emit('scale', event),
       emitBudget: (event) => this.emit('budget', event),
       coldStartMs: (runtime) => this.#coldStartEstimate(runtime),
+      reconcile: () => this.#reconciler.sweep(),
+      reconcileEveryMs: config.reconcileEverySec * 1000,
     });
   }
 
@@ -223,6 +252,10 @@ export class Compute extends EventEmitter<ComputeEvents> {
     this.#loop.stop();
     const unreleased = await this.#leases.releaseAll('shutdown', clock.now() + releaseTimeoutMs);
     for (const runtime of runtimes) runtime.queue.rejectQueued(error);
+    await this.#recovery;
+    if (this.#reconciler.outstanding > 0) await this.#reconciler.sweep();
+    this.#removeSignalHandlers();
+    this.#journal?.close();
     if (unreleased.length > 0) {
       this.emit('warning', {
         at: clock.now(),
@@ -231,6 +264,33 @@ export class Compute extends EventEmitter<ComputeEvents> {
       });
     }
     if (this.#ownsMarket) await this.#market.close();
+  }
+
+  /** Resolves once the start-up recovery pass is done, with the number of orphaned leases it released. */
+  recovered(): Promise<number> {
+    return this.#recovery;
+  }
+
+  #installSignalHandlers(graceMs: number): void {
+    const handler = (signal: NodeJS.Signals): void => {
+      this.#removeSignalHandlers();
+      // 128 + signal number, as a shell reports a process ended by that signal.
+      const code = signal === 'SIGINT' ? 130 : 143;
+      this.shutdown({ graceMs }).then(
+        () => process.exit(code),
+        () => process.exit(1),
+      );
+    };
+    this.#signalHandler = handler;
+    process.once('SIGTERM', handler);
+    process.once('SIGINT', handler);
+  }
+
+  #removeSignalHandlers(): void {
+    if (!this.#signalHandler) return;
+    process.removeListener('SIGTERM', this.#signalHandler);
+    process.removeListener('SIGINT', this.#signalHandler);
+    this.#signalHandler = undefined;
   }
 
   #isPaused(runtime: WorkloadRuntime): boolean {

@@ -57,8 +57,15 @@ export const BudgetSchema = z.strictObject({
   onBudgetExhausted: z.enum(['reject', 'queue']).default('reject'),
 });
 
-/** Options of `createCompute()`. */
-export const ComputeOptionsSchema = z.strictObject({
+/** Where the lease journal lives: a file path, `{ path }`, or `false` to keep none. */
+export const JournalOptionSchema = z.union([
+  z.literal(false),
+  z.string().min(1, 'must be a file path, { path }, or false'),
+  z.strictObject({ path: z.string().min(1, 'must be a file path') }),
+]);
+
+/** Options of `createCompute()`, before aliases are mapped. */
+export const ComputeOptionsObjectSchema = z.strictObject({
   /** Where nodes are rented. Omitted: the embedded local marketplace. */
   marketplace: MarketplaceOptionSchema.optional(),
   budget: BudgetSchema.default(BudgetSchema.parse({})),
@@ -73,15 +80,47 @@ export const ComputeOptionsSchema = z.strictObject({
   clock: z.custom<Clock>((v) => isObject(v) && typeof v.now === 'function' && typeof v.setTimeout === 'function', 'must implement Clock').optional(),
   /** Undici dispatcher for node traffic (tests pass a MockAgent). */
   nodeDispatcher: z.custom<Dispatcher>((v) => isObject(v) && typeof v.dispatch === 'function', 'must be an undici Dispatcher').optional(),
+  /**
+   * Lease journal for crash recovery: leases are recorded before they are requested,
+   * and the next start releases what a crashed process held.
+   * @default a file named after the client id in the OS temp directory
+   */
+  journal: JournalOptionSchema.optional(),
+  /** Drain and release everything on SIGTERM / SIGINT, then exit. @default false */
+  handleSignals: z.boolean().default(false),
+  /** Grace period for in-flight tasks when a signal triggers shutdown, ms. @default 30000 */
+  signalGraceMs: z.number().int().nonnegative().default(30_000),
+  /** Seconds between reconciliation sweeps of leases tagged as ours. @default 30 */
+  reconcileEverySec: z.number().positive().default(30),
 });
 
+/** Other names accepted for options, mapped before validation. */
+const ALIASES: Readonly<Record<string, string>> = { tag: 'clientId', journalPath: 'journal' };
+
+/** Options of `createCompute()`: {@link ComputeOptionsObjectSchema} with aliases (`tag`, `journalPath`) mapped. */
+export const ComputeOptionsSchema = z.preprocess((value) => {
+  if (!isObject(value)) return value;
+  const out: Record<string, unknown> = { ...value };
+  for (const [alias, name] of Object.entries(ALIASES)) {
+    if (alias in out && !(name in out)) {
+      out[name] = out[alias];
+      delete out[alias];
+    }
+  }
+  return out;
+}, ComputeOptionsObjectSchema);
+
 /** `createCompute()` options as the user writes them. */
-export type ComputeOptions = Omit<z.input<typeof ComputeOptionsSchema>, 'marketplace'> & {
+export type ComputeOptions = Omit<z.input<typeof ComputeOptionsObjectSchema>, 'marketplace'> & {
   /** Where nodes are rented: `{ url, apiKey }` of a protocol-v1 marketplace, or a {@link Marketplace} implementation. */
   marketplace?: z.input<typeof MarketplaceConnectionSchema> | Marketplace;
+  /** Alias of `clientId` (the lease tag). */
+  tag?: string;
+  /** Alias of `journal`. */
+  journalPath?: string;
 };
 /** `createCompute()` options after defaults. */
-export type ComputeConfig = z.output<typeof ComputeOptionsSchema>;
+export type ComputeConfig = z.output<typeof ComputeOptionsObjectSchema>;
 /** Budget after defaults. */
 export type BudgetConfig = z.output<typeof BudgetSchema>;
 /** Marketplace connection after defaults. */

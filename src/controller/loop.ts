@@ -26,6 +26,10 @@ export interface ControlLoopDeps {
   emitBudget(event: BudgetEvent): void;
   /** Cold-start estimate for a workload, ms. */
   coldStartMs(workload: WorkloadRuntime): number;
+  /** A reconciliation sweep of leases tagged as ours (never rejects). */
+  reconcile?(): Promise<void>;
+  /** Time between reconciliation sweeps, ms. */
+  reconcileEveryMs?: number;
 }
 
 /** Ticks the controller until stopped. */
@@ -35,6 +39,7 @@ export class ControlLoop {
   private stopped = false;
   private nudged = false;
   private lastTickAt = -Infinity;
+  private lastSweepAt: number | undefined;
 
   constructor(private readonly deps: ControlLoopDeps) {}
 
@@ -68,6 +73,7 @@ export class ControlLoop {
     try {
       this.lastTickAt = clock.now();
       leases.refresh(clock.now());
+      this.maybeReconcile(clock.now());
       const runtimes = [...this.deps.workloads()];
       // Offers are needed only where capacity may be added.
       const wanting = runtimes.filter((w) => w.busy || w.policy.minNodes > 0);
@@ -98,6 +104,15 @@ export class ControlLoop {
       this.running = false;
       if (!this.stopped) this.schedule(this.deps.tickMs);
     }
+  }
+
+  private maybeReconcile(now: number): void {
+    const every = this.deps.reconcileEveryMs;
+    if (!this.deps.reconcile || every === undefined) return;
+    this.lastSweepAt ??= now;
+    if (now - this.lastSweepAt < every) return;
+    this.lastSweepAt = now;
+    void this.deps.reconcile();
   }
 
   private act(runtime: WorkloadRuntime, d: WorkloadDecision, now: number): void {

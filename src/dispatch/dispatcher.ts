@@ -45,8 +45,9 @@ interface Slot {
   readonly attempts: Set<Cancellation>;
 }
 
-// Abort reason the dispatcher itself uses, to tell it from a caller's abort.
-const NODE_REMOVED = Symbol('node-removed');
+// Abort reasons the dispatcher itself uses, to tell them from a caller's abort.
+const NODE_LOST = Symbol('node-lost');
+const NODE_RELEASED = Symbol('node-released');
 
 /** Dispatches one workload's tasks to its nodes. */
 export class WorkloadDispatcher {
@@ -81,13 +82,17 @@ export class WorkloadDispatcher {
     this.pump();
   }
 
-  /** The node is gone (released, preempted, dead): its in-flight tasks go back to the queue front. */
-  removeNode(id: string): void {
+  /**
+   * The node is gone: its in-flight tasks go back to the queue front. `planned`
+   * removals (we released it: scale-down, budget, shutdown) do not count against the
+   * tasks' attempts; a lost node (preempted, dead) does.
+   */
+  removeNode(id: string, planned = false): void {
     const slot = this.nodes.get(id);
     if (!slot) return;
     this.nodes.delete(id);
     slot.accepting = false;
-    for (const attempt of slot.attempts) attempt.abort(NODE_REMOVED);
+    for (const attempt of slot.attempts) attempt.abort(planned ? NODE_RELEASED : NODE_LOST);
     void slot.client.close();
   }
 
@@ -201,10 +206,11 @@ export class WorkloadDispatcher {
   /** Turn an attempt failure into a NodeError, recognising our own abort reasons. */
   private classify(slot: Slot, attempt: Cancellation, error: unknown): NodeError {
     const reason: unknown = attempt.signal.reason;
-    if (reason === NODE_REMOVED) {
-      return new NodeError('NODE_FAILED', `lease ${slot.id}: node went away during the task`, slot.id, undefined, {
+    if (reason === NODE_LOST || reason === NODE_RELEASED) {
+      const what = reason === NODE_LOST ? 'node was lost during the task' : 'node was released during the task';
+      return new NodeError('NODE_FAILED', `lease ${slot.id}: ${what}`, slot.id, undefined, {
         retryable: true,
-        details: { kind: 'connection' },
+        details: { kind: reason === NODE_LOST ? 'connection' : 'released' },
       });
     }
     if (error instanceof NodeError) return error;
@@ -224,6 +230,8 @@ export class WorkloadDispatcher {
       queue.reject(task, this.closedWith);
       return;
     }
+    // Our own decision to give the node back is not the task's failure.
+    if (kind === 'released') task.attempts--;
     if (error.retryable && task.attempts < maxAttempts) {
       queue.requeueFront(task);
       return;

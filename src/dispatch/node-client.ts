@@ -39,7 +39,7 @@ export interface NodeRunRequest {
 }
 
 /** Reasons a task attempt failed that say the node itself may be broken. */
-export type NodeFailureKind = 'connection' | 'timeout' | 'server' | 'auth' | 'busy' | 'rejected' | 'protocol' | 'aborted';
+export type NodeFailureKind = 'connection' | 'timeout' | 'server' | 'auth' | 'busy' | 'rejected' | 'protocol' | 'aborted' | 'released';
 
 const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
 

@@ -17,6 +17,8 @@ import { newIdempotencyKey } from '../util/ids.js';
 import { isFatalMarketError } from '../market/lasting-failure.js';
 import { canTransition, isLive, type ManagedLeaseState } from './lease-state.js';
 import { toNodeView } from './node-view.js';
+import type { LeaseJournal } from './journal.js';
+import { ownerTags } from './reconciler.js';
 
 /** What a new lease is for. */
 export interface AcquireSpec {
@@ -50,6 +52,10 @@ export interface LeaseManagerDeps {
   connectNode: NodeConnector;
   /** Seconds between state checks of a running lease. @default 5 */
   checkEverySec?: number;
+  /** Where leases are recorded before they are requested (crash recovery). */
+  journal?: LeaseJournal;
+  /** This host's name, put in every lease's `host` tag. */
+  host: string;
 }
 
 /** One lease as the runtime tracks it. */
@@ -79,6 +85,7 @@ export class LeaseManager {
   /** Per workload: the last lease request refused in a way no retry fixes (cleared by a success). */
   private readonly refusals = new Map<string, ComputeError>();
   private seq = 0;
+  private readonly instance = newIdempotencyKey().slice(0, 6);
   private closed = false;
 
   constructor(private readonly deps: LeaseManagerDeps) {}
@@ -90,7 +97,8 @@ export class LeaseManager {
   acquire(spec: AcquireSpec): string | undefined {
     if (this.closed) return undefined;
     const now = this.deps.clock.now();
-    const key = `${spec.workload}#${++this.seq}`;
+    // Unique across restarts too: the key is the lease's `node` tag, matched after a lost answer.
+    const key = `${spec.workload}#${this.instance}.${++this.seq}`;
     const reserved = this.deps.ledger.reserve(spec.workload, key, spec.offer, now);
     if (!reserved.ok) return undefined;
     const record: ManagedLease = {
@@ -109,6 +117,15 @@ export class LeaseManager {
       releaseReason: '',
     };
     this.leases.set(key, record);
+    try {
+      this.writeJournal(record);
+    } catch (error) {
+      // No journal, no lease: an unrecorded lease could outlive a crash unnoticed.
+      this.deps.ledger.cancel(key);
+      this.leases.delete(key);
+      this.deps.warn(error as ComputeError, 'recording a lease in the journal');
+      return undefined;
+    }
     void this.provision(record);
     return key;
   }
@@ -133,7 +150,7 @@ export class LeaseManager {
     if (record.state !== 'releasing') {
       record.releaseReason = reason;
       this.move(record, 'releasing');
-      this.deps.dispatcherFor(record.spec.workload)?.removeNode(key);
+      this.deps.dispatcherFor(record.spec.workload)?.removeNode(key, true);
     }
     // No lease id yet: provision() releases it as soon as the creation answers.
     if (record.leaseId === null || record.releaseInFlight) return;
@@ -231,7 +248,7 @@ export class LeaseManager {
           image: spec.image,
           ...(spec.env ? { env: spec.env } : {}),
           maxPricePerHour: spec.maxPricePerHour,
-          tags: { client: clientId, workload: spec.workload, node: record.key },
+          tags: { client: clientId, workload: spec.workload, node: record.key, ...ownerTags(this.deps.host) },
         },
         record.idempotencyKey,
       );
@@ -245,6 +262,7 @@ export class LeaseManager {
       lease = found;
     }
     record.leaseId = lease.id;
+    this.journalQuietly(record);
     this.refusals.delete(spec.workload);
     this.deps.ledger.activate(record.key, lease.id);
     this.emit(record, 'acquired', `requested ${spec.offer.gpu.count}x ${spec.offer.gpu.model} at ${spec.offer.pricePerHour}/h`);
@@ -385,7 +403,42 @@ export class LeaseManager {
     if (record.leaseId === null) this.deps.ledger.cancel(record.key);
     else this.deps.ledger.end(record.key, this.deps.clock.now(), serverCost ?? record.serverCost);
     record.state = state;
+    try {
+      this.deps.journal?.forget(record.key);
+    } catch (error) {
+      this.deps.warn(error as ComputeError, 'updating the journal');
+    }
     this.emit(record, state, reason);
+  }
+
+  /** Whether `leaseId` is a lease this process holds (live or being released). */
+  knows(leaseId: string): boolean {
+    for (const record of this.leases.values()) if (record.leaseId === leaseId && isLive(record.state)) return true;
+    return false;
+  }
+
+  /** Whether the local key names a lease whose creation request has not answered yet. */
+  creating(key: string): boolean {
+    const record = this.leases.get(key);
+    return record !== undefined && record.leaseId === null && isLive(record.state);
+  }
+
+  private writeJournal(record: ManagedLease): void {
+    this.deps.journal?.record({
+      key: record.key,
+      workload: record.spec.workload,
+      leaseId: record.leaseId,
+      idempotencyKey: record.idempotencyKey,
+      requestedAt: record.requestedAt,
+    });
+  }
+
+  private journalQuietly(record: ManagedLease): void {
+    try {
+      this.writeJournal(record);
+    } catch (error) {
+      this.deps.warn(error as ComputeError, 'updating the journal');
+    }
   }
 
   private move(record: ManagedLease, to: ManagedLeaseState): void {

@@ -3,14 +3,28 @@
  * deterministic controller tests: no sockets, so virtual time fully decides the order.
  */
 import { sleep, type Clock } from '../../src/clock.js';
+import { Cancellation } from '../../src/util/cancellation.js';
 import { ComputeError, NodeError } from '../../src/errors.js';
 import type { Marketplace } from '../../src/market/marketplace.js';
 import type { CreateLeaseRequest, Lease, Offer } from '../../src/market/protocol.js';
 import type { NodeConnector } from '../../src/dispatch/node-transport.js';
-import { defaultFakeOffers } from '../../src/testing/fake-offers.js';
-import { billedCost, billedSeconds } from '../../src/testing/fake-billing.js';
+import { billedSeconds, leaseCost } from '../../src/budget/cost.js';
+
+/** A100 on-demand $2/h, A100 spot $0.9/h, H100 $4/h; per-second billing. */
+export function defaultOffers(): Offer[] {
+  const base = { currency: 'USD', billingIncrementSec: 1, minLeaseSec: 0, region: 'mem', coldStartSec: 2, available: 100 };
+  return [
+    { ...base, id: 'a100', gpu: { model: 'A100', count: 1, memoryGb: 40 }, pricePerHour: 2, interruptible: false, reliability: 0.99 },
+    { ...base, id: 'a100-spot', gpu: { model: 'A100', count: 1, memoryGb: 40 }, pricePerHour: 0.9, interruptible: true, reliability: 0.9 },
+    { ...base, id: 'h100', gpu: { model: 'H100', count: 1, memoryGb: 80 }, pricePerHour: 4, interruptible: false, reliability: 0.99 },
+  ];
+}
 
 interface Stored {
+  /** The node process died (the lease still says running). */
+  dead: boolean;
+  /** Called when the node dies or the lease ends: in-flight work fails. */
+  onDeath: (() => void)[];
   lease: Lease;
   createdMs: number;
   endedMs: number | null;
@@ -24,6 +38,8 @@ export class MemoryMarket implements Marketplace {
   private seq = 0;
   /** Leases alive at once, at most, over the run. */
   peakLive = 0;
+  /** While true every call fails as if the marketplace were unreachable. */
+  down = false;
 
   constructor(
     private readonly clock: Clock,
@@ -31,18 +47,22 @@ export class MemoryMarket implements Marketplace {
   ) {}
 
   async listOffers(): Promise<Offer[]> {
-    return this.options.offers ?? defaultFakeOffers();
+    this.failIfDown();
+    return this.options.offers ?? defaultOffers();
   }
 
   async createLease(request: CreateLeaseRequest, key: string): Promise<Lease> {
+    this.failIfDown();
     for (const s of this.leases.values()) if (s.key === key) return this.view(s);
-    const offer = (this.options.offers ?? defaultFakeOffers()).find((o) => o.id === request.offerId);
+    const offer = (this.options.offers ?? defaultOffers()).find((o) => o.id === request.offerId);
     if (!offer) throw new ComputeError('OFFER_GONE', `offer ${request.offerId} is gone`);
     const id = `lease-${++this.seq}`;
     const now = this.clock.now();
     const stored: Stored = {
       key,
       offer,
+      dead: false,
+      onDeath: [],
       createdMs: now,
       endedMs: null,
       lease: {
@@ -60,24 +80,58 @@ export class MemoryMarket implements Marketplace {
   }
 
   async getLease(id: string): Promise<Lease> {
+    this.failIfDown();
     return this.view(this.find(id));
   }
 
   async listLeases(tag: string): Promise<Lease[]> {
+    this.failIfDown();
     const [k, v] = tag.split(':');
     return [...this.leases.values()].filter((s) => s.lease.tags[k!] === v).map((s) => this.view(s));
   }
 
   async releaseLease(id: string): Promise<Lease> {
+    this.failIfDown();
     const stored = this.find(id);
     if (stored.endedMs === null) {
       stored.endedMs = this.clock.now();
       stored.lease = { ...stored.lease, state: 'terminated', endedAt: new Date(stored.endedMs).toISOString() };
+      for (const f of stored.onDeath.splice(0)) f();
     }
     return this.view(stored);
   }
 
   async close(): Promise<void> {}
+
+  /** Kill a lease's node: connections fail, health fails, the lease still bills as running. */
+  killNode(id: string): void {
+    const stored = this.find(id);
+    stored.dead = true;
+    for (const f of stored.onDeath.splice(0)) f();
+  }
+
+  /** The marketplace ends the lease (spot reclaimed): billing stops, its node dies. */
+  preempt(id: string): void {
+    const stored = this.find(id);
+    if (stored.endedMs !== null) return;
+    stored.endedMs = this.clock.now();
+    stored.lease = { ...stored.lease, state: 'preempted', endedAt: new Date(stored.endedMs).toISOString() };
+    for (const f of stored.onDeath.splice(0)) f();
+  }
+
+  /** @internal for modelled nodes. */
+  stored(id: string): Stored | undefined {
+    return this.leases.get(id);
+  }
+
+  /** Summed hourly price of leases not ended. */
+  hourlyRate(): number {
+    return this.live().reduce((sum, l) => sum + l.pricePerHour, 0);
+  }
+
+  private failIfDown(): void {
+    if (this.down) throw new ComputeError('MARKET_UNAVAILABLE', 'marketplace unreachable (injected)');
+  }
 
   /** Leases not ended. */
   live(): Lease[] {
@@ -97,8 +151,8 @@ export class MemoryMarket implements Marketplace {
 
   private view(s: Stored): Lease {
     const end = s.endedMs ?? this.clock.now();
-    const sec = billedSeconds(end - s.createdMs, s.offer.billingIncrementSec, s.offer.minLeaseSec);
-    return { ...s.lease, billedSec: sec, cost: billedCost(s.offer.pricePerHour, sec) };
+    const sec = billedSeconds((end - s.createdMs) / 1000, s.offer.billingIncrementSec, s.offer.minLeaseSec);
+    return { ...s.lease, billedSec: sec, cost: leaseCost(s.offer.pricePerHour, sec) };
   }
 }
 
@@ -107,16 +161,27 @@ export function modelledNodes(clock: Clock, slots: number, market: MemoryMarket)
   return (address) => {
     let busy = 0;
     const waiting: (() => void)[] = [];
-    const alive = (): boolean => market.leases.get(address.leaseId)?.endedMs === null;
+    const alive = (): boolean => {
+      const stored = market.stored(address.leaseId);
+      return stored !== undefined && stored.endedMs === null && !stored.dead;
+    };
+    const gone = (): NodeError => new NodeError('NODE_FAILED', 'connection reset', address.leaseId, undefined, { retryable: true, details: { kind: 'connection' } });
     return {
       async run(request) {
-        if (!alive()) throw new NodeError('NODE_FAILED', 'node gone', address.leaseId, undefined, { retryable: true, details: { kind: 'connection' } });
+        if (!alive()) throw gone();
         if (busy >= slots) await new Promise<void>((resolve) => waiting.push(resolve));
         busy++;
         try {
+          if (!alive()) throw gone();
           const ms = (request.input as { ms?: number }).ms ?? 0;
-          await sleep(clock, ms, request.signal).catch(() => {
-            throw new NodeError('NODE_FAILED', 'attempt aborted', address.leaseId, undefined, { retryable: true, details: { kind: 'aborted' } });
+          // The task ends when its service time is up, or fails when the node dies first.
+          const death = new Cancellation();
+          market.stored(address.leaseId)!.onDeath.push(() => death.abort());
+          request.signal?.addEventListener('abort', () => death.abort());
+          await sleep(clock, ms, death).catch(() => {
+            throw request.signal?.aborted
+              ? new NodeError('NODE_FAILED', 'attempt aborted', address.leaseId, undefined, { retryable: true, details: { kind: 'aborted' } })
+              : gone();
           });
           return { echo: request.input };
         } finally {

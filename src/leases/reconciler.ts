@@ -1,0 +1,157 @@
+/**
+ * Makes sure no lease bills without an owner. At start it gives back every lease an
+ * earlier process left behind (found in the journal and by the client tag); while
+ * running, a periodic sweep gives back leases tagged as ours that this process does
+ * not know (a creation whose answer was lost), once they are old enough that the
+ * answer cannot still be on its way.
+ */
+import type { Clock } from '../clock.js';
+import { ComputeError, isComputeError } from '../errors.js';
+import type { LeaseEvent } from '../events.js';
+import type { Marketplace } from '../market/marketplace.js';
+import { ENDED_LEASE_STATES, type Lease } from '../market/protocol.js';
+import { processAlive, type JournalFile, type LeaseJournal } from './journal.js';
+
+/** Tags that say which process on which host rented a lease. */
+export function ownerTags(host: string): Record<string, string> {
+  return { host, pid: String(process.pid) };
+}
+
+/** Age after which an unknown lease tagged as ours is surely not a creation still in flight (Karpenter's rule). */
+export const ORPHAN_MIN_AGE_MS = 30_000;
+
+/** Collaborators of the {@link Reconciler}. */
+export interface ReconcilerDeps {
+  market: Marketplace;
+  clock: Clock;
+  clientId: string;
+  journal: LeaseJournal | undefined;
+  /** Whether a marketplace lease id belongs to a lease this process holds. */
+  knows(leaseId: string): boolean;
+  /** Whether a local key is a lease of this process whose creation is still in flight. */
+  creating(nodeKey: string): boolean;
+  emit(event: LeaseEvent): void;
+  warn(error: ComputeError, during: string): void;
+  /** This host's name (leases carry it in their `host` tag). */
+  host: string;
+}
+
+/** Finds and releases leases nobody holds. */
+export class Reconciler {
+  /** Orphans found but not yet confirmed released (retried each sweep). */
+  private readonly pending = new Map<string, string>();
+  /** Clock time each unknown lease was first seen (for leases without `createdAt`). */
+  private readonly firstSeen = new Map<string, number>();
+  private sweeping = false;
+
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  /**
+   * Give back what an earlier process held: every lease id in its journal, and every
+   * live lease carrying its client tag or ours. Never rejects.
+   */
+  async recover(previous: JournalFile | undefined): Promise<number> {
+    const tags = new Set([`client:${this.deps.clientId}`]);
+    if (previous) {
+      tags.add(`client:${previous.clientId}`);
+      for (const entry of previous.leases) if (entry.leaseId) this.pending.set(entry.leaseId, 'left by an earlier process (journal)');
+    }
+    for (const tag of tags) {
+      try {
+        for (const lease of await this.deps.market.listLeases(tag)) {
+          if (!ENDED_LEASE_STATES.has(lease.state) && !this.deps.knows(lease.id) && this.ownerGone(lease)) {
+            this.pending.set(lease.id, `left by an earlier process (tag ${tag})`);
+          }
+        }
+      } catch (error) {
+        this.deps.warn(asComputeError(error), `listing leases tagged ${tag} at start`);
+      }
+    }
+    return this.releasePending();
+  }
+
+  /** One periodic pass: release unknown leases tagged as ours older than {@link ORPHAN_MIN_AGE_MS}. Never rejects. */
+  async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const now = this.deps.clock.now();
+      let leases: Lease[];
+      try {
+        leases = await this.deps.market.listLeases(`client:${this.deps.clientId}`);
+      } catch (error) {
+        this.deps.warn(asComputeError(error), 'listing our leases for reconciliation');
+        await this.releasePending();
+        return;
+      }
+      for (const lease of leases) {
+        if (ENDED_LEASE_STATES.has(lease.state) || this.deps.knows(lease.id) || !this.ownerGone(lease)) continue;
+        const node = lease.tags.node;
+        if (node !== undefined && this.deps.creating(node)) continue;
+        const created = lease.createdAt ? Date.parse(lease.createdAt) : NaN;
+        const seen = this.firstSeen.get(lease.id) ?? now;
+        this.firstSeen.set(lease.id, seen);
+        const age = Number.isFinite(created) ? Math.max(now - created, now - seen) : now - seen;
+        if (age >= ORPHAN_MIN_AGE_MS) this.pending.set(lease.id, `tagged as ours but unknown here for ${Math.round(age / 1000)} s`);
+      }
+      await this.releasePending();
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  /**
+   * Whether nobody alive can be holding this lease: rented by this process (and so
+   * lost here), or by a dead process on this host. A lease rented on another host
+   * under the same client id belongs to a replica there, which recovers its own.
+   */
+  private ownerGone(lease: Lease): boolean {
+    const { host, pid } = lease.tags;
+    if (host === undefined || pid === undefined) return true;
+    if (host !== this.deps.host) return false;
+    return Number(pid) === process.pid || !processAlive(Number(pid));
+  }
+
+  /** Orphans still waiting to be confirmed released. */
+  get outstanding(): number {
+    return this.pending.size;
+  }
+
+  private async releasePending(): Promise<number> {
+    let released = 0;
+    for (const [leaseId, reason] of [...this.pending]) {
+      try {
+        const lease = await this.deps.market.releaseLease(leaseId);
+        this.settle(leaseId, reason, lease);
+        released++;
+      } catch (error) {
+        if (isComputeError(error) && error.details.notFound === true) this.settle(leaseId, reason, undefined);
+        else this.deps.warn(asComputeError(error), `releasing orphaned lease ${leaseId}`);
+      }
+    }
+    return released;
+  }
+
+  private settle(leaseId: string, reason: string, lease: Lease | undefined): void {
+    this.pending.delete(leaseId);
+    this.firstSeen.delete(leaseId);
+    this.deps.journal?.forget(`orphan:${leaseId}`);
+    const at = this.deps.clock.now();
+    this.deps.emit({
+      type: 'released',
+      workload: lease?.tags.workload ?? '',
+      leaseId,
+      offerId: lease?.offerId ?? '',
+      gpu: '',
+      pricePerHour: lease?.pricePerHour ?? 0,
+      interruptible: false,
+      at,
+      requestedAt: lease?.createdAt ? Date.parse(lease.createdAt) : at,
+      reason: `orphan ${reason}`,
+    });
+  }
+}
+
+function asComputeError(error: unknown): ComputeError {
+  return error instanceof ComputeError ? error : new ComputeError('MARKET_UNAVAILABLE', String(error));
+}
