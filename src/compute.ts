@@ -8,7 +8,7 @@ import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
 import { realClock, sleep, type Clock } from './clock.js';
 import { BudgetLedger } from './budget/ledger.js';
-import { ComputeOptionsSchema, type ComputeConfig, type ComputeOptions } from './config/compute.js';
+import { ComputeOptionsSchema, type ComputeConfig, type ComputeOptions, type MarketplaceConnection } from './config/compute.js';
 import { parseOptions } from './config/parse.js';
 import { WorkloadOptionsSchema, type WorkloadOptions } from './config/workload.js';
 import { ControlLoop } from './controller/loop.js';
@@ -73,21 +73,22 @@ export class Compute extends EventEmitter<ComputeEvents> {
     super();
     this.#config = config;
     this.#clock = config.clock ?? realClock;
-    const marketLabel = config.marketplace && 'url' in config.marketplace && typeof config.marketplace.url === 'string' ? config.marketplace.url : 'custom';
-    const opened = openJournal(config.journal, config.clientId ?? stableClientId(), config.clientId !== undefined, marketLabel);
-    this.clientId = opened.clientId;
-    this.#journal = opened.journal;
     const market = config.marketplace;
     if (market === undefined) {
       throw new ComputeError('CONFIG_INVALID', 'marketplace: required: pass { url, apiKey } or a Marketplace implementation');
     }
-    if ('url' in market && typeof market.url === 'string') {
-      this.#market = new HttpMarketplace(market, { clock: this.#clock });
+    const connection = 'url' in market && typeof market.url === 'string' ? (market as MarketplaceConnection) : undefined;
+    if (connection) {
+      this.#market = new HttpMarketplace(connection, { clock: this.#clock });
       this.#ownsMarket = true;
     } else {
       this.#market = market as Marketplace;
       this.#ownsMarket = false;
     }
+    // After every check that can throw: an opened journal is claimed for this process.
+    const opened = openJournal(config.journal, config.clientId ?? stableClientId(), config.clientId !== undefined, connection?.url ?? 'custom');
+    this.clientId = opened.clientId;
+    this.#journal = opened.journal;
     const { maxPerHour, total } = config.budget;
     this.#ledger = new BudgetLedger(
       { ...(maxPerHour !== undefined ? { maxPerHour } : {}), ...(total !== undefined ? { total } : {}) },
@@ -112,11 +113,12 @@ export class Compute extends EventEmitter<ComputeEvents> {
       warn,
       onPreempted: (name) => {
         const runtime = this.#runtimes.get(name);
-        if (runtime) runtime.memory = { ...runtime.memory, avoidSpotUntil: this.#clock.now() + 10 * 60_000 };
+        if (runtime) runtime.memory = { ...runtime.memory, avoidSpotUntil: this.#clock.now() + runtime.config.gpu.spotCooloffMs };
       },
       connectNode: internals.connectNode ?? httpNodeConnector(config.nodeDispatcher),
       ...(this.#journal ? { journal: this.#journal } : {}),
       host: hostname(),
+      endpointPolicy: { allowInsecureHttp: connection?.allowInsecureHttp ?? false },
     });
     this.#reconciler = new Reconciler({
       market: this.#market,

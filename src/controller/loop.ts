@@ -120,7 +120,9 @@ export class ControlLoop {
     runtime.memory = d.memory;
     runtime.lastDecision = { at: now, desired: d.desired, reason: d.reason };
     let added = 0;
-    for (const request of d.add) {
+    // With no node and a marketplace that refuses us for good, renting again is futile.
+    const refused = this.failFastOnRefusal(runtime);
+    for (const request of refused ? [] : d.add) {
       const key = leases.acquire({
         workload: runtime.name,
         offer: request.offer,
@@ -136,7 +138,6 @@ export class ControlLoop {
     for (const id of d.drain) leases.drain(id, d.reason);
     for (const id of d.release) void leases.release(id, d.reason);
     this.applyBudgetVerdict(runtime, d);
-    this.failFastOnRefusal(runtime);
     if (added + d.drain.length + d.release.length > 0) {
       const nodes = { requested: 0, provisioning: 0, ready: 0, draining: 0 };
       for (const n of leases.nodesOf(runtime.name)) nodes[n.state]++;
@@ -169,11 +170,13 @@ export class ControlLoop {
    * With no node to run on and a marketplace that refuses us for good (bad key, no
    * funds), waiting helps nobody: queued work rejects with the marketplace's error.
    */
-  private failFastOnRefusal(runtime: WorkloadRuntime): void {
-    if (runtime.queue.size === 0 || runtime.dispatcher.nodeCount > 0) return;
-    if (this.deps.leases.nodesOf(runtime.name).length > 0) return;
+  private failFastOnRefusal(runtime: WorkloadRuntime): boolean {
+    if (runtime.dispatcher.nodeCount > 0) return false;
+    if (this.deps.leases.nodesOf(runtime.name).some((n) => n.state !== 'draining')) return false;
     const refusal = this.deps.offers.fatalError(offerQueryFor(runtime.policy.gpu)) ?? this.deps.leases.refusalFor(runtime.name);
-    if (refusal) runtime.queue.rejectQueued(refusal);
+    if (!refusal) return false;
+    runtime.queue.rejectQueued(refusal);
+    return true;
   }
 
   private schedule(ms: number): void {

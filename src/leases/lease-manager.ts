@@ -19,6 +19,7 @@ import { canTransition, isLive, type ManagedLeaseState } from './lease-state.js'
 import { toNodeView } from './node-view.js';
 import type { LeaseJournal } from './journal.js';
 import { ownerTags } from './reconciler.js';
+import { refuseNodeEndpoint, type EndpointPolicy } from './node-endpoint.js';
 
 /** What a new lease is for. */
 export interface AcquireSpec {
@@ -56,6 +57,8 @@ export interface LeaseManagerDeps {
   journal?: LeaseJournal;
   /** This host's name, put in every lease's `host` tag. */
   host: string;
+  /** Which node endpoints are acceptable. @default https anywhere, http on loopback only */
+  endpointPolicy?: EndpointPolicy;
 }
 
 /** One lease as the runtime tracks it. */
@@ -78,12 +81,14 @@ export interface ManagedLease {
 }
 
 const HEALTH_TIMEOUT_MS = 5_000;
+/** How long a lasting refusal (bad key, no funds, unusable endpoints) stops new lease requests. */
+const REFUSAL_TTL_MS = 60_000;
 
 /** Requests, watches and releases leases. */
 export class LeaseManager {
   private readonly leases = new Map<string, ManagedLease>();
   /** Per workload: the last lease request refused in a way no retry fixes (cleared by a success). */
-  private readonly refusals = new Map<string, ComputeError>();
+  private readonly refusals = new Map<string, { error: ComputeError; at: number }>();
   private seq = 0;
   private readonly instance = newIdempotencyKey().slice(0, 6);
   private closed = false;
@@ -193,7 +198,10 @@ export class LeaseManager {
 
   /** The marketplace's last lasting refusal of a lease for `workload` (bad key, no funds), if any. */
   refusalFor(workload: string): ComputeError | undefined {
-    return this.refusals.get(workload);
+    const refusal = this.refusals.get(workload);
+    // Refusals go stale: a rotated key or a topped-up account should get a new try.
+    if (refusal && this.deps.clock.now() - refusal.at > REFUSAL_TTL_MS) this.refusals.delete(workload);
+    return this.refusals.get(workload)?.error;
   }
 
   /** Live leases of one workload, as the planner sees them. */
@@ -254,7 +262,7 @@ export class LeaseManager {
       );
     } catch (error) {
       const found = await this.findAfterUnknownOutcome(record, error);
-      if (!found && error instanceof ComputeError && isFatalMarketError(error)) this.refusals.set(spec.workload, error);
+      if (!found && error instanceof ComputeError && isFatalMarketError(error)) this.refusals.set(spec.workload, { error, at: this.deps.clock.now() });
       if (!found) {
         this.finish(record, 'failed', `lease request failed: ${asComputeError(error).message}`);
         return;
@@ -297,6 +305,15 @@ export class LeaseManager {
         return;
       }
       if (lease.state === 'running' && lease.endpoint && lease.nodeToken) {
+        const refused = refuseNodeEndpoint(lease.endpoint, this.deps.endpointPolicy ?? { allowInsecureHttp: false });
+        if (refused) {
+          const error = new ComputeError('PROTOCOL_INVALID', `lease ${lease.id}: node endpoint ${refused}`, { retryable: false });
+          // A marketplace that hands out unusable endpoints will do it again: stop waiting on it.
+          this.refusals.set(record.spec.workload, { error, at: this.deps.clock.now() });
+          this.deps.warn(error, 'checking a node endpoint');
+          await this.release(record.key, `node endpoint ${refused}`);
+          return;
+        }
         await this.connect(record, lease.endpoint, lease.nodeToken, deadline);
         return;
       }

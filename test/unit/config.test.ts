@@ -94,7 +94,7 @@ describe('workload() options', () => {
 
   it('fills documented defaults and accepts a zod schema as input', () => {
     const parsed = WorkloadOptionsSchema.parse({ gpu: { model: 'A100' }, image: 'i', input: z.object({ a: z.string() }) });
-    expect(parsed.gpu).toEqual({ model: ['A100'], count: 1, interruptible: 'allow' });
+    expect(parsed.gpu).toEqual({ model: ['A100'], count: 1, interruptible: 'allow', spotCooloffMs: 600_000 });
     expect(parsed.scaling).toMatchObject({ minNodes: 0, maxNodes: 4, concurrencyPerNode: 1, scaleDownDelayMs: 10_000, maxQueued: 100_000 });
     expect(parsed.maxAttempts).toBe(3);
   });
