@@ -19,8 +19,12 @@ import type { ComputeEvents, WarningEvent } from './events.js';
 import { LeaseManager } from './leases/lease-manager.js';
 import { httpNodeConnector, type NodeConnector } from './dispatch/node-transport.js';
 import { HttpMarketplace } from './market/http-client.js';
+import { LocalMarketplace } from './local/market/local-marketplace.js';
 import type { Marketplace } from './market/marketplace.js';
 import { buildSnapshot, type MetricsSnapshot } from './metrics/snapshot.js';
+import { attachLogger } from './observability/logger.js';
+import { attachMeter } from './observability/otel.js';
+import { toPrometheus } from './observability/prometheus.js';
 import { Ewma } from './metrics/ewma.js';
 import { stableClientId } from './util/ids.js';
 import { openJournal } from './leases/open-journal.js';
@@ -65,6 +69,7 @@ export class Compute extends EventEmitter<ComputeEvents> {
   readonly #reconciler: Reconciler;
   readonly #recovery: Promise<number>;
   #signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
+  #recordLatency: ((workload: string, latencyMs: number, ok: boolean) => void) | undefined;
   #started = false;
   #shutdown: Promise<void> | undefined;
 
@@ -73,12 +78,13 @@ export class Compute extends EventEmitter<ComputeEvents> {
     super();
     this.#config = config;
     this.#clock = config.clock ?? realClock;
-    const market = config.marketplace;
-    if (market === undefined) {
-      throw new ComputeError('CONFIG_INVALID', 'marketplace: required: pass { url, apiKey } or a Marketplace implementation');
-    }
+    // No marketplace given: the embedded local one, started on first need and stopped by shutdown().
+    const market = config.marketplace ?? new LocalMarketplace();
     const connection = 'url' in market && typeof market.url === 'string' ? (market as MarketplaceConnection) : undefined;
-    if (connection) {
+    if (config.marketplace === undefined) {
+      this.#market = market as Marketplace;
+      this.#ownsMarket = true;
+    } else if (connection) {
       this.#market = new HttpMarketplace(connection, { clock: this.#clock });
       this.#ownsMarket = true;
     } else {
@@ -134,6 +140,8 @@ export class Compute extends EventEmitter<ComputeEvents> {
     // Give back what a crashed predecessor left billing; runs beside the first ticks.
     this.#recovery = this.#reconciler.recover(opened.previous);
     if (config.handleSignals) this.#installSignalHandlers(config.signalGraceMs);
+    if (config.logger) attachLogger(this, config.logger, connection ? [connection.apiKey] : []);
+    if (config.meter) this.#recordLatency = attachMeter(this, config.meter);
     this.#loop = new ControlLoop({
       clock: this.#clock,
       tickMs: config.tickMs,
@@ -170,6 +178,7 @@ export class Compute extends EventEmitter<ComputeEvents> {
         if (runtime.dispatcher.nodeCount === 0) this.#loop.nudge();
       },
       onNodeSuspect: (nodeId) => this.#leases.suspect(nodeId),
+      onTaskSettled: (workload, ms, ok) => this.#recordLatency?.(workload, ms, ok),
       onNodeIdle: (nodeId) => void this.#leases.release(nodeId, 'drained'),
     });
     this.#runtimes.set(name, runtime);
@@ -214,7 +223,17 @@ export class Compute extends EventEmitter<ComputeEvents> {
   }
 
   /** A snapshot of queues, nodes, latency, spend and the marketplace's health. */
-  metrics(): MetricsSnapshot {
+  metrics(): MetricsSnapshot;
+  /** The same snapshot in the Prometheus text format, to serve on `/metrics`. */
+  metrics(options: { format: 'prometheus' }): string;
+  /** The snapshot as an object (`json`, the default) or Prometheus text. */
+  metrics(options?: { format?: 'json' | 'prometheus' }): MetricsSnapshot | string;
+  metrics(options: { format?: 'json' | 'prometheus' } = {}): MetricsSnapshot | string {
+    const snapshot = this.#snapshot();
+    return options.format === 'prometheus' ? toPrometheus(snapshot) : snapshot;
+  }
+
+  #snapshot(): MetricsSnapshot {
     return buildSnapshot({
       now: this.#clock.now(),
       runtimes: this.#runtimes.values(),

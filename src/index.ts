@@ -22,3 +22,7 @@ export type { MetricsSnapshot, WorkloadMetrics, BudgetMetrics, NodeCounts } from
 export type { Marketplace, MarketCallOptions } from './market/marketplace.js';
 export type { Offer, Lease, LeaseState, CreateLeaseRequest, OfferQuery } from './market/protocol.js';
 export { HttpMarketplace } from './market/http-client.js';
+export type { Logger } from './observability/logger.js';
+export type { MeterLike } from './observability/otel.js';
+export { LocalMarketplace, startLocalMarket, defaultLocalOffers } from './local/index.js';
+export type { LocalMarketOptions, LocalMarketServer, Account, AccountLease, AgentHandler, AgentHandlerContext, AgentHandlerResult } from './local/index.js';

@@ -79,7 +79,7 @@ export class WorkloadRuntime {
     readonly name: string,
     readonly config: WorkloadConfig,
     private readonly clock: Clock,
-    hooks: DispatcherHooks & { onTakeable(): void },
+    hooks: DispatcherHooks & { onTakeable(): void; onTaskSettled?(workload: string, latencyMs: number, ok: boolean): void },
   ) {
     this.queue = new TaskQueue({ clock, workload: name, maxQueued: config.scaling.maxQueued, idPrefix: name });
     this.queue.onTakeable = () => {
@@ -87,10 +87,12 @@ export class WorkloadRuntime {
       hooks.onTakeable();
     };
     this.queue.onSettled = (task, ok) => {
+      const latencyMs = this.clock.now() - task.enqueuedAt;
       if (ok) {
         this.completed++;
-        this.latency.record(this.clock.now() - task.enqueuedAt);
+        this.latency.record(latencyMs);
       } else this.failed++;
+      hooks.onTaskSettled?.(name, latencyMs, ok);
     };
     this.dispatcher = new WorkloadDispatcher({
       workload: name,

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
 import type { Marketplace } from '../market/marketplace.js';
+import type { Logger } from '../observability/logger.js';
+import type { MeterLike } from '../observability/otel.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
@@ -92,6 +94,12 @@ export const ComputeOptionsObjectSchema = z.strictObject({
   signalGraceMs: z.number().int().nonnegative().default(30_000),
   /** Seconds between reconciliation sweeps of leases tagged as ours. @default 30 */
   reconcileEverySec: z.number().positive().default(30),
+  /** A pino-compatible logger (`info(obj, msg)`, `warn(obj, msg)`); events are logged through it. */
+  logger: z.custom<Logger>((v) => isObject(v) && typeof v.info === 'function' && typeof v.warn === 'function', 'must have info() and warn() (pino-compatible)').optional(),
+  /** An OpenTelemetry `Meter`: gauges, counters and a latency histogram are reported through it. */
+  meter: z
+    .custom<MeterLike>((v) => isObject(v) && typeof v.createObservableGauge === 'function' && typeof v.createHistogram === 'function', 'must be an OpenTelemetry Meter')
+    .optional(),
 });
 
 /** Other names accepted for options, mapped before validation. */
