@@ -13,6 +13,9 @@ import { Ewma } from './metrics/ewma.js';
 import { LatencyWindow } from './metrics/latency-window.js';
 import { RateMeter } from './metrics/rate-meter.js';
 import { TaskQueue } from './queue/index.js';
+import { StreamRequest } from './dispatch/stream-request.js';
+import type { NodeStream } from './dispatch/node-stream.js';
+import { streamEvents } from './dispatch/stream-events.js';
 import { mapOrdered, type MapOptions } from './queue/map.js';
 
 /** Per-call options of `run()`. */
@@ -101,6 +104,7 @@ export class WorkloadRuntime {
       concurrencyPerNode: config.scaling.concurrencyPerNode,
       maxAttempts: config.maxAttempts,
       ...(config.output ? { output: config.output } : {}),
+      ...(config.request ? { target: config.request } : {}),
       hooks: {
         ...hooks,
         onAttempt: (nodeId, ms, ok) => {
@@ -127,11 +131,13 @@ export class WorkloadRuntime {
     if (refusal) return Promise.reject(refusal);
     let value = input;
     if (this.config.input) {
-      const checked = validate(this.config.input as Validator, input);
+      // A streaming request wraps the caller's input: validate what the caller gave.
+      const raw = input instanceof StreamRequest ? input.input : input;
+      const checked = validate(this.config.input as Validator, raw);
       if (!checked.ok) {
         return Promise.reject(new ComputeError('INPUT_INVALID', `workload "${this.name}" input: ${checked.message}`));
       }
-      value = checked.value;
+      value = input instanceof StreamRequest ? new StreamRequest(checked.value) : checked.value;
     }
     this.arrivals.record(this.clock.now());
     // Hot path: hand the caller's options through untouched unless a default timeout applies.
@@ -198,6 +204,23 @@ export class Workload<I = unknown, O = unknown> {
       ...(concurrency !== undefined ? { concurrency } : {}),
       ...(signal ? { signal } : {}),
     });
+  }
+
+  /**
+   * Stream the answer: for a workload with a raw HTTP `request` target whose server
+   * answers with server-sent events (e.g. OpenAI-compatible `stream: true`). Yields each
+   * event's data, parsed as JSON when it is JSON, until the stream ends or `[DONE]`.
+   * Reading is pull-based (a slow reader slows the node's connection, nothing piles
+   * up); a failure before the first chunk is retried on another node like any task,
+   * after it the error reaches the reader. `signal` aborts it with `ABORTED`;
+   * breaking out of the loop closes it.
+   */
+  stream<T = unknown>(input: I, options?: RunOptions): AsyncIterableIterator<T> {
+    if (!this.runtime.config.request) {
+      const error = new ComputeError('CONFIG_INVALID', `workload "${this.name}": stream() needs a raw HTTP target (the workload's request option)`);
+      return streamEvents<T>(Promise.reject(error), this.name);
+    }
+    return streamEvents<T>(this.runtime.submit(new StreamRequest(input), options) as Promise<NodeStream>, this.name, options?.signal);
   }
 
   /** Same as `compute.pause(name)`. */

@@ -44,6 +44,16 @@ export const ScalingSchema = z
   })
   .refine((s) => s.maxNodes >= s.minNodes, { message: 'must be >= minNodes', path: ['maxNodes'] });
 
+/** A raw HTTP request on the node, for nodes that run an existing server (e.g. OpenAI-compatible). */
+export const HttpTargetSchema = z.strictObject({
+  /** HTTP method. @default 'POST' */
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
+  /** Path on the node, e.g. `/v1/chat/completions`. */
+  path: z.string().regex(/^\/[^\s?#]*(\?[^\s#]*)?$/, 'must be a path starting with /'),
+  /** Extra request headers (the node token is sent as `Authorization: Bearer`). */
+  headers: z.record(z.string(), z.string()).optional(),
+});
+
 /** A workload-level budget nested inside the global one. */
 export const WorkloadBudgetSchema = z.strictObject({
   /** Cap on the summed hourly price of this workload's live leases. */
@@ -71,6 +81,11 @@ export const WorkloadOptionsSchema = z.strictObject({
   /** Per-attempt timeout of the HTTP call to a node, in ms. @default 300000 */
   nodeTimeoutMs: z.number().positive().default(300_000),
   budget: WorkloadBudgetSchema.optional(),
+  /**
+   * Forward each input as the body of this HTTP request on the node and return the
+   * response body, instead of the node protocol's `POST /v1/run`.
+   */
+  request: HttpTargetSchema.optional(),
 });
 
 /** Workload options as the user writes them. */

@@ -9,7 +9,9 @@ import type { Clock } from '../clock.js';
 import { ComputeError, NodeError } from '../errors.js';
 import type { Task, TaskQueue } from '../queue/index.js';
 import { validate, type Validator } from '../config/validator.js';
-import type { NodeFailureKind } from './node-client.js';
+import type { HttpTarget, NodeFailureKind } from './node-client.js';
+import { NodeStream } from './node-stream.js';
+import { StreamRequest } from './stream-request.js';
 import type { NodeTransport } from './node-transport.js';
 import { Cancellation } from '../util/cancellation.js';
 
@@ -32,6 +34,8 @@ export interface DispatcherOptions {
   maxAttempts: number;
   /** Validates outputs before the caller sees them. */
   output?: Validator;
+  /** Send each input as the body of this HTTP request instead of the node protocol. */
+  target?: HttpTarget;
   hooks?: DispatcherHooks;
 }
 
@@ -164,8 +168,18 @@ export class WorkloadDispatcher {
     const attempt = new Cancellation();
     slot.attempts.add(attempt);
     task.cancelRunning = () => attempt.abort();
+    const streamed = task.input instanceof StreamRequest;
+    const input = streamed ? (task.input as StreamRequest).input : task.input;
     slot.client
-      .run({ workload, input: task.input, taskId: task.taskId, signal: task.extras ? attempt.signal : undefined })
+      .run({
+        workload,
+        input,
+        taskId: task.taskId,
+        // A stream can always be cut short by its reader, so it always carries a signal.
+        signal: task.extras || streamed ? attempt.signal : undefined,
+        target: this.options.target,
+        stream: streamed,
+      })
       .then(
         (output) => this.finish(slot, task, attempt, { ok: true, output }),
         (error: unknown) => this.finish(slot, task, attempt, { ok: false, error }),
@@ -178,16 +192,27 @@ export class WorkloadDispatcher {
     attempt: Cancellation,
     outcome: { ok: true; output: unknown } | { ok: false; error: unknown },
   ): void {
-    slot.inFlight--;
-    slot.attempts.delete(attempt);
     task.cancelRunning = undefined;
+    if (outcome.ok && outcome.output instanceof NodeStream) {
+      // The stream keeps its slot until it is read to the end or closed.
+      const stream = outcome.output;
+      stream.onClose(() => this.freeSlot(slot, attempt));
+      if (task.state === 'settled') stream.close();
+      else this.options.queue.resolve(task, stream);
+      return;
+    }
     const serviceMs = this.options.clock.now() - task.startedAt;
     this.options.hooks?.onAttempt?.(slot.id, serviceMs, outcome.ok);
-
     if (task.state !== 'settled') {
       if (outcome.ok) this.deliver(task, outcome.output);
       else this.retryOrFail(slot, task, this.classify(slot, attempt, outcome.error));
     }
+    this.freeSlot(slot, attempt);
+  }
+
+  private freeSlot(slot: Slot, attempt: Cancellation): void {
+    slot.inFlight--;
+    slot.attempts.delete(attempt);
     if (slot.draining && slot.inFlight === 0 && this.nodes.has(slot.id)) this.options.hooks?.onNodeIdle?.(slot.id);
     this.pump();
   }

@@ -6,6 +6,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import { NodeError } from '../errors.js';
 import { readBodyLimited } from './body.js';
+import { NodeStream } from './node-stream.js';
 import type { CancelSignal } from '../util/cancellation.js';
 
 /** Options of a {@link NodeClient}. */
@@ -36,6 +37,17 @@ export interface NodeRunRequest {
    * (no signal, no timeout): registering one costs a measurable share of a fast task.
    */
   signal?: CancelSignal | undefined;
+  /** Send the input as the body of this request instead of the node protocol's `/v1/run`. */
+  target?: HttpTarget | undefined;
+  /** Hand back the response as a {@link NodeStream} once its first chunk arrives. */
+  stream?: boolean | undefined;
+}
+
+/** A raw HTTP request on the node (e.g. an OpenAI-compatible `/v1/chat/completions`). */
+export interface HttpTarget {
+  method: string;
+  path: string;
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Reasons a task attempt failed that say the node itself may be broken. */
@@ -93,8 +105,12 @@ export class NodeClient {
     }
   }
 
-  /** Run one task attempt. Resolves with the node's `output`; rejects with `NodeError`. */
+  /**
+   * Run one task attempt. Resolves with the node's `output` (node protocol), the
+   * response body (raw target), or a {@link NodeStream}; rejects with `NodeError`.
+   */
   async run(request: NodeRunRequest): Promise<unknown> {
+    if (request.target) return this.runRaw(request, request.target);
     let res: Dispatcher.ResponseData;
     try {
       res = await this.#dispatcher.request({
@@ -127,6 +143,59 @@ export class NodeClient {
       return (body as { output: unknown }).output;
     }
     throw this.statusError(res.statusCode, text);
+  }
+
+  private async runRaw(request: NodeRunRequest, target: HttpTarget): Promise<unknown> {
+    const body = request.input === undefined ? undefined : typeof request.input === 'string' ? request.input : JSON.stringify(request.input);
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.#dispatcher.request({
+        origin: this.#origin,
+        path: target.path,
+        method: target.method as Dispatcher.HttpMethod,
+        headers: {
+          ...target.headers,
+          authorization: this.#authorization,
+          'x-task-id': request.taskId,
+          ...(body !== undefined ? { 'content-type': typeof request.input === 'string' ? 'text/plain' : 'application/json' } : {}),
+          ...(request.stream ? { accept: 'text/event-stream' } : {}),
+        },
+        ...(body !== undefined ? { body } : {}),
+        signal: request.signal as AbortSignal | undefined,
+      });
+    } catch (error) {
+      throw this.transportError(error, request.signal);
+    }
+    const contentType = String(res.headers['content-type'] ?? '');
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      const text = await readBodyLimited(res.body, 64 * 1024).catch(() => '');
+      throw this.statusError(res.statusCode, text);
+    }
+    if (request.stream) return this.openStream(res, contentType, request.signal);
+    let text: string;
+    try {
+      text = await readBodyLimited(res.body, this.#maxBody, res.headers['content-length']);
+    } catch (error) {
+      throw this.transportError(error, request.signal);
+    }
+    if (!contentType.includes('json')) return text;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw this.failure('protocol', `node answered ${res.statusCode} with ${contentType} that does not parse`, res.statusCode);
+    }
+  }
+
+  /** Wait for the first chunk (a failure before it is still retried), then hand the stream over. */
+  private async openStream(res: Dispatcher.ResponseData, contentType: string, signal: CancelSignal | undefined): Promise<NodeStream> {
+    const iterator = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    let first: IteratorResult<Buffer>;
+    try {
+      first = await iterator.next();
+    } catch (error) {
+      throw this.transportError(error, signal);
+    }
+    return new NodeStream(contentType, first.done ? undefined : first.value, iterator, () => res.body.destroy());
   }
 
   /** Close the connections (in-flight requests are destroyed). Idempotent. */
