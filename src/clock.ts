@@ -112,30 +112,26 @@ export class VirtualClock implements Clock {
   async advance(ms: number): Promise<void> {
     const target = this.current + Math.max(0, ms);
     await flushMicrotasks();
-    for (;;) {
-      this.dropCancelled();
-      const next = this.heap[0];
-      if (next === undefined || next.at > target) break;
-      this.pop();
-      this.current = Math.max(this.current, next.at);
-      next.fn();
-      await flushMicrotasks();
-    }
+    while (this.fireNext(target)) await flushMicrotasks();
     this.current = target;
   }
 
   /** Fire timers synchronously up to `now() + ms` without yielding (for the simulator's hot loop). */
   advanceSync(ms: number): void {
     const target = this.current + Math.max(0, ms);
-    for (;;) {
-      this.dropCancelled();
-      const next = this.heap[0];
-      if (next === undefined || next.at > target) break;
-      this.pop();
-      this.current = Math.max(this.current, next.at);
-      next.fn();
-    }
+    while (this.fireNext(target));
     this.current = target;
+  }
+
+  /** Fire the next timer due at or before `target`; false when there is none. */
+  private fireNext(target: number): boolean {
+    this.dropCancelled();
+    const next = this.heap[0];
+    if (next === undefined || next.at > target) return false;
+    this.pop();
+    this.current = Math.max(this.current, next.at);
+    next.fn();
+    return true;
   }
 
   /**

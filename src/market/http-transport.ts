@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { readBodyWithin } from '../util/read-body.js';
 
 /** What to send. */
 export interface AttemptRequest {
@@ -60,40 +61,9 @@ export async function sendAttempt(req: AttemptRequest): Promise<AttemptOutcome> 
     return { kind: 'failed', error };
   }
   try {
-    const body = await readLimited(response.body, response.headers, req.maxResponseBytes);
+    const body = await readBodyWithin(response.body, req.maxResponseBytes, response.headers['content-length']);
     return { kind: 'response', status: response.statusCode, headers: response.headers, body };
   } catch (error) {
     return { kind: 'failed', error };
   }
-}
-
-async function readLimited(
-  body: Dispatcher.ResponseData['body'],
-  headers: IncomingHttpHeaders,
-  limit: number,
-): Promise<Buffer | 'too-large'> {
-  const declared = Number(headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    discard(body);
-    return 'too-large';
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit) {
-      // Stop reading at once: a hostile or broken server must not fill our memory.
-      discard(body);
-      return 'too-large';
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks, size);
-}
-
-function discard(body: Dispatcher.ResponseData['body']): void {
-  // undici reports a destroyed body as an AbortError event; we asked for it, so swallow it.
-  body.on('error', () => undefined);
-  body.destroy();
 }
