@@ -10,6 +10,8 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     splitting: false,
+    // import.meta.url in the CJS build (the local marketplace finds dist/cli.js from it).
+    shims: true,
   },
   {
     // The CLI is ESM only: it is run, never imported.

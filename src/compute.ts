@@ -114,6 +114,8 @@ export class Compute extends EventEmitter<ComputeEvents> {
       dispatcherFor: (name) => this.#runtimes.get(name)?.dispatcher,
       emit: (event) => {
         if (event.type === 'ready') this.#coldStartOf(event.workload).record(event.at - event.requestedAt);
+        // A refused lease request (offer gone, price moved past our cap) means our offer list is stale.
+        if (event.type === 'failed' && event.leaseId === null) this.#offers.invalidate();
         this.emit('lease', event);
       },
       warn,

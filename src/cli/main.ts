@@ -1,37 +1,45 @@
 #!/usr/bin/env node
 /**
- * `adaptive-compute` command line (built to dist/cli.js, so package.json is one level up). This release ships the SDK; the commands
- * (`demo`, `market`, `agent`, `simulate`) are reserved and land in later releases.
+ * `adaptive-compute` command line (built to dist/cli.js, so package.json is one level
+ * up). Turns every outcome into an exit code: 0 done, 1 failed while running,
+ * 2 wrong command line; errors are one line on stderr, `error: ...`.
  */
 import { readFileSync } from 'node:fs';
-
-const USAGE = `Usage: adaptive-compute <command> [options]
-
-Commands (reserved; not in this release yet):
-  demo       run a recorded demand burst on an embedded local marketplace
-  market     start the embedded local marketplace
-  agent      start a node agent
-  simulate   replay a demand trace through the controller and baselines
-
-Options:
-  -h, --help     show this help
-  -v, --version  print the version
-`;
+import { CommanderError } from 'commander';
+import { ComputeError } from '../errors.js';
+import { EXIT } from './command.js';
+import { buildProgram } from './program.js';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return '0.0.0';
+  }
 }
 
-const [first] = process.argv.slice(2);
-if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
-  process.stdout.write(USAGE);
-} else if (first === '-v' || first === '--version') {
-  process.stdout.write(`${version()}\n`);
-} else if (['demo', 'market', 'agent', 'simulate'].includes(first)) {
-  process.stderr.write(`adaptive-compute: "${first}" is not available in this release yet\n`);
-  process.exitCode = 2;
-} else {
-  process.stderr.write(`adaptive-compute: unknown command "${first}" (see --help)\n`);
-  process.exitCode = 2;
+/** Exit code for a thrown error; prints it (commander printed its own already). */
+function report(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`error: ${message.split('\n')[0] ?? message}\n`);
+  // UsageError is a CONFIG_INVALID ComputeError; so is a bad option found deeper down.
+  if (error instanceof ComputeError && error.code === 'CONFIG_INVALID') return EXIT.usage;
+  return EXIT.failure;
 }
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram(version());
+  if (argv.length <= 2) {
+    process.stdout.write(program.helpInformation());
+    return;
+  }
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    process.exitCode = report(error);
+  }
+}
+
+void main(process.argv);

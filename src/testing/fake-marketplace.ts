@@ -3,6 +3,8 @@
  * leases start real node servers, with per-second billing, idempotent lease
  * creation and switches for the faults a real marketplace has (5xx, 429, 402,
  * preemption, crashed nodes). No network beyond loopback, no dependency beyond zod.
+ * It is the marketplace server core the embedded local marketplace also runs,
+ * with in-process nodes instead of agent processes and offers that hold still.
  *
  * @example
  * ```ts
@@ -13,21 +15,19 @@
  * await market.close();
  * ```
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { realClock } from '../clock.js';
 import type { Clock } from '../clock.js';
 import { ComputeError } from '../errors.js';
 import { ENDED_LEASE_STATES, OfferSchema } from '../market/protocol.js';
 import type { Lease, LeaseState, Offer } from '../market/protocol.js';
-import { bearerToken, destroyServer, listenLoopback, sameSecret, sendError } from './fake-http.js';
-import { LeaseStore } from './fake-lease-store.js';
-import type { LeaseRecord } from './fake-lease-store.js';
+import type { Account } from '../local/market/account.js';
+import { startMarketServer } from '../local/market/server.js';
+import type { RequestLogEntry } from '../local/market/server.js';
+import type { LeaseRecord } from '../local/market/lease-store.js';
 import { echoTaskHandler } from './fake-node.js';
-import type { FakeNodeStats, FakeTaskHandler } from './fake-node.js';
+import type { FakeNode, FakeNodeStats, FakeTaskHandler } from './fake-node.js';
 import { defaultFakeOffers } from './fake-offers.js';
-import { routeApi } from './fake-routes.js';
-import type { RouteState } from './fake-routes.js';
+import { FakeNodeRuntime } from './fake-runtime.js';
 
 /** Options of {@link createFakeMarketplace}. */
 export interface FakeMarketplaceOptions {
@@ -54,16 +54,7 @@ export interface FakeMarketplaceOptions {
 }
 
 /** One served API request. Headers are never recorded. */
-export interface FakeRequestLogEntry {
-  /** HTTP method. */
-  method: string;
-  /** Path with query string. */
-  path: string;
-  /** Status sent; 0 when the connection closed before an answer. */
-  status: number;
-  /** Clock time the answer was sent. */
-  at: number;
-}
+export type FakeRequestLogEntry = RequestLogEntry;
 
 /** What {@link FakeMarketplace.bill} reports. */
 export interface FakeBill {
@@ -83,6 +74,8 @@ export interface FakeMarketplace {
   readonly requestLog: readonly FakeRequestLogEntry[];
   /** The bill as of now. */
   bill(): FakeBill;
+  /** The bill as `GET /v1/account` (a local extension of protocol v1) reports it. */
+  account(): Account;
   /** Every lease ever created, as protocol v1 shows it. */
   leases(): Lease[];
   /** Leases that still bill (not terminated, preempted or failed). */
@@ -114,45 +107,26 @@ export async function createFakeMarketplace(options: FakeMarketplaceOptions = {}
   if (apiKey === '') invalid('apiKey', 'must not be empty', apiKey);
   let failRate = rate(options.failRate ?? 0);
   let offers = checkOffers(options.offers ?? defaultFakeOffers());
-  const limiter = options.rateLimit === undefined ? undefined : fixedWindow(options.rateLimit, clock);
-
-  const store = new LeaseStore({ clock, coldStartMs, slots, handler: options.handler ?? echoTaskHandler });
-  const bill = (): FakeBill => {
-    const leases = store.all().map((r) => {
-      const v = store.view(r);
-      return { id: v.id, billedSec: v.billedSec, cost: v.cost, state: v.state };
-    });
-    return { total: Math.round(leases.reduce((sum, l) => sum + l.cost, 0) * 1e6) / 1e6, leases };
-  };
-  const state: RouteState = { store, offers: () => offers, billTotal: () => bill().total, balance: options.balance };
-  const requestLog: FakeRequestLogEntry[] = [];
-
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (failRate > 0 && random() < failRate) return sendError(res, 503, 'UNAVAILABLE', 'injected failure');
-    if (!sameSecret(bearerToken(req), apiKey)) return sendError(res, 401, 'UNAUTHORIZED', 'missing or wrong API key');
-    const waitMs = limiter?.();
-    if (waitMs !== undefined) {
-      return sendError(res, 429, 'RATE_LIMITED', 'too many requests', {
-        'retry-after': String(Math.ceil(waitMs / 1000)),
-        'retry-after-ms': String(waitMs),
-      });
-    }
-    await routeApi(state, req, res);
-  };
-  const server = createServer((req, res) => {
-    let logged = false;
-    const log = (): void => {
-      if (logged) return;
-      logged = true;
-      const status = res.headersSent ? res.statusCode : 0;
-      requestLog.push({ method: req.method ?? '', path: req.url ?? '', status, at: clock.now() });
-    };
-    res.once('finish', log);
-    res.once('close', log);
-    handle(req, res).catch(() => sendError(res, 500, 'INTERNAL', 'fake marketplace failed'));
+  if (options.rateLimit !== undefined) checkRateLimit(options.rateLimit);
+  const runtime = new FakeNodeRuntime({ clock, slots, handler: options.handler ?? echoTaskHandler });
+  const core = await startMarketServer({
+    apiKey,
+    clock,
+    host: '127.0.0.1',
+    port: 0,
+    offers: () => offers,
+    runtime,
+    coldStartMs,
+    balance: options.balance,
+    rateLimit: options.rateLimit,
+    failRate: () => failRate,
+    random,
   });
-  const port = await listenLoopback(server);
-
+  const { store } = core;
+  const bill = (): FakeBill => {
+    const account = core.account();
+    return { total: account.total, leases: account.leases.map((l) => ({ id: l.id, billedSec: l.billedSec, cost: l.cost, state: l.state })) };
+  };
   const record = (id: string): LeaseRecord => {
     const found = store.get(id);
     if (found === undefined) {
@@ -160,13 +134,18 @@ export async function createFakeMarketplace(options: FakeMarketplaceOptions = {}
     }
     return found;
   };
-  let closed: Promise<void> | undefined;
+  const nodeOf = (id: string): { node: FakeNode; launched: Promise<void> } => {
+    const found = runtime.node(record(id).id);
+    if (found === undefined) throw new ComputeError('MARKET_REJECTED', `fake marketplace: lease ${id} has no node`);
+    return found;
+  };
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: core.url,
     apiKey,
-    requestLog,
+    requestLog: core.requestLog,
     bill,
+    account: core.account,
     leases: () => store.all().map((r) => store.view(r)),
     liveLeases: () => store.all().filter((r) => !ENDED_LEASE_STATES.has(r.state)).map((r) => store.view(r)),
     lease: (id) => {
@@ -175,40 +154,24 @@ export async function createFakeMarketplace(options: FakeMarketplaceOptions = {}
     },
     preempt: async (id) => store.end(record(id), 'preempted'),
     killNode: async (id) => {
-      const r = record(id);
-      await r.started.catch(() => undefined);
-      await r.node.kill();
+      const { node, launched } = nodeOf(id);
+      await launched.catch(() => undefined);
+      await node.kill();
     },
-    nodeStats: (id) => record(id).node.stats,
+    nodeStats: (id) => nodeOf(id).node.stats,
     setOffers: (next) => {
       offers = checkOffers(next);
     },
     setFailRate: (next) => {
       failRate = rate(next);
     },
-    close: () => {
-      closed ??= Promise.all([destroyServer(server), store.closeAll()]).then(() => undefined);
-      return closed;
-    },
+    close: () => core.close(),
   };
 }
 
-/** A fixed-window limiter: returns ms to wait when over the limit, else counts the call. */
-function fixedWindow(limit: { requests: number; windowMs: number }, clock: Clock): () => number | undefined {
+function checkRateLimit(limit: { requests: number; windowMs: number }): void {
   if (!Number.isInteger(limit.requests) || limit.requests < 1) invalid('rateLimit.requests', 'must be an integer >= 1', limit.requests);
   nonNegative(limit.windowMs, 'rateLimit.windowMs');
-  let windowStart = clock.now();
-  let count = 0;
-  return () => {
-    const now = clock.now();
-    if (now - windowStart >= limit.windowMs) {
-      windowStart = now;
-      count = 0;
-    }
-    if (count >= limit.requests) return Math.max(1, windowStart + limit.windowMs - now);
-    count += 1;
-    return undefined;
-  };
 }
 
 function checkOffers(offers: readonly Offer[]): Offer[] {

@@ -9,4 +9,6 @@ export { echoTaskHandler } from './fake-node.js';
 export type { FakeNodeStats, FakeTaskContext, FakeTaskHandler } from './fake-node.js';
 export { defaultFakeOffers } from './fake-offers.js';
 export { billedCost, billedSeconds, minimumCharge } from './fake-billing.js';
+export { AccountResponseSchema } from '../local/market/account.js';
+export type { Account, AccountLease } from '../local/market/account.js';
 export { VirtualClock } from '../clock.js';

@@ -1,32 +1,42 @@
 /**
- * The fake marketplace's protocol-v1 routes. Request bodies are checked with the
- * shared zod schemas; every error uses the protocol's error envelope.
+ * Protocol-v1 routes of the marketplace server core (the embedded local marketplace
+ * and the `testing` fake). Request bodies are checked with the shared zod schemas;
+ * every error uses the protocol's error envelope. `GET /v1/account` is a local
+ * extension (see account.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CreateLeaseRequestSchema } from '../market/protocol.js';
-import type { Offer } from '../market/protocol.js';
-import { minimumCharge } from './fake-billing.js';
-import { readJsonBody, sendError, sendJson } from './fake-http.js';
-import type { LeaseStore } from './fake-lease-store.js';
+import { CreateLeaseRequestSchema } from '../../market/protocol.js';
+import type { Offer } from '../../market/protocol.js';
+import type { Account } from './account.js';
+import { minimumCharge } from './billing.js';
+import { readJsonBody, sendError, sendJson } from './http-util.js';
+import type { LeaseStore } from './lease-store.js';
 
 /** What the routes read from the marketplace around them. */
 export interface RouteState {
   store: LeaseStore;
+  /** Offers as of now (prices may move between calls). */
   offers(): readonly Offer[];
   /** Sum of every lease's bill as of now. */
   billTotal(): number;
+  /** The bill, for `GET /v1/account`. */
+  account(): Account;
   /** Money on the account; a lease whose minimum charge would pass it gets 402. */
   balance: number | undefined;
 }
 
 /** Serve one authenticated protocol-v1 request. */
 export async function routeApi(state: RouteState, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://fake.invalid');
+  const url = new URL(req.url ?? '/', 'http://market.invalid');
   const path = url.pathname;
   const method = req.method ?? 'GET';
   if (path === '/v1/offers') {
     if (method !== 'GET') return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'use GET');
     return listOffers(state, url.searchParams, res);
+  }
+  if (path === '/v1/account') {
+    if (method !== 'GET') return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'use GET');
+    return sendJson(res, 200, { account: state.account() });
   }
   if (path === '/v1/leases') {
     if (method === 'POST') return createLease(state, req, res);
@@ -91,7 +101,7 @@ async function createLease(state: RouteState, req: IncomingMessage, res: ServerR
     if (earlier.fingerprint !== fingerprint) {
       return sendError(res, 422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different body');
     }
-    await earlier.record.started;
+    await earlier.record.node.launched;
     return sendJson(res, 200, { lease: state.store.view(earlier.record) });
   }
   const offer = state.offers().find((o) => o.id === request.offerId);
@@ -99,13 +109,13 @@ async function createLease(state: RouteState, req: IncomingMessage, res: ServerR
     return sendError(res, 409, 'OFFER_GONE', `offer ${request.offerId} is not available`);
   }
   if (offer.pricePerHour > request.maxPricePerHour) {
-    return sendError(res, 409, 'OFFER_GONE', `offer ${offer.id} costs more than maxPricePerHour`);
+    return sendError(res, 409, 'OFFER_GONE', `offer ${offer.id} costs ${offer.pricePerHour}/h now, more than maxPricePerHour ${request.maxPricePerHour}`);
   }
   if (state.balance !== undefined && state.billTotal() + minimumCharge(offer) > state.balance) {
     return sendError(res, 402, 'INSUFFICIENT_FUNDS', 'the account balance does not cover this lease');
   }
   const record = state.store.create(offer, request, key, fingerprint);
-  await record.started;
+  await record.node.launched;
   sendJson(res, 201, { lease: state.store.view(record) });
 }
 
@@ -130,7 +140,6 @@ function numberParam(query: URLSearchParams, name: string): number | undefined {
   const raw = query.get(name);
   return raw === null || raw === '' ? undefined : Number(raw);
 }
-
 
 function safeDecode(segment: string): string {
   try {

@@ -1,12 +1,13 @@
 /**
- * Small `node:http` helpers shared by the fake marketplace and its fake nodes:
- * JSON bodies with a size limit, the protocol-v1 error envelope, bearer tokens.
+ * Small `node:http` helpers shared by the marketplace server core (local and fake)
+ * and the node servers: JSON bodies with a size limit, the protocol-v1 error
+ * envelope, bearer tokens, listening and closing.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { ErrorBody } from '../market/protocol.js';
+import type { ErrorBody } from '../../market/protocol.js';
 
-/** Largest request body the fakes read. */
+/** Largest request body the servers read. */
 export const MAX_REQUEST_BYTES = 1_048_576;
 
 /** Result of {@link readJsonBody}. */
@@ -59,7 +60,7 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   return match?.[1];
 }
 
-/** Constant-time comparison, so the fakes do not teach a timing leak by example. */
+/** Constant-time comparison, so the servers do not teach a timing leak by example. */
 export function sameSecret(given: string | undefined, expected: string): boolean {
   if (given === undefined) return false;
   const a = Buffer.from(given);
@@ -69,9 +70,14 @@ export function sameSecret(given: string | undefined, expected: string): boolean
 
 /** Listen on 127.0.0.1 on a free port; resolve with the port. */
 export function listenLoopback(server: Server): Promise<number> {
+  return listenOn(server, '127.0.0.1', 0);
+}
+
+/** Listen on `host:port` (port 0: a free one); resolve with the port bound. */
+export function listenOn(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       const address = server.address();
       resolve(typeof address === 'object' && address !== null ? address.port : 0);

@@ -1,0 +1,87 @@
+/**
+ * The `adaptive-compute` CLI as a user runs it (dist/cli.js, built by `npm test`
+ * before vitest): help and exit codes, one-line errors for bad flags, and the demo
+ * end to end with its JSON summary.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { DemoSummary } from '../../src/cli/demo/summary.js';
+import { agentPidsOf, waitUntil } from './processes.js';
+
+const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  pid: number;
+  ms: number;
+}
+
+function run(args: string[], timeoutMs = 30_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const killer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`adaptive-compute ${args.join(' ')} did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr, pid: child.pid ?? -1, ms: Date.now() - started });
+    });
+  });
+}
+
+describe('adaptive-compute CLI', () => {
+  it.each([[[]], [['--help']], [['demo', '--help']], [['market', '--help']], [['agent', '--help']]])('%j prints help and exits 0', async (args) => {
+    const r = await run(args);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: adaptive-compute/);
+  });
+
+  it.each([
+    [['demo', '--budget', '-1'], 'budget'],
+    [['demo', '--duration', 'soon'], 'duration'],
+    [['demo', '--burst', 'big'], 'burst'],
+    [['market', '--port', '70000'], 'port'],
+    [['demo', '--bogus'], 'bogus'],
+    [['frobnicate'], 'frobnicate'],
+  ])('%j exits 2 with one error line naming %s', async (args, name) => {
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: /);
+    expect(lines[0]).toContain(name);
+    expect(r.stdout).toBe('');
+  });
+
+  it('demo --duration 20 --json: one JSON object, scale up and down with reasons, cost within budget, no process left', async () => {
+    const r = await run(['demo', '--duration', '20', '--json'], 90_000);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const summary = JSON.parse(lines[0]!) as DemoSummary;
+    expect(summary.tasks.total).toBe(summary.burst.requests);
+    expect(summary.tasks.succeeded).toBe(summary.tasks.total);
+    const ups = summary.scale.decisions.filter((d) => d.direction === 'up');
+    const downs = summary.scale.decisions.filter((d) => d.direction === 'down');
+    expect(ups.length).toBeGreaterThanOrEqual(1);
+    expect(downs.length).toBeGreaterThanOrEqual(1);
+    for (const d of [...ups, ...downs]) expect(d.reason.length).toBeGreaterThan(5);
+    expect(summary.cost).toBeGreaterThan(0);
+    expect(summary.cost).toBeLessThanOrEqual(summary.budget);
+    expect(summary.nodeSeconds).toBeGreaterThan(0);
+    expect(summary.owningPeak.cost).toBeGreaterThan(0);
+    expect(summary.latencyMs.p50).toBeGreaterThan(0);
+    expect(summary.latencyMs.p99).toBeGreaterThanOrEqual(summary.latencyMs.p95 ?? 0);
+    expect(r.ms).toBeLessThan(60_000);
+    expect(await waitUntil(() => agentPidsOf(r.pid).length === 0, 5_000)).toBe(true);
+  }, 120_000);
+});
