@@ -78,6 +78,12 @@ export class WorkloadDispatcher {
     if (slot.inFlight === 0) this.options.hooks?.onNodeIdle?.(id);
   }
 
+  /** Health-check a node over its own connection (false for unknown nodes). Never throws. */
+  async probe(id: string, signal: AbortSignal, timeoutMs: number): Promise<boolean> {
+    const slot = this.nodes.get(id);
+    return slot ? slot.client.healthy(signal, timeoutMs) : false;
+  }
+
   /** A suspected node proved healthy: give it tasks again. */
   reinstate(id: string): void {
     const slot = this.nodes.get(id);

@@ -75,6 +75,8 @@ export interface ManagedLease {
   checking: boolean;
   releaseInFlight: boolean;
   healthFailures: number;
+  /** The dispatcher saw the node drop a connection; it gets no task until a health check passes. */
+  suspected: boolean;
   serverCost: number;
   /** Why it is being released (kept for the event). */
   releaseReason: string;
@@ -118,6 +120,7 @@ export class LeaseManager {
       checking: false,
       releaseInFlight: false,
       healthFailures: 0,
+      suspected: false,
       serverCost: 0,
       releaseReason: '',
     };
@@ -177,8 +180,9 @@ export class LeaseManager {
   /** The dispatcher saw a connection failure on this node: check the lease and the node. */
   suspect(key: string): void {
     const record = this.leases.get(key);
-    if (!record || record.checking || record.state !== 'ready') return;
-    void this.check(record, true);
+    if (!record || record.state !== 'ready') return;
+    record.suspected = true;
+    if (!record.checking) void this.check(record);
   }
 
   /**
@@ -190,8 +194,8 @@ export class LeaseManager {
     for (const record of this.leases.values()) {
       if (record.state === 'releasing' && !record.releaseInFlight && record.leaseId !== null) {
         void this.release(record.key, record.releaseReason);
-      } else if ((record.state === 'ready' || record.state === 'draining') && !record.checking && now - record.lastCheckedAt >= every) {
-        void this.check(record, false);
+      } else if ((record.state === 'ready' || record.state === 'draining') && !record.checking && (record.suspected || now - record.lastCheckedAt >= every)) {
+        void this.check(record);
       }
     }
   }
@@ -363,35 +367,45 @@ export class LeaseManager {
     await client.close();
   }
 
-  private async check(record: ManagedLease, suspected: boolean): Promise<void> {
+  /**
+   * Ask the marketplace how the lease is; for a suspected node, also ask the node
+   * itself (through the dispatcher's own connection, so it works while the
+   * marketplace is down). Two failed health checks in a row and the node is given up.
+   */
+  private async check(record: ManagedLease): Promise<void> {
     record.checking = true;
     try {
-      const lease = await this.deps.market.getLease(record.leaseId!);
-      record.lastCheckedAt = this.deps.clock.now();
-      record.serverCost = lease.cost;
-      this.deps.ledger.observeServerCost(record.key, lease.cost);
-      if (ENDED_LEASE_STATES.has(lease.state) || lease.state === 'terminating') {
-        this.lost(record, lease, `marketplace reports the lease ${lease.state}`);
-        return;
+      try {
+        const lease = await this.deps.market.getLease(record.leaseId!);
+        record.lastCheckedAt = this.deps.clock.now();
+        record.serverCost = lease.cost;
+        this.deps.ledger.observeServerCost(record.key, lease.cost);
+        if (ENDED_LEASE_STATES.has(lease.state) || lease.state === 'terminating') {
+          this.lost(record, lease, `marketplace reports the lease ${lease.state}`);
+          return;
+        }
+      } catch (error) {
+        this.deps.warn(asComputeError(error), `checking lease ${record.leaseId}`);
       }
-      if (!suspected) return;
-      // The lease is running but the node dropped a connection: is the node itself alive?
+      if (!record.suspected || !isLive(record.state)) return;
       const dispatcher = this.deps.dispatcherFor(record.spec.workload);
-      const probe = lease.endpoint && lease.nodeToken ? this.deps.connectNode({ leaseId: lease.id, endpoint: lease.endpoint, nodeToken: lease.nodeToken, connections: 1 }) : undefined;
-      const healthy = probe ? await this.probe(probe) : false;
-      await probe?.close();
-      if (healthy) {
-        record.healthFailures = 0;
-        dispatcher?.reinstate(record.key);
-      } else if (++record.healthFailures >= 2 || !probe) {
-        await this.release(record.key, 'node failed its health checks');
-      } else {
-        record.checking = false;
+      for (;;) {
+        const timeout = timeoutSignal(this.deps.clock, HEALTH_TIMEOUT_MS);
+        const healthy = (await dispatcher?.probe(record.key, timeout.signal, HEALTH_TIMEOUT_MS)) ?? false;
+        timeout.cancel();
+        if (healthy) {
+          record.suspected = false;
+          record.healthFailures = 0;
+          dispatcher?.reinstate(record.key);
+          return;
+        }
+        if (++record.healthFailures >= 2) {
+          await this.release(record.key, 'node failed its health checks');
+          return;
+        }
         await sleep(this.deps.clock, 500);
-        return this.check(record, true);
+        if (!isLive(record.state)) return;
       }
-    } catch (error) {
-      this.deps.warn(asComputeError(error), `checking lease ${record.leaseId}`);
     } finally {
       record.checking = false;
     }

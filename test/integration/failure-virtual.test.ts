@@ -34,7 +34,7 @@ function build(options: { market?: MemoryMarket; clock?: VirtualClock; compute?:
 describe('failure model on virtual time', () => {
   it('prefers on-demand for spotCooloffMs after a spot preemption', async () => {
     const { clock, market, work, leases } = build({ gpu: { spotCooloffMs: 60_000 } });
-    const first = Promise.all(Array.from({ length: 4 }, () => work.run({ ms: 5000 })));
+    const first = Promise.all(Array.from({ length: 12 }, () => work.run({ ms: 5000 })));
     await clock.advance(2000);
     const spot = market.live().filter((l) => l.offerId === 'a100-spot');
     expect(spot.length).toBeGreaterThan(0);
