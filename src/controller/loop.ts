@@ -97,7 +97,9 @@ export class ControlLoop {
           ...crossing,
           currency: this.deps.budget.currency,
           at: now,
-          reason: `${crossing.scope} ${crossing.cap} at ${crossing.percent}% (${round(crossing.value)} of ${round(crossing.limit)})`,
+          reason:
+            `${crossing.scope} ${crossing.cap} at ${crossing.percent}% (${amount(crossing.value)} of ${amount(crossing.limit)})` +
+            (crossing.percent === 100 && crossing.value < crossing.limit ? ': the next lease would not fit' : ''),
         });
       }
     } finally {
@@ -191,6 +193,7 @@ export class ControlLoop {
   }
 }
 
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
+/** Money for a reason line: cents for large amounts, four significant digits for tiny ones. */
+function amount(value: number): string {
+  return Math.abs(value) >= 1 ? value.toFixed(2) : String(Number(value.toPrecision(4)));
 }
