@@ -2,12 +2,15 @@
  * A node agent: the node protocol server with an emulated GPU, as started by
  * `adaptive-compute agent` (one process per lease of the local marketplace, or by
  * hand). It serves at once: the marketplace starts it when the cold start is over.
+ * Besides the node protocol it serves an emulated OpenAI-compatible
+ * `POST /v1/chat/completions` (see openai-route.ts).
  */
 import { realClock } from '../../clock.js';
 import type { Clock } from '../../clock.js';
 import { NodeServer } from './node-server.js';
 import type { TokensModel } from './builtin-handlers.js';
 import { emulateGpu, loadHandler } from './load-handler.js';
+import { openAiRoutes } from './openai-route.js';
 
 /** Settings of {@link startAgent}. */
 export interface AgentOptions {
@@ -53,6 +56,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     slots: options.slots,
     handler: emulateGpu(handler, { seed: options.seed, clock, env: process.env }),
     clock,
+    // Whatever the image, a node also answers like an OpenAI-compatible server, so
+    // a workload written for vLLM (`request: { path: '/v1/chat/completions' }`) runs here.
+    routes: openAiRoutes({ seed: options.seed, tokens: options.tokens }),
   });
   server.ready = true;
   await server.start(options.host, options.port);

@@ -27,6 +27,34 @@ export interface NodeTaskContext {
 /** Computes a task's output; a throw answers 500 with the error's message. */
 export type NodeTaskHandler = (input: unknown, ctx: NodeTaskContext) => Promise<unknown>;
 
+/** What an extra route gets besides the request. */
+export interface NodeRouteContext {
+  /** Aborted when the client disconnects or the node is killed. */
+  signal: AbortSignal;
+  /** The node's clock: sleep on it so virtual-time tests work. */
+  clock: Clock;
+  /** Lease whose node serves the request. */
+  leaseId: string;
+  /** The `x-task-id` header the SDK sends on raw targets, when present. */
+  taskId: string | undefined;
+}
+
+/**
+ * An HTTP route a node serves besides the node protocol (e.g. an emulated
+ * OpenAI-compatible endpoint). The server checks the node token and readiness,
+ * parses a JSON body (POST, PUT, PATCH) and, when {@link NodeRoute.usesSlot},
+ * holds one of the node's slots while {@link NodeRoute.serve} runs, so raw requests
+ * and `/v1/run` tasks share the emulated GPU.
+ */
+export interface NodeRoute {
+  method: string;
+  path: string;
+  /** Hold a slot while serving. @default true */
+  usesSlot?: boolean;
+  /** Answer the request; `body` is undefined for methods without one. A throw answers 500. */
+  serve(body: unknown, res: ServerResponse, ctx: NodeRouteContext): Promise<void>;
+}
+
 /** Options of {@link NodeServer}. */
 export interface NodeServerOptions {
   /** Lease the node belongs to. */
@@ -39,6 +67,8 @@ export interface NodeServerOptions {
   handler: NodeTaskHandler;
   /** Time source handed to the handler. */
   clock: Clock;
+  /** Extra routes (the agent's emulated OpenAI-compatible endpoint). @default none */
+  routes?: readonly NodeRoute[];
 }
 
 /** Load of one node. */
@@ -111,6 +141,8 @@ export class NodeServer {
       sendJson(res, this.ready ? 200 : 503, { ready: this.ready });
       return;
     }
+    const route = this.options.routes?.find((r) => r.path === path && r.method === req.method);
+    if (route !== undefined) return this.serveRoute(route, req, res);
     if (path !== '/v1/run') return sendError(res, 404, 'NOT_FOUND', `no route ${req.method ?? ''} ${path ?? ''}`);
     if (req.method !== 'POST') return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'use POST');
     if (!sameSecret(bearerToken(req), this.options.token)) {
@@ -149,6 +181,49 @@ export class NodeServer {
       this.inFlight.delete(controller);
       this.served += 1;
       this.release();
+    }
+  }
+
+  private async serveRoute(route: NodeRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!sameSecret(bearerToken(req), this.options.token)) {
+      return sendError(res, 401, 'UNAUTHORIZED', 'missing or wrong node token');
+    }
+    if (!this.ready) return sendError(res, 503, 'NOT_READY', 'node is not running');
+    let body: unknown;
+    if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') {
+      const parsed = await readJsonBody(req);
+      if (!parsed.ok) return sendError(res, 400, 'INVALID_REQUEST', parsed.message);
+      body = parsed.value;
+    }
+    const controller = new AbortController();
+    res.on('close', () => controller.abort());
+    const usesSlot = route.usesSlot ?? true;
+    if (usesSlot) {
+      try {
+        await this.acquire(controller.signal);
+      } catch {
+        return;
+      }
+    }
+    this.inFlight.add(controller);
+    const taskId = req.headers['x-task-id'];
+    try {
+      await route.serve(body, res, {
+        signal: controller.signal,
+        clock: this.options.clock,
+        leaseId: this.options.leaseId,
+        taskId: typeof taskId === 'string' ? taskId : undefined,
+      });
+    } catch (error) {
+      // Once a stream has started the status is sent: all that is left is to cut it.
+      if (res.headersSent) res.destroy();
+      else sendError(res, 500, 'TASK_FAILED', (error instanceof Error ? error.message : String(error)).slice(0, 200));
+    } finally {
+      this.inFlight.delete(controller);
+      if (usesSlot) {
+        this.served += 1;
+        this.release();
+      }
     }
   }
 
