@@ -5,7 +5,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { ErrorBody } from '../../market/protocol.js';
+import { bearerOf, errorBody } from './api.js';
 
 /** Largest request body the servers read. */
 export const MAX_REQUEST_BYTES = 1_048_576;
@@ -50,14 +50,12 @@ export function sendError(
   message: string,
   headers: Record<string, string> = {},
 ): void {
-  const body: ErrorBody = { error: { code, message, retryable: status === 408 || status === 429 || status >= 500 } };
-  sendJson(res, status, body, headers);
+  sendJson(res, status, errorBody(status, code, message), headers);
 }
 
 /** The token of an `Authorization: Bearer <token>` header, if any. */
 export function bearerToken(req: IncomingMessage): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  return match?.[1];
+  return bearerOf(req.headers.authorization);
 }
 
 /** Constant-time comparison, so the servers do not teach a timing leak by example. */
