@@ -1,5 +1,5 @@
 // Purpose: test code that uses adaptive-compute with vitest and `adaptive-compute/testing`: a fake marketplace on loopback, no network, no account.
-// Run: cd examples/testing-with-vitest && npx vitest run   (in your app: `npx vitest run`; install `msw`, the optional peer dependency of /testing)
+// Run: cd examples/testing-with-vitest && npx vitest run   (in your app: `npx vitest run`; msw, the optional peer dependency, is only needed for marketplaceHandlers())
 // @ts-check
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCompute } from 'adaptive-compute';
