@@ -42,6 +42,8 @@ export const ERROR_CODES = [
   'WORKLOAD_UNKNOWN',
   /** `shutdown()` was called; the task was not run. */
   'SHUTDOWN',
+  /** A demand trace given to the simulator cannot be read: missing file, unknown format, bad column or row (the message names file and line). */
+  'TRACE_INVALID',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

@@ -9,8 +9,8 @@ import type { PlannerMemory, PlannerPolicy, NodeView, WorkloadObservation } from
 import { INITIAL_MEMORY } from './controller/observation.js';
 import { WorkloadDispatcher, type DispatcherHooks } from './dispatch/dispatcher.js';
 import { ComputeError } from './errors.js';
-import { Ewma } from './metrics/ewma.js';
 import { LatencyWindow } from './metrics/latency-window.js';
+import { RollingMean } from './metrics/rolling-mean.js';
 import { RateMeter } from './metrics/rate-meter.js';
 import { TaskQueue } from './queue/index.js';
 import { StreamRequest } from './dispatch/stream-request.js';
@@ -65,7 +65,7 @@ export class WorkloadRuntime {
   readonly queue: TaskQueue;
   readonly dispatcher: WorkloadDispatcher;
   readonly arrivals = new RateMeter(60);
-  readonly serviceTime = new Ewma(0.2);
+  readonly serviceTime = new RollingMean(256);
   readonly latency = new LatencyWindow();
   memory: PlannerMemory = INITIAL_MEMORY;
   paused: false | 'hold' | 'reject' = false;

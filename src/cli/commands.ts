@@ -8,13 +8,12 @@ import type { CliCommand } from './command.js';
 import { agentCommand } from './agent.js';
 import { demoCommand } from './demo.js';
 import { marketCommand } from './market.js';
-import { reservedCommand } from './reserved.js';
+import { simulateCommand } from './simulate.js';
 
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: readonly CliCommand[] = [
   demoCommand,
   marketCommand,
   agentCommand,
-  // Replaced by `simulateCommand` from ./simulate.js when the simulator lands.
-  reservedCommand('simulate', 'replay a demand trace through the controller and baselines (not in this release yet)'),
+  simulateCommand,
 ];

@@ -90,6 +90,10 @@ export function workloadBudget(budget: RunningBudget, name: string): ScopeBudget
  */
 export function enforceCaps(observation: Observation, budget: RunningBudget, horizonMs: number): Map<string, ForcedRelease> {
   const forced = new Map<string, ForcedRelease>();
+  // No cap anywhere: nothing can be crossed (the common case, and this runs every tick).
+  let capped = budget.global.maxPerHour !== undefined || budget.global.total !== undefined;
+  for (const scope of budget.workloads.values()) capped ||= scope.maxPerHour !== undefined || scope.total !== undefined;
+  if (!capped) return forced;
   const entries = observation.workloads.flatMap((w) => w.nodes.map((node) => ({ workload: w.name, node, growth: growth(node, observation.now, horizonMs) })));
   type Entry = (typeof entries)[number];
   const released = new Set<Entry>();

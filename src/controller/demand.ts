@@ -1,53 +1,78 @@
 /**
  * How many nodes a workload's demand needs, before min/max and budget. Pure.
  *
- * Node slots (tasks a node runs at once) are sized from three parts:
+ * 1. Arrivals. The rate is the long (60 s) window's, raised to the short (6 s)
+ *    window's only by as much as Poisson noise cannot explain (its lower 2σ bound),
+ *    so that a burst counts within a tick and chance does not rent nodes; the
+ *    burst is projected to last as long as it has been seen (one short window),
+ *    the long rate for the rest of the look-ahead. A rising
+ *    trend (the slope of the long rate over the last two minutes, remembered in the
+ *    planner's memory) is carried forward: capacity asked for now arrives after a
+ *    cold start, so it is sized for the rate it will meet then.
+ * 2. Randomness. Fluid arithmetic ignores it; the M/M/k tail does not. The fewest
+ *    slots k with P(wait > W) ≤ 5 % at offered load a = λ·S (Erlang C, wait budget
+ *    W = latencyTarget − S) say how many slots beyond the mean load are needed;
+ *    that headroom is held back from every fleet below.
+ * 3. The queue over time (cold-start look-ahead, see projection.ts). The backlog is
+ *    projected under each candidate fleet: ready nodes now, provisioning nodes
+ *    when they become ready, new ones one cold start from now. A fleet is enough
+ *    when no task arriving in the look-ahead window would wait longer than half
+ *    the budget W (the other half is left to randomness and to long requests);
+ *    right after new capacity arrives, the backlog that built up during its cold
+ *    start may take up to a cold start to clear (a node that arrives after the
+ *    queue is gone was wasted). Capacity cannot help before it arrives, so the
+ *    window opens one cold start from now. Two windows: `nodesUp` must hold for a
+ *    short one (a quarter of a cold start, at least two ticks: what to rent now,
+ *    since the next tick can still act), `nodes` for one longer by half a cold
+ *    start (what to keep). Between the two the fleet holds still, so a node given
+ *    back is not needed again before it would have paid for its successor's cold
+ *    start. Because the projection counts the queue as a buffer, a fleet may run
+ *    just under the mean load while the backlog stays within budget, and catch up
+ *    when the projection says so: no whole node is paid for a fraction of one.
+ * 4. Tasks in flight hold their slots: never fewer slots than tasks in flight.
  *
- * 1. Arrivals. With arrival rate λ = max(short, long window) (a burst counts within
- *    one tick) and service time S, the offered load is a = λ·S busy slots (Little's
- *    law). Sizing slots to exactly a (what HPA / KEDA-style rules do) leaves no room
- *    for randomness and the queue grows. We take the fewest slots k for which an
- *    M/M/k queue keeps the p95 wait under the wait budget W = latencyTarget − S:
- *    P(wait > W) = ErlangC(k, a) · exp(−(k − a)·W / S) ≤ 5 %. Headroom shrinks as
- *    load grows (square-root staffing), so big fleets run hot and small ones do not
- *    miss the target.
- * 2. Tasks in flight hold slots now: slots ≥ inFlight. By Little's law λ·S already
- *    estimates them in steady state, so the two are combined with max, not summed.
- * 3. The backlog. `queued` tasks must clear within W_clear = max(W, tick, cold start):
- *    the loop cannot react faster than a tick, and a node asked for now serves only
- *    after its cold start, so clearing faster would buy nodes that arrive after the
- *    queue is gone (each extra node pays its cold start to do at least as long of
- *    backlog work). That takes Q·S / W_clear slots, capped at Q: a task never uses
- *    two slots, which is when the floor ceil((queued + inFlight) / concurrency) holds.
- *
- * nodes = ceil((max(k, inFlight) + min(Q, Q·S/W_clear)) / concurrencyPerNode).
  * Unknown service time: S = latencyTarget / 2. No queued task, none in flight and no
  * arrival in the short window: demand is zero (scale to zero can start).
  */
-import type { PlannerPolicy, WorkloadObservation } from './observation.js';
+import type { NodeView, PlannerPolicy, WorkloadObservation } from './observation.js';
+import { fewestNodes, type ProjectionInput } from './projection.js';
+import { rateSlope } from './trend.js';
 
 /** The latency quantile the target is held at. */
 export const LATENCY_QUANTILE = 0.95;
 
+/** Share of the wait budget the projected backlog may use. */
+export const FLUID_WAIT_SHARE = 0.5;
+
 // Guards against a zero or absurdly small service time dividing by zero.
 const MIN_SERVICE_MS = 1e-3;
 const EPSILON = 1e-9;
+// Poisson noise allowance on the short window (standard deviations).
+const BURST_SIGMAS = 2;
+// The short window the observation's `arrivalRateShort` covers, seconds.
+const SHORT_WINDOW_SEC = 6;
+// The long window lags the rate by half its length; the trend is read from there.
+const LONG_WINDOW_LAG_MS = 30_000;
+// Nodes searched beyond maxNodes, to report what demand would need.
+const SEARCH_CAP = 100_000;
 
 /** The demand estimate of one workload at one tick. */
 export interface DemandEstimate {
-  /** Nodes the demand needs (not yet clamped to min/max). */
+  /** Nodes demand needs over the keep window (not yet clamped): fewer than live means low demand. */
   nodes: number;
+  /** Nodes needed over the short window: fewer than this live means rent now. */
+  nodesUp: number;
   /** No demand at all: nothing queued or in flight, no arrival in the short window. */
   idle: boolean;
-  /** Arrival rate used (tasks/s). */
+  /** Arrival rate used (tasks/s), trend not included. */
   arrivalRate: number;
   /** Service time used (ms). */
   serviceTimeMs: number;
   /** The service time was not measured yet and was assumed. */
   serviceTimeAssumed: boolean;
-  /** Slots for arrivals at the latency target. */
+  /** Slots the M/M/k tail asks for at the predicted load. */
   arrivalSlots: number;
-  /** Extra slots to clear the backlog. */
+  /** Slots beyond those the current queue asks for. */
   backlogSlots: number;
 }
 
@@ -73,23 +98,86 @@ export function slotsForLatency(load: number, waitBudgetMs: number, serviceTimeM
   return maxSlots + 1;
 }
 
-/** Nodes the workload's demand needs now; see the module comment for the formula. */
-export function estimateDemand(workload: WorkloadObservation, policy: PlannerPolicy, tickMs: number): DemandEstimate {
+/** Arrivals per second that noise cannot explain: the long rate, or the short one's lower 2σ bound. */
+export function robustRate(short: number, long: number): number {
+  const count = Math.max(0, short) * SHORT_WINDOW_SEC;
+  const lowerBound = (count - BURST_SIGMAS * Math.sqrt(count)) / SHORT_WINDOW_SEC;
+  return Math.max(0, long, lowerBound);
+}
+
+/**
+ * Nodes the workload's demand needs at `now` (the tick's clock time, which dates the
+ * provisioning nodes); see the module comment for the model.
+ */
+export function estimateDemand(workload: WorkloadObservation, policy: PlannerPolicy, tickMs: number, now = 0): DemandEstimate {
   const serviceTimeAssumed = workload.serviceTimeMs === undefined;
   const serviceTimeMs = Math.max(workload.serviceTimeMs ?? policy.latencyTargetMs / 2, MIN_SERVICE_MS);
   const queued = Math.max(0, workload.queued);
   const inFlight = Math.max(0, workload.inFlight);
   const idle = queued === 0 && inFlight === 0 && !(workload.arrivalRateShort > 0);
-  const arrivalRate = idle ? 0 : Math.max(workload.arrivalRateShort, workload.arrivalRateLong, 0);
+  const arrivalRate = idle ? 0 : robustRate(workload.arrivalRateShort, workload.arrivalRateLong);
+  if (idle) return { nodes: 0, nodesUp: 0, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots: 0, backlogSlots: 0 };
+
   const concurrency = Math.max(1, policy.concurrencyPerNode);
   const maxSlots = policy.maxNodes * concurrency;
-  const waitBudgetMs = policy.latencyTargetMs - serviceTimeMs;
-
-  const load = (arrivalRate * serviceTimeMs) / 1000;
+  const waitBudgetMs = Math.max(0, policy.latencyTargetMs - serviceTimeMs);
+  const coldStartMs = Math.max(0, workload.coldStartMs);
+  const newNodeAt = coldStartMs;
+  const slope = Math.max(0, rateSlope(workload.memory.rates)) / 1000; // per ms, per ms
+  const sustained = Math.max(0, Math.min(arrivalRate, workload.arrivalRateLong));
+  const rateAtNewNodes = arrivalRate / 1000 + slope * (LONG_WINDOW_LAG_MS + newNodeAt);
+  const load = rateAtNewNodes * serviceTimeMs;
   const arrivalSlots = slotsForLatency(load, waitBudgetMs, serviceTimeMs, maxSlots);
-  const clearWithinMs = Math.max(waitBudgetMs, tickMs, workload.coldStartMs, MIN_SERVICE_MS);
-  const backlogSlots = Math.min(queued, (queued * serviceTimeMs) / clearWithinMs);
-  const slots = Math.max(arrivalSlots, inFlight) + backlogSlots;
-  const nodes = idle ? 0 : Math.max(1, Math.ceil(slots / concurrency - EPSILON));
-  return { nodes, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots, backlogSlots };
+
+  const live = workload.nodes.filter((n) => n.state !== 'draining');
+  const ready = live.filter((n) => n.state === 'ready').length;
+  const inFlightLive = inFlight - drainingInFlight(workload.nodes);
+  const projection: ProjectionInput = {
+    now: 0, // the projection runs in offsets from this tick
+    backlog: Math.max(0, queued + Math.max(0, inFlightLive) - ready * concurrency),
+    // A burst (the short window above the long one) is projected for as long as it has been
+    // seen, not for minutes: if it goes on, the queue and the long window will say so.
+    rate: sustained / 1000 + slope * LONG_WINDOW_LAG_MS,
+    burst: (arrivalRate - sustained) / 1000,
+    burstUntil: SHORT_WINDOW_SEC * 1000,
+    slope,
+    serviceMs: serviceTimeMs,
+    slotsPerNode: concurrency,
+    headroomSlots: Math.max(0, arrivalSlots - load),
+    readyNodes: ready,
+    provisioningAt: provisioningReadyTimes(live, now, coldStartMs, tickMs),
+    newNodeAt,
+  };
+  // The backlog that builds during a cold start may take that long to clear once the
+  // new nodes are there (a node that arrives after the queue is gone was wasted), but
+  // never less than a tick (the loop cannot react faster).
+  const steadyMs = waitBudgetMs * FLUID_WAIT_SHARE;
+  const budget = { steadyMs, clearMs: Math.max(steadyMs, tickMs, coldStartMs), clearFrom: newNodeAt };
+  const upWindow = Math.max(2 * tickMs, coldStartMs / 4);
+  const keepWindow = upWindow + coldStartMs / 2;
+  const floor = Math.max(1, Math.ceil(Math.max(0, inFlightLive) / concurrency - EPSILON));
+  const cap = Math.max(SEARCH_CAP, policy.maxNodes);
+  const guess = Math.max(live.length, Math.ceil(arrivalSlots / concurrency - EPSILON));
+  const nodesUp = fewestNodes(projection, budget, newNodeAt, newNodeAt + upWindow, floor, cap, live.length, guess);
+  const nodes = Math.max(nodesUp, fewestNodes(projection, budget, newNodeAt, newNodeAt + keepWindow, floor, cap, live.length, nodesUp));
+  const backlogSlots = Math.max(0, nodes * concurrency - Math.max(arrivalSlots, inFlightLive));
+  // Listed, not spread: this runs every tick and object spread is the slow path.
+  return { nodes, nodesUp, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots, backlogSlots };
+}
+
+function drainingInFlight(nodes: readonly NodeView[]): number {
+  let n = 0;
+  for (const node of nodes) if (node.state === 'draining') n += node.inFlight;
+  return n;
+}
+
+/** Expected ready times of nodes not ready yet, as offsets from `now`, ascending; late ones are due by the next tick. */
+function provisioningReadyTimes(live: readonly NodeView[], now: number, coldStartMs: number, tickMs: number): number[] {
+  const times: number[] = [];
+  for (const n of live) {
+    if (n.state === 'ready') continue;
+    const due = n.requestedAt + coldStartMs - now;
+    times.push(due > 0 ? due : Math.min(tickMs, coldStartMs));
+  }
+  return times.sort((a, b) => a - b);
 }

@@ -5,6 +5,7 @@
  */
 import type { Offer } from '../market/protocol.js';
 import type { DesiredSample } from './stabilization.js';
+import type { RateSample } from './trend.js';
 
 /** Runtime node states (the SDK's view of a lease). */
 export type NodeState = 'requested' | 'provisioning' | 'ready' | 'draining';
@@ -39,6 +40,8 @@ export interface PlannerMemory {
   recentDesired: readonly DesiredSample[];
   /** Until when (ms) interruptible offers are avoided after a preemption. */
   avoidSpotUntil: number;
+  /** Recent long-window arrival rates, for the trend (predictive scale-up). */
+  rates?: readonly RateSample[];
 }
 
 /** The starting memory of a workload. */

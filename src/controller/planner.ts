@@ -5,13 +5,19 @@
  *
  * Per workload, in observation order (earlier workloads get the budget first):
  * 1. the budget guard releases leases that would cross a cap (budget wins);
- * 2. demand gives the node count wanted, clamped to [minNodes, maxNodes];
- * 3. up: requested and provisioning nodes count as coming capacity; the rest is
- *    rented from the best-ranked offers the caps still allow;
- * 4. down: only after `scaleDownDelayMs` of lower demand, to the highest count
- *    wanted during the last `scaleDownDelayMs` (a sliding-window maximum, so that
- *    once demand is gone the rest follows without a second full delay). Nodes whose paid increment
- *    ends soonest are drained first; one with more than the look-ahead horizon left
+ * 2. demand (demand.ts) gives two counts, clamped to [minNodes, maxNodes]: what
+ *    the queue needs within the next cold start and a bit (`up`), and what it
+ *    needs over half a cold start more (`keep`); nodes in their cold start count
+ *    as coming from the time they are due;
+ * 3. up: below `up`, the rest is rented at once from the best-ranked offers the
+ *    caps still allow;
+ * 4. down: above `keep`, only after `scaleDownDelayMs` of lower demand and with no
+ *    node still in its cold start (a scale-up under way is not undone), to the
+ *    highest `keep` of the last `scaleDownDelayMs` (a sliding-window maximum, so
+ *    that once demand is gone the rest follows without a second full delay).
+ *    Between `up` and `keep` the fleet holds. With tasks waiting, nodes not ready
+ *    yet go first (a ready node serves the queue now); otherwise the nodes whose
+ *    paid increment ends soonest. One with more than the look-ahead horizon left
  *    keeps serving until then, since it is paid for anyway;
  * 5. draining nodes with nothing in flight are released.
  */
@@ -22,6 +28,7 @@ import { canAfford, commitLease, enforceCaps, fmt, runningBudget, totalExhausted
 import type { ForcedRelease, Refusal, RunningBudget } from './budget-guard.js';
 import { estimateDemand } from './demand.js';
 import { pushDesired, windowMax } from './stabilization.js';
+import { pushRate } from './trend.js';
 import type { BudgetView, Decision, LeaseRequest, NodeView, Observation, PlannerMemory, PlannerPolicy, WorkloadDecision, WorkloadObservation } from './observation.js';
 
 /** Ticks ahead the budget looks and within which a surplus node's paid time counts as ending. */
@@ -58,68 +65,97 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
   const live = nodes.filter((n) => n.state !== 'draining');
   const idleDrained = nodes.filter((n) => n.state === 'draining' && n.inFlight === 0).map((n) => n.id);
   const release = [...(forced?.ids ?? []), ...idleDrained];
-  const base = { name: w.name, release, budgetBlocked: false, budgetExhausted: false };
-  const lowReset: PlannerMemory = { ...w.memory, lowDemandSince: null };
-  const say = (text: string): string => [forced?.reason, text, idleDrained.length > 0 ? `release ${idleDrained.length} drained` : undefined].filter(Boolean).join('; ');
+  // Decisions and memories are built field by field, not spread: this runs every tick
+  // and object spread is V8's slow path.
+  const decide = (desired: number, add: LeaseRequest[], drain: string[], reason: string, memory: PlannerMemory, budgetBlocked = false, budgetExhausted = false): WorkloadDecision => ({
+    name: w.name,
+    desired,
+    add,
+    drain,
+    release,
+    reason,
+    budgetBlocked,
+    budgetExhausted,
+    memory,
+  });
+  const remember = (lowDemandSince: number | null, recentDesired: PlannerMemory['recentDesired'], rates: PlannerMemory['rates']): PlannerMemory =>
+    rates === undefined
+      ? { lowDemandSince, recentDesired, avoidSpotUntil: w.memory.avoidSpotUntil }
+      : { lowDemandSince, recentDesired, avoidSpotUntil: w.memory.avoidSpotUntil, rates };
+  const say = (text: string): string => {
+    let out = forced?.reason ? `${forced.reason}; ${text}` : text;
+    if (idleDrained.length > 0) out += `; release ${idleDrained.length} drained`;
+    return out;
+  };
 
   if (policy === undefined) {
-    return { ...base, desired: live.length, add: [], drain: [], reason: say('no policy for this workload: holding'), memory: w.memory };
+    return decide(live.length, [], [], say('no policy for this workload: holding'), w.memory);
   }
-  const requirement = { ...policy.gpu, maxPricePerHour: policy.maxPricePerHour };
+  const { model, count, minMemoryGb, interruptible } = policy.gpu;
+  const requirement = { model, count, minMemoryGb, interruptible, maxPricePerHour: policy.maxPricePerHour };
   const exhausted = (alive: number): boolean =>
     alive === 0 && totalExhausted(ctx.budget, w.name, rankOffers(ctx.offers, requirement, { avoidSpot: false }), ctx.horizonMs);
 
   if (w.paused) {
     const drain = live.map((n) => n.id);
-    return { ...base, desired: 0, add: [], drain, reason: say(`paused: drain ${drain.length}`), budgetExhausted: exhausted(0), memory: { ...lowReset, recentDesired: [] } };
+    return decide(0, [], drain, say(`paused: drain ${drain.length}`), remember(null, [], w.memory.rates), false, exhausted(0));
   }
 
-  const demand = estimateDemand(w, policy, ctx.tickMs);
-  const target = Math.min(policy.maxNodes, Math.max(policy.minNodes, demand.nodes));
+  const demand = estimateDemand(w, policy, ctx.tickMs, ctx.now);
+  const clamp = (n: number): number => Math.min(policy.maxNodes, Math.max(policy.minNodes, n));
+  const target = clamp(demand.nodes);
+  const up = clamp(demand.nodesUp);
   const recentDesired = pushDesired(w.memory.recentDesired, ctx.now, target, policy.scaleDownDelayMs);
+  const rates = pushRate(w.memory.rates, ctx.now, w.arrivalRateLong);
   const current = live.length;
   const coming = live.filter((n) => n.state !== 'ready').length;
-  const need = `need ${demand.nodes}${demand.nodes > policy.maxNodes ? ` (max ${policy.maxNodes})` : ''} for ${policy.latencyTargetMs} ms p95`;
-  const load = `queue ${w.queued}${demand.arrivalRate > 0 ? `, ${demand.arrivalRate.toFixed(1)}/s` : ''}${w.inFlight > 0 ? `, ${w.inFlight} in flight` : ''}`;
 
-  if (target >= current) {
-    const { add, refusal } = rentNodes(w.name, target - current, requirement, w.memory, ctx);
+  if (target >= current || up > current) {
+    const need = `need ${demand.nodesUp}${demand.nodesUp > policy.maxNodes ? ` (max ${policy.maxNodes})` : ''} for ${policy.latencyTargetMs} ms p95`;
+    const load = `queue ${w.queued}${demand.arrivalRate > 0 ? `, ${demand.arrivalRate.toFixed(1)}/s` : ''}${w.inFlight > 0 ? `, ${w.inFlight} in flight` : ''}`;
+    const wanted = Math.max(up, current);
+    const { add, refusal } = rentNodes(w.name, wanted - current, requirement, w.memory, ctx);
     const blocked = refusal !== undefined || (forced !== undefined && target > 0);
     const holding = current + add.length;
     let text = `${load}, ${current - coming} ready + ${coming} provisioning, ${need}`;
     if (add.length > 0) text += `: ${describeAdds(add)}`;
-    if (add.length < target - current) {
+    if (add.length < wanted - current) {
       text += refusal !== undefined ? `; ${describeRefusal(refusal)}, holding at ${holding}` : `; no eligible offer available, holding at ${holding}`;
-    } else if (target === current) {
+    } else if (wanted === current) {
       text = `steady at ${current}: ${text}`;
     }
-    const desired = refusal !== undefined ? holding : target;
-    return { ...base, desired, add, drain: [], reason: say(text), budgetBlocked: blocked, budgetExhausted: exhausted(holding), memory: { ...lowReset, recentDesired } };
+    const desired = refusal !== undefined ? holding : wanted;
+    return decide(desired, add, [], say(text), remember(null, recentDesired, rates), blocked, exhausted(holding));
   }
 
   // Demand is below the live count: scale down only once it stayed low long enough.
   const since = w.memory.lowDemandSince ?? ctx.now;
   const lowFor = ctx.now - since;
   const excess = Math.max(0, current - policy.maxNodes);
-  const settled = lowFor >= policy.scaleDownDelayMs;
+  // Nothing is given back while capacity is still coming: the look-ahead that asked for it
+  // improves as it nears, and acting on that would undo a scale-up that is under way.
+  const settled = lowFor >= policy.scaleDownDelayMs && coming === 0;
   const downTo = settled ? Math.min(windowMax(recentDesired), policy.maxNodes, current) : policy.maxNodes;
-  const low: PlannerMemory = { ...w.memory, lowDemandSince: since, recentDesired };
+  const low = remember(since, recentDesired, rates);
   const what = demand.idle ? `idle ${seconds(lowFor)}` : `demand needs ${target} of ${current} for ${seconds(lowFor)}`;
   const blocked = forced !== undefined && target > 0;
 
   if (!settled && excess === 0) {
-    const text = `${what} of ${seconds(policy.scaleDownDelayMs)} scale-down delay: holding ${current}`;
-    return { ...base, desired: current, add: [], drain: [], reason: say(text), budgetBlocked: blocked, budgetExhausted: exhausted(current), memory: low };
+    const text =
+      lowFor >= policy.scaleDownDelayMs
+        ? `${what}: holding ${current} while ${coming} provisioning`
+        : `${what} of ${seconds(policy.scaleDownDelayMs)} scale-down delay: holding ${current}`;
+    return decide(current, [], [], say(text), low, blocked, exhausted(current));
   }
-  const { drain, kept, paidLeftMs } = pickSurplus(live, current - downTo, excess, ctx.horizonMs + demand.serviceTimeMs, ctx.now);
+  const { drain, kept, paidLeftMs } = pickSurplus(live, current - downTo, excess, ctx.horizonMs + demand.serviceTimeMs, ctx.now, w.queued > 0);
   const parts = [excess > 0 ? `above maxNodes ${policy.maxNodes}: drain ${drain.length}` : `${what}: drain ${drain.length} (increments end soonest)`];
   if (drain.length === 0) parts[0] = `${what}`;
   if (kept > 0) parts.push(`keep ${kept} serving (paid for ${seconds(paidLeftMs)} more)`);
   const text = parts.join(drain.length === 0 ? ': ' : ', ');
   // Demand still below what is left: stay in the low period, so the rest can follow
   // as soon as the window's maximum allows, without a second full delay.
-  const memory = current - drain.length <= target ? { ...lowReset, recentDesired } : low;
-  return { ...base, desired: downTo, add: [], drain, reason: say(text), budgetBlocked: blocked, budgetExhausted: exhausted(current - drain.length), memory };
+  const memory = current - drain.length <= target ? remember(null, recentDesired, rates) : low;
+  return decide(downTo, [], drain, say(text), memory, blocked, exhausted(current - drain.length));
 }
 
 /** Rent up to `count` nodes from the best offers the caps and availability allow. */
@@ -154,15 +190,19 @@ function rentNodes(
 }
 
 /**
- * Choose `surplus` nodes to leave, paid time ending soonest first (then the least
- * busy). The first `forcedCount` go regardless; the others go only when their paid
- * time ends within `windowMs` (the look-ahead horizon plus one service time, so that
- * tasks in flight can finish and the node be released before the next increment),
- * and are kept serving otherwise.
+ * Choose `surplus` nodes to leave. With tasks waiting, nodes not ready yet go first
+ * (a ready node is serving that queue now, a provisioning one only later); then
+ * paid time ending soonest first, then the least busy. The first `forcedCount` go
+ * regardless; the others go only when their paid time ends within `windowMs` (the
+ * look-ahead horizon plus one service time, so that tasks in flight can finish and
+ * the node be released before the next increment), and are kept serving otherwise.
  */
-function pickSurplus(live: readonly NodeView[], surplus: number, forcedCount: number, windowMs: number, now: number) {
+function pickSurplus(live: readonly NodeView[], surplus: number, forcedCount: number, windowMs: number, now: number, queueWaiting: boolean) {
   const ends = new Map(live.map((n) => [n.id, paidUntil(n, now)]));
-  const order = [...live].sort((a, b) => ends.get(a.id)! - ends.get(b.id)! || a.inFlight - b.inFlight || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const serving = (n: NodeView): number => (queueWaiting && n.state === 'ready' ? 1 : 0);
+  const order = [...live].sort(
+    (a, b) => serving(a) - serving(b) || ends.get(a.id)! - ends.get(b.id)! || a.inFlight - b.inFlight || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
   const drain: string[] = [];
   let kept = 0;
   let paidLeftMs = 0;
@@ -204,3 +244,4 @@ function seconds(ms: number): string {
   if (s < 7200) return `${Math.round(s / 60)}m`;
   return `${Math.round(s / 3600)}h`;
 }
+

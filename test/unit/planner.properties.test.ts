@@ -221,7 +221,7 @@ describe('plan: properties over a run of ticks', () => {
           for (let i = 0; i < repeat; i++) {
             const { observation, decision } = driver.step({ a: demand as Partial<Demand> });
             const w = observation.workloads[0]!;
-            const target = Math.min(policy.maxNodes, Math.max(policy.minNodes, estimateDemand(w, policy, 1000).nodes));
+            const target = Math.min(policy.maxNodes, Math.max(policy.minNodes, estimateDemand(w, policy, 1000, observation.now).nodes));
             const live = w.nodes.filter((n) => n.state !== 'draining').length;
             lowAt.push([observation.now, target < live]);
             if (decision.workloads[0]!.drain.length === 0) continue;

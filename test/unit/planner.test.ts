@@ -69,11 +69,12 @@ describe('demand', () => {
   });
 
   it('assumes half the latency target before the first completion', () => {
-    // S = 500, W = 500 < tick: 10 * 500 / 1000 = 5 slots.
+    // S = 500, W = 500 < tick: the backlog must have started within a tick. With k slots,
+    // k tasks start now and 10 - k wait (10 - k) * 500 / k ms: k = 4 is the first within 1000 ms.
     const d = estimateDemand(workload({ queued: 10, serviceTimeMs: undefined }), makePolicy({ latencyTargetMs: 1000, concurrencyPerNode: 1 }), 1000);
     expect(d.serviceTimeMs).toBe(500);
     expect(d.serviceTimeAssumed).toBe(true);
-    expect(d.nodes).toBe(5);
+    expect(d.nodes).toBe(4);
   });
 
   it('keeps a slot for every task in flight, without counting arrivals twice', () => {
@@ -109,9 +110,11 @@ describe('plan: scaling up', () => {
   });
 
   it('respects maxNodes and says so', () => {
+    // 1000 tasks of 100 ms all started within a tick: 4n slots take 4n at once, the rest
+    // wait (1000 - 4n) * 100 / 4n ms <= 1000 ms for n >= 23.
     const d = planOne(workload({ queued: 1000 }), makePolicy({ maxNodes: 4 }));
     expect(d.add).toHaveLength(4);
-    expect(d.reason).toContain('need 25 (max 4)');
+    expect(d.reason).toContain('need 23 (max 4)');
   });
 
   it('keeps minNodes without demand', () => {

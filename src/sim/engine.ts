@@ -1,0 +1,163 @@
+/**
+ * The discrete-event loop of one run on virtual time. No Promise, no timer: the
+ * next event is the earliest of the next arrival (the trace is sorted), the next
+ * completion (a binary heap), the next node event (cold start over, spot
+ * preemption: a second heap), the next spot-market change, and the controller's
+ * next decision. Ties go completions first, then node and market events, then the
+ * controller, then arrivals, so that a decision sees every slot freed at its instant.
+ */
+import { BudgetLedger } from '../budget/ledger.js';
+import type { Offer } from '../market/protocol.js';
+import { Cluster } from './cluster.js';
+import { EventHeap } from './heap.js';
+import type { SimNode } from './node.js';
+import { SpotDice, type SpotTimeline } from './spot.js';
+import type { Trace } from './trace/types.js';
+
+/** Decides what to rent and release; the engine calls it when `nextAt` comes. */
+export interface Controller {
+  /** Time of the next decision (Infinity: none planned). */
+  nextAt: number;
+  /** Set up the starting fleet (warm start) before the first event. */
+  init(engine: Engine): void;
+  /** Make a decision at `now` and act on it through the engine. */
+  decide(engine: Engine, now: number): void;
+  /** A task arrived while no node can take work (the runtime nudges its loop). */
+  onIdleArrival(engine: Engine, now: number): void;
+  /** A spot node of this run was preempted. */
+  onPreempted(engine: Engine, now: number): void;
+}
+
+/** Inputs of one run. */
+export interface EngineOptions {
+  trace: Trace;
+  slots: number;
+  onDemand: Offer;
+  spot?: { offer: Offer; timeline: SpotTimeline } | undefined;
+  ledger: BudgetLedger;
+  seed: number;
+  /** Name of the policy (seeds its own preemption dice). */
+  policy: string;
+  sampleMs: number;
+  /** Give up on requests not finished this long after the last arrival. */
+  maxTailMs: number;
+  /** Called now and then with the share of arrivals replayed. */
+  onProgress?: ((share: number) => void) | undefined;
+}
+
+const READY = 0;
+const PREEMPT = 1;
+
+/** One simulated run: the cluster, the spot market, and the loop. */
+export class Engine {
+  readonly cluster: Cluster;
+  readonly byKey = new Map<string, SimNode>();
+  spotAvailable: boolean;
+  preemptions = 0;
+  scaleEvents = 0;
+  /** Time the run ended (last completion, or the give-up time). */
+  endedAt = 0;
+  private readonly nodeEvents = new EventHeap(64);
+  private readonly dice: SpotDice;
+  private spotIdx = 0;
+  private lastEventAt = 0;
+  private seq = 0;
+
+  constructor(readonly options: EngineOptions) {
+    this.cluster = new Cluster(options.trace, options.slots, options.ledger, options.sampleMs);
+    this.spotAvailable = options.spot?.timeline.initiallyAvailable ?? false;
+    this.dice = new SpotDice(options.seed, options.policy);
+  }
+
+  /** Rent a node of `offer` at `now` (reserving it in the ledger); `warm` nodes are ready at once. */
+  rent(now: number, offer: Offer, warm = false, key = `n${this.seq++}`): SimNode | undefined {
+    const { ledger } = this.options;
+    if (!ledger.has(key) && !ledger.reserve('sim', key, offer, now).ok) return undefined;
+    ledger.activate(key);
+    const spot = this.options.spot;
+    const preemptAt = offer.interruptible && spot ? this.dice.lifetimeEnd(now, spot.timeline.hazardPerMs) : Infinity;
+    const readyAt = warm ? now : now + offer.coldStartSec * 1000;
+    const node = this.cluster.addNode(now, key, offer, readyAt, preemptAt);
+    this.byKey.set(key, node);
+    if (!warm) this.nodeEvents.push(readyAt, READY, node.idx);
+    if (preemptAt !== Infinity) this.nodeEvents.push(preemptAt, PREEMPT, node.idx);
+    return node;
+  }
+
+  /** A fresh ledger key (for controllers that reserve before renting). */
+  nextKey(): string {
+    return `n${this.seq++}`;
+  }
+
+  /** Run the trace through `controller`. */
+  run(controller: Controller): void {
+    const c = this.cluster;
+    const { arr, n } = c;
+    const spotEvents = this.options.spot?.timeline.events ?? [];
+    const giveUpAt = (n > 0 ? arr[n - 1]! : 0) + this.options.maxTailMs;
+    controller.init(this);
+    let progressAt = 1 << 16;
+    while (c.completed < n) {
+      const tA = c.next < n ? arr[c.next]! : Infinity;
+      const tC = c.completions.peekTime();
+      const tN = this.nodeEvents.peekTime();
+      const tS = this.spotIdx < spotEvents.length ? spotEvents[this.spotIdx]!.at : Infinity;
+      const tD = controller.nextAt;
+      const tCtl = Math.min(tN, tS, tD);
+      if (tC <= tA && tC <= tCtl) {
+        c.complete(tC);
+        continue;
+      }
+      const t = Math.min(tA, tCtl);
+      if (t === Infinity || t > giveUpAt) break;
+      this.lastEventAt = t;
+      if (tCtl <= tA) {
+        if (tN === tCtl) this.nodeEvent(controller);
+        else if (tS === tCtl) this.spotEvent(controller, spotEvents[this.spotIdx++]!);
+        else controller.decide(this, tD);
+        continue;
+      }
+      const canServe = c.readyCount + c.drainingCount > 0;
+      c.arrive(tA);
+      if (!canServe) controller.onIdleArrival(this, tA);
+      if (c.next >= progressAt) {
+        progressAt += 1 << 16;
+        this.options.onProgress?.(c.next / n);
+      }
+    }
+    this.finish(giveUpAt);
+  }
+
+  private nodeEvent(controller: Controller): void {
+    const t = this.nodeEvents.peekTime();
+    const kind = this.nodeEvents.peekRequest();
+    const node = this.cluster.nodes[this.nodeEvents.peekNode()]!;
+    this.nodeEvents.pop();
+    if (kind === READY) this.cluster.nodeReady(t, node);
+    else if (node.state !== 'gone' && node.preemptAt === t) this.preempt(controller, t, node);
+  }
+
+  private spotEvent(controller: Controller, event: { at: number; available: boolean; preempt: number }): void {
+    this.spotAvailable = event.available;
+    if (event.preempt <= 0) return;
+    for (const node of this.cluster.liveNodes()) {
+      if (node.offer.interruptible && this.dice.hit(event.preempt)) this.preempt(controller, event.at, node);
+    }
+  }
+
+  private preempt(controller: Controller, t: number, node: SimNode): void {
+    this.cluster.release(t, node);
+    this.preemptions++;
+    controller.onPreempted(this, t);
+  }
+
+  /** End the run: every lease still live is released at the last completion (or the give-up time). */
+  private finish(giveUpAt: number): void {
+    const c = this.cluster;
+    const end = c.completed === c.n ? c.lastCompletionAt : Math.max(c.lastCompletionAt, Math.min(giveUpAt, this.lastEventAt));
+    if (c.completed < c.n) c.markUnfinished();
+    this.endedAt = end;
+    for (const node of c.liveNodes()) c.release(end, node);
+    c.meter.finish(end, 0, 0, 0, 0);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The JSON report: one object, `policies` holding one row per policy (ours first)
+ * with at least `policy`, `cost`, `sloAttainment`, `p95Ms` and `nodeSeconds`; the
+ * lower bound, trace and settings beside it; the time series and latency CDFs the
+ * HTML charts are drawn from under `series`. Numbers are rounded so that the same
+ * run gives the same bytes.
+ */
+import { round } from './format.js';
+import type { SimReport } from './types.js';
+
+/** Format version of the JSON report. */
+export const REPORT_VERSION = 1;
+
+/** The JSON document for `report` (pretty-printed, ends with a newline). */
+export function renderJson(report: SimReport): string {
+  const doc = {
+    version: REPORT_VERSION,
+    trace: { ...report.trace, spanSec: round(report.trace.spanSec, 3), meanServiceMs: round(report.trace.meanServiceMs, 3), p99ServiceMs: round(report.trace.p99ServiceMs, 3) },
+    settings: report.settings,
+    seed: report.seed,
+    lowerBound: { cost: round(report.lowerBound.cost), nodeSeconds: round(report.lowerBound.nodeSeconds, 3), infeasible: report.lowerBound.infeasible },
+    policies: report.results.map((r) => ({
+      policy: r.policy,
+      title: r.title,
+      cost: round(r.cost),
+      costPerLowerBound: round(r.costPerLowerBound, 4),
+      sloAttainment: round(r.sloAttainment, 6),
+      p50Ms: round(r.p50Ms, 3),
+      p95Ms: round(r.p95Ms, 3),
+      p99Ms: round(r.p99Ms, 3),
+      nodeSeconds: round(r.nodeSeconds, 3),
+      idleNodeSeconds: round(r.idleNodeSeconds, 3),
+      scaleEvents: r.scaleEvents,
+      preemptions: r.preemptions,
+      unfinished: r.unfinished,
+    })),
+    series: {
+      bucketMs: report.bucketMs,
+      demandNodes: report.demand.map((d) => round(d, 4)),
+      nodes: Object.fromEntries(report.results.map((r) => [r.policy, r.nodes.map((n) => round(n, 4))])),
+      latencyCdf: Object.fromEntries(report.results.map((r) => [r.policy, r.cdf.map(([q, ms]) => [q, round(ms, 3)])])),
+    },
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}

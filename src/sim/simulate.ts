@@ -1,0 +1,44 @@
+/**
+ * The simulator's entry point: read the policy file and the trace, resolve the
+ * trace-dependent defaults, run our policy and the baselines, return the report.
+ * The CLI (`adaptive-compute simulate`) is a thin shell around this.
+ */
+import { BASELINE_NAMES, type BaselineName } from './baselines/index.js';
+import { loadSimPolicy, resolveLatencyTarget } from './config.js';
+import type { SimReport } from './report/types.js';
+import { runSimulation } from './run.js';
+import { traceStats } from './trace-stats.js';
+import { readTrace } from './trace/index.js';
+import type { TraceFormat } from './trace/types.js';
+
+/** What to simulate. */
+export interface SimulateOptions {
+  /** Trace file (or ServeGen folder). */
+  trace: string;
+  /** Reader; detected when omitted. */
+  format?: TraceFormat | undefined;
+  /** `policy.json` overriding the defaults. */
+  policy?: string | undefined;
+  /** Baselines to run beside ours. @default all */
+  baselines?: readonly BaselineName[] | undefined;
+  /** Seed of generated arrivals and spot preemptions. @default 1 */
+  seed?: number | undefined;
+  onProgress?: ((share: number, policy: string) => void) | undefined;
+}
+
+/** The report and the settings keys the policy file set. */
+export interface SimulateResult {
+  report: SimReport;
+  policyKeys: string[];
+}
+
+/** Run a whole simulation. Throws `TRACE_INVALID` or `CONFIG_INVALID` with a one-line message. */
+export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
+  const seed = options.seed ?? 1;
+  const { policy, keys } = await loadSimPolicy(options.policy);
+  const service = { ...policy.serviceTime, defaultServiceMs: policy.serviceTime.defaultMs };
+  const trace = await readTrace(options.trace, { format: options.format, service, seed });
+  const config = resolveLatencyTarget(policy, traceStats(trace).p99ServiceMs);
+  const report = await runSimulation(trace, config, { baselines: options.baselines ?? BASELINE_NAMES, seed, onProgress: options.onProgress });
+  return { report, policyKeys: keys };
+}

@@ -1,0 +1,54 @@
+/**
+ * The generic trace: a CSV with a header and one request a row. `timestamp_s`
+ * (seconds, any origin, sorted or not) is required; `service_ms` gives the
+ * request's service time on one slot, or `input_tokens,output_tokens` give it
+ * through the token model; with neither, every request takes the default.
+ */
+import { TraceBuilder } from './builder.js';
+import { columnIndex, parseNumber } from './fields.js';
+import { forEachLine, splitCsv } from './lines.js';
+import { rowError, traceError, type ServiceModel, type ServiceSource } from './types.js';
+
+/** Read a generic CSV into `builder`; returns where service times came from. */
+export async function readGeneric(path: string, builder: TraceBuilder, model: ServiceModel): Promise<ServiceSource> {
+  let ts = -1;
+  let svc = -1;
+  let tin = -1;
+  let tout = -1;
+  let width = 0;
+  let source: ServiceSource = 'default';
+  await forEachLine(path, (line, lineNo) => {
+    if (lineNo === 1) {
+      const header = splitCsv(line);
+      const index = columnIndex(header, path, ['timestamp_s'], ['service_ms', 'input_tokens', 'output_tokens']);
+      ts = index.get('timestamp_s')!;
+      width = header.length;
+      if (index.has('service_ms')) {
+        svc = index.get('service_ms')!;
+        source = 'trace';
+      } else if (index.has('input_tokens') || index.has('output_tokens')) {
+        if (!index.has('input_tokens') || !index.has('output_tokens')) {
+          throw traceError(path, 'token columns come in pairs: give both "input_tokens" and "output_tokens"');
+        }
+        tin = index.get('input_tokens')!;
+        tout = index.get('output_tokens')!;
+        source = 'tokens';
+      }
+      return;
+    }
+    if (line.trim() === '') return;
+    const f = splitCsv(line);
+    if (f.length < width) throw rowError(path, lineNo, `expected ${width} columns, found ${f.length}`);
+    const at = parseNumber(f[ts], path, lineNo, 'timestamp_s') * 1000;
+    let service = model.defaultServiceMs;
+    if (svc >= 0) service = parseNumber(f[svc], path, lineNo, 'service_ms', 0);
+    else if (tin >= 0) {
+      const input = parseNumber(f[tin], path, lineNo, 'input_tokens', 0);
+      const output = parseNumber(f[tout], path, lineNo, 'output_tokens', 0);
+      service = model.baseMs + model.msPerInputToken * input + model.msPerOutputToken * output;
+    }
+    builder.add(at, service);
+  });
+  if (ts === -1) throw traceError(path, 'empty file: expected a header with "timestamp_s"');
+  return source;
+}

@@ -1,0 +1,96 @@
+/**
+ * The clairvoyant lower bound: hand-computed cases, and a property over random
+ * traces and settings: it is never above what any policy paid while meeting the
+ * latency target on every request (ours, the static fleets and every autoscaler).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { lowerBound } from '../../src/sim/baselines/lower-bound.js';
+import { BASELINE_NAMES } from '../../src/sim/baselines/index.js';
+import { parseSimPolicy, type SimConfig } from '../../src/sim/config.js';
+import { runSimulation } from '../../src/sim/run.js';
+import { TraceBuilder } from '../../src/sim/trace/builder.js';
+import type { Trace } from '../../src/sim/trace/types.js';
+
+function trace(rows: ReadonlyArray<readonly [number, number]>): Trace {
+  const b = new TraceBuilder();
+  for (const [at, svc] of rows) b.add(at, svc);
+  return b.build({ name: 'random', path: '-', format: 'generic', serviceSource: 'trace' });
+}
+
+const bound = (rows: ReadonlyArray<readonly [number, number]>, L: number, C: number, c: number) => {
+  const t = trace(rows);
+  return lowerBound({ arrivalMs: t.arrivalMs, serviceMs: t.serviceMs, count: t.count, latencyTargetMs: L, slots: C, coldStartMs: c, pricePerHour: 3600 });
+};
+
+describe('lower bound, by hand', () => {
+  it('one request: its service (warm nodes may exist at time 0)', () => {
+    // Arrival at 0 (the origin), 10 s of service: 10 node-seconds; at $3600/h that is $10.
+    expect(bound([[0, 10_000]], 20_000, 1, 60_000).cost).toBeCloseTo(10, 9);
+  });
+
+  it('two requests far apart: each service plus one cold start for the gap', () => {
+    // Windows [0, 20] and [500, 520]: components apart; the gap (480 s) costs min(480, 60).
+    expect(bound([[0, 10_000], [500_000, 10_000]], 20_000, 1, 60_000).nodeSeconds).toBeCloseTo(10 + 60 + 10, 9);
+  });
+
+  it('work over slots when requests overlap, and a chain when their windows are disjoint', () => {
+    // Four 10 s requests at once on 2 slots: 40 / 2 = 20 node-seconds.
+    expect(bound([[0, 10_000], [0, 10_000], [0, 10_000], [0, 10_000]], 30_000, 2, 60_000).nodeSeconds).toBeCloseTo(20, 9);
+    // A chain: windows [0,30] [40,70] [80,110] overlap through a middle request at 25 s, so one
+    // component; 0, 40 and 80 are pairwise disjoint: 3 * 10 + 2 * min(10, 60) = 50 > work (40).
+    const chained = bound([[0, 10_000], [25_000, 10_000], [40_000, 10_000], [80_000, 10_000]], 30_000, 8, 60_000);
+    expect(chained.nodeSeconds).toBeCloseTo(50, 9);
+  });
+
+  it('leaves out requests no policy can serve in time', () => {
+    const b = bound([[0, 50_000], [1000, 5000]], 20_000, 1, 0);
+    expect(b.infeasible).toBe(1);
+    expect(b.nodeSeconds).toBeCloseTo(5, 9);
+  });
+});
+
+const rowsArb = fc.array(fc.tuple(fc.integer({ min: 0, max: 900_000 }), fc.integer({ min: 100, max: 30_000 })), { minLength: 1, maxLength: 40 });
+const settingsArb = fc.record({
+  concurrencyPerNode: fc.integer({ min: 1, max: 4 }),
+  coldStartSec: fc.integer({ min: 0, max: 90 }),
+  slack: fc.integer({ min: 1_000, max: 200_000 }),
+  billingIncrementSec: fc.constantFrom(1, 60),
+  minLeaseSec: fc.constantFrom(0, 60),
+  scaleDownDelayMs: fc.integer({ min: 0, max: 60_000 }),
+  warmStart: fc.boolean(),
+  spot: fc.boolean(),
+  seed: fc.integer({ min: 0, max: 1000 }),
+});
+
+describe('lower bound, as a property', () => {
+  it('is at most what every policy paid while meeting the target on every request', async () => {
+    let compared = 0;
+    await fc.assert(
+      fc.asyncProperty(rowsArb, settingsArb, async (rows, s) => {
+        const t = trace(rows);
+        const longest = Math.max(...rows.map(([, svc]) => svc));
+        const policy = parseSimPolicy({
+          concurrencyPerNode: s.concurrencyPerNode,
+          coldStartSec: s.coldStartSec,
+          billingIncrementSec: s.billingIncrementSec,
+          minLeaseSec: s.minLeaseSec,
+          scaleDownDelayMs: s.scaleDownDelayMs,
+          warmStart: s.warmStart,
+          maxNodes: 50,
+          ...(s.spot ? { spot: { preemptionsPerHour: 2 } } : {}),
+        });
+        const config: SimConfig = { ...policy, latencyTargetMs: longest + s.slack, latencyTargetSource: 'test' };
+        const report = await runSimulation(t, config, { baselines: BASELINE_NAMES, seed: s.seed });
+        for (const r of report.results) {
+          if (r.sloAttainment < 1 || r.unfinished > 0) continue;
+          compared++;
+          expect(report.lowerBound.cost, `${r.policy} paid ${r.cost}`).toBeLessThanOrEqual(r.cost + 1e-9);
+        }
+      }),
+      { numRuns: 120 },
+    );
+    // The property is not vacuous: most runs have policies that met every target.
+    expect(compared).toBeGreaterThan(300);
+  }, 60_000);
+});

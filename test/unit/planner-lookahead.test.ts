@@ -1,0 +1,129 @@
+/**
+ * The planner's cold-start look-ahead (projection.ts), the noise-robust and
+ * trend-aware arrival rate (demand.ts, trend.ts), and the scale-down rules that
+ * came with them: hold while capacity is coming, and with a queue give back nodes
+ * that are not serving yet first.
+ */
+import { describe, expect, it } from 'vitest';
+import { estimateDemand, robustRate } from '../../src/controller/demand.js';
+import { INITIAL_MEMORY } from '../../src/controller/observation.js';
+import type { NodeView, WorkloadObservation } from '../../src/controller/observation.js';
+import { plan } from '../../src/controller/planner.js';
+import { fewestNodes, maxWait, type ProjectionInput } from '../../src/controller/projection.js';
+import { pushRate, rateSlope } from '../../src/controller/trend.js';
+import { makeOffer, makePolicy } from './planner-driver.js';
+
+const T = 1_000_000;
+const policy = makePolicy({ maxNodes: 100, latencyTargetMs: 60_000, concurrencyPerNode: 8, scaleDownDelayMs: 10_000 });
+
+function node(id: string, over: Partial<NodeView> = {}): NodeView {
+  return { id, state: 'ready', inFlight: 8, pricePerHour: 2, requestedAt: T - 600_000, billingIncrementSec: 1, minLeaseSec: 60, interruptible: false, ...over };
+}
+
+function workload(over: Partial<WorkloadObservation> = {}): WorkloadObservation {
+  return {
+    name: 'w',
+    queued: 0,
+    inFlight: 16,
+    arrivalRateShort: 4,
+    arrivalRateLong: 4,
+    serviceTimeMs: 4500,
+    oldestQueuedMs: 0,
+    coldStartMs: 60_000,
+    nodes: [node('a'), node('b')],
+    paused: false,
+    memory: INITIAL_MEMORY,
+    ...over,
+  };
+}
+
+describe('projection', () => {
+  const base: ProjectionInput = { now: 0, backlog: 100, rate: 0, slope: 0, serviceMs: 1000, slotsPerNode: 10, headroomSlots: 0, readyNodes: 1, provisioningAt: [], newNodeAt: 60_000 };
+
+  it('drains a backlog at slots / service time, and reads the wait as backlog · S / slots', () => {
+    // 100 waiting, 10 slots of 1 s: 10 s of wait now, 5 s after 5 s.
+    expect(maxWait(base, 1, 0, 0)).toBeCloseTo(10_000, 6);
+    expect(maxWait(base, 1, 5000, 5000)).toBeCloseTo(5000, 6);
+    // 15/s arriving on 10/s: 400 waiting at 60 s; a second node then takes 10 at once and
+    // 20/s drains 5/s net: 390 · 1000 / 20 = 19.5 s of wait at 60 s, 90 · 1000 / 20 = 4.5 s at 120 s.
+    expect(maxWait({ ...base, rate: 0.015 }, 2, 60_000, 60_000)).toBeCloseTo(19_500, 6);
+    expect(maxWait({ ...base, rate: 0.015 }, 2, 120_000, 120_000)).toBeCloseTo(4_500, 6);
+  });
+
+  it('counts provisioning nodes from their ready time and new ones after a cold start', () => {
+    // 12 tasks/s arrive, one node serves 10/s: the backlog grows 2/s until help comes.
+    const growing = { ...base, backlog: 0, rate: 0.012, provisioningAt: [30_000] };
+    // With the provisioning node (ready at 30 s) capacity is 20/s: the 60 s backlog... never forms past 30 s.
+    expect(maxWait(growing, 2, 60_000, 120_000)).toBe(0);
+    // Without it (1 node), the backlog at 120 s is 240 tasks: 24 s of wait.
+    expect(maxWait(growing, 1, 120_000, 120_000)).toBeCloseTo(24_000, 6);
+    // Keeping waits within 10 s from 60 s on: the ready node alone has 12 s by then; with the
+    // provisioning one the backlog (60 at 30 s) is gone within 8 s.
+    const budget = { steadyMs: 10_000, clearMs: 10_000, clearFrom: 60_000 };
+    expect(fewestNodes(growing, budget, 60_000, 75_000, 1, 100, 2, 1)).toBe(2);
+  });
+});
+
+describe('arrival rate', () => {
+  it('ignores what Poisson noise explains on the short window, and counts a burst', () => {
+    // 6 s at 5/s when the minute says 4/s: within noise.
+    expect(robustRate(5, 4)).toBe(4);
+    // 6 s at 20/s: 120 arrivals, lower 2σ bound (120 - 2·√120) / 6 = 16.3/s.
+    expect(robustRate(20, 4)).toBeCloseTo((120 - 2 * Math.sqrt(120)) / 6, 9);
+  });
+
+  it('reads the trend from samples 10 s apart over two minutes', () => {
+    let samples = pushRate(undefined, 0, 1);
+    samples = pushRate(samples, 5000, 99); // too soon: not kept
+    for (let t = 10_000; t <= 60_000; t += 10_000) samples = pushRate(samples, t, 1 + t / 10_000);
+    expect(samples).toHaveLength(7);
+    // +1/s every 10 s: 0.1/s per second, per ms here.
+    expect(rateSlope(samples) * 1000).toBeCloseTo(0.1, 9);
+    expect(pushRate(samples, 200_000, 5)).toEqual([{ at: 200_000, rate: 5 }]);
+  });
+});
+
+describe('demand with the look-ahead', () => {
+  it('runs just under the mean load while the backlog stays within budget, and adds a node before it would not', () => {
+    // 4/s of 4.5 s: 18 busy slots on 2 nodes of 8. The queue absorbs the difference:
+    const calm = estimateDemand(workload(), policy, 1000, T);
+    expect(calm).toMatchObject({ nodesUp: 2, nodes: 2 });
+    // A backlog building up: keep 3, but no rush (the next tick can still act).
+    expect(estimateDemand(workload({ queued: 60 }), policy, 1000, T)).toMatchObject({ nodesUp: 2, nodes: 3 });
+    // Enough backlog that a node asked for now is needed when it arrives.
+    expect(estimateDemand(workload({ queued: 120 }), policy, 1000, T).nodesUp).toBe(3);
+  });
+
+  it('sizes for the rate the new nodes will meet when arrivals are rising', () => {
+    const rising = { ...INITIAL_MEMORY, rates: [0, 1, 2, 3, 4, 5, 6].map((k) => ({ at: T - 60_000 + k * 10_000, rate: 2 + k })) };
+    const flat = estimateDemand(workload(), policy, 1000, T);
+    const up = estimateDemand(workload({ memory: rising }), policy, 1000, T);
+    expect(up.nodesUp).toBeGreaterThan(flat.nodesUp);
+  });
+});
+
+describe('scaling down with the look-ahead', () => {
+  const offer = makeOffer({ billingIncrementSec: 1, minLeaseSec: 0 });
+  const observe = (w: WorkloadObservation, now = T) => plan({ now, tickMs: 1000, workloads: [w] }, { w: policy }, [offer], { maxPerHour: undefined, total: undefined, hourlyRate: 0, committed: 0, workloads: {} }).workloads[0]!;
+
+  it('gives nothing back while a node is still in its cold start', () => {
+    const nodes = [node('a', { inFlight: 0 }), node('b', { inFlight: 0 }), node('p', { state: 'provisioning', inFlight: 0, requestedAt: T - 30_000 })];
+    const memory = { ...INITIAL_MEMORY, lowDemandSince: T - 60_000 };
+    const d = observe(workload({ inFlight: 0, arrivalRateShort: 0, arrivalRateLong: 0, nodes, memory }));
+    expect(d.drain).toEqual([]);
+    expect(d.reason).toContain('while 1 provisioning');
+  });
+
+  it('with tasks waiting, drains a node that is not ready before one that serves', () => {
+    const nodes = [node('a'), node('b'), node('c'), node('p', { state: 'provisioning', inFlight: 0, requestedAt: T - 5_000 })];
+    const memory = { ...INITIAL_MEMORY, lowDemandSince: T - 60_000, recentDesired: [] };
+    const d = plan(
+      { now: T, tickMs: 1000, workloads: [workload({ queued: 1, inFlight: 24, arrivalRateShort: 1, arrivalRateLong: 1, nodes, memory })] },
+      { w: { ...policy, maxNodes: 3 } },
+      [offer],
+      { maxPerHour: undefined, total: undefined, hourlyRate: 0, committed: 0, workloads: {} },
+    ).workloads[0]!;
+    // Above maxNodes by one: the provisioning node goes, not a ready one.
+    expect(d.drain).toEqual(['p']);
+  });
+});
