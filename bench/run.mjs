@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 const benches = [
   ['dispatch-overhead.mjs', []],
   ['queue-memory.mjs', ['--expose-gc']],
+  ['sim-speed.mjs', []],
 ];
 let failed = 0;
 for (const [file, flags] of benches) {
