@@ -11,44 +11,22 @@
  * package's dependencies (and vitest, msw) resolve from the repository's
  * node_modules, offline.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runNode, type ChildRun } from '../support/child.js';
+import { installPackedApp, repoRoot } from '../support/packed-app.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = repoRoot;
 const work = join(root, '.pack-test-testing');
-const app = join(work, 'app');
+let app = '';
 const noNetwork = fileURLToPath(new URL('./support/no-network.mjs', import.meta.url));
 const blockMsw = fileURLToPath(new URL('./support/block-msw.mjs', import.meta.url));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], timeoutMs: number, env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      cwd: app,
-      // The network is off for the app and everything it starts (vitest's workers inherit NODE_OPTIONS).
-      env: { ...process.env, NODE_OPTIONS: `--import ${noNetwork}`, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const killer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${args.join(' ')} did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function run(args: string[], timeoutMs: number, env: Record<string, string> = {}): Promise<ChildRun> {
+  // The network is off for the app and everything it starts (vitest's workers inherit NODE_OPTIONS).
+  return runNode(args, { cwd: app, timeoutMs, env: { ...process.env, NODE_OPTIONS: `--import ${noNetwork}`, ...env } });
 }
 
 /** What the app's test and script both do, ESM or CommonJS. */
@@ -70,12 +48,7 @@ const SCENARIO = `
   }`;
 
 beforeAll(() => {
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(join(app, 'node_modules', 'adaptive-compute'), { recursive: true });
-  execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: root, stdio: 'pipe' });
-  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
-  execFileSync('tar', ['-xzf', join(work, tarball), '-C', join(app, 'node_modules', 'adaptive-compute'), '--strip-components=1']);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type: 'module' }));
+  app = installPackedApp(work, { name: 'fresh-app', private: true, type: 'module' });
   writeFileSync(join(app, 'vitest.config.mjs'), `export default { test: { include: ['test/**/*.test.mjs'], pool: 'forks', testTimeout: 20000 } };\n`);
   mkdirSync(join(app, 'test'));
   writeFileSync(

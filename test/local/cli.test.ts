@@ -3,39 +3,17 @@
  * before vitest): help and exit codes, one-line errors for bad flags, and the demo
  * end to end with its JSON summary.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runNode, type ChildRun } from '../support/child.js';
 import type { DemoSummary } from '../../src/cli/demo/summary.js';
 import { agentPidsOf, waitUntil } from './processes.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  pid: number;
-  ms: number;
-}
-
-function run(args: string[], timeoutMs = 30_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const killer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`adaptive-compute ${args.join(' ')} did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr, pid: child.pid ?? -1, ms: Date.now() - started });
-    });
-  });
+/** Run the built CLI with a minimal environment (as a user's shell would, no test env leaking in). */
+function run(args: string[], timeoutMs = 30_000): Promise<ChildRun> {
+  return runNode([cli, ...args], { timeoutMs, env: { PATH: process.env.PATH ?? '' } });
 }
 
 describe('adaptive-compute CLI', () => {

@@ -5,42 +5,19 @@
  * The app lives under node_modules/.cache (ignored) so that the package's own
  * dependencies resolve from the repository's node_modules, offline.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runNode } from '../support/child.js';
+import { installPackedApp, repoRoot } from '../support/packed-app.js';
 import { agentPidsOf, waitUntil } from './processes.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const work = join(root, 'node_modules', '.cache', 'adaptive-compute-local-pack');
-const app = join(work, 'app');
-
-function runApp(file: string, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; pid: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--unhandled-rejections=strict', file], { cwd: app });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const killer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${file} did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr, pid: child.pid ?? -1 });
-    });
-  });
-}
+const work = join(repoRoot, 'node_modules', '.cache', 'adaptive-compute-local-pack');
+let app = '';
+const runApp = (file: string, timeoutMs: number) => runNode(['--unhandled-rejections=strict', file], { cwd: app, timeoutMs });
 
 beforeAll(() => {
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(join(app, 'node_modules', 'adaptive-compute'), { recursive: true });
-  execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: root, stdio: 'pipe' });
-  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
-  execFileSync('tar', ['-xzf', join(work, tarball), '-C', join(app, 'node_modules', 'adaptive-compute'), '--strip-components=1']);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  app = installPackedApp(work);
 }, 120_000);
 
 describe('packed tarball with the default (local) marketplace', () => {

@@ -5,42 +5,18 @@
  * repository (git-ignored) so that the package's own dependencies resolve from the
  * repository's node_modules, offline.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runNode } from '../support/child.js';
+import { installPackedApp, repoRoot } from '../support/packed-app.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const work = join(root, '.pack-test');
-const app = join(work, 'app');
-
-function runApp(file: string, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, ['--unhandled-rejections=strict', file], { cwd: app });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const killer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${file} did not exit within ${timeoutMs} ms (a timer or socket kept it alive)\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
+const work = join(repoRoot, '.pack-test');
+let app = '';
+const runApp = (file: string, timeoutMs: number) => runNode(['--unhandled-rejections=strict', file], { cwd: app, timeoutMs });
 
 beforeAll(() => {
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(join(app, 'node_modules', 'adaptive-compute'), { recursive: true });
-  execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: root, stdio: 'pipe' });
-  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
-  execFileSync('tar', ['-xzf', join(work, tarball), '-C', join(app, 'node_modules', 'adaptive-compute'), '--strip-components=1']);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  app = installPackedApp(work);
 }, 120_000);
 
 describe('packed tarball in a fresh app', () => {
