@@ -108,8 +108,13 @@ describe('BudgetLedger: caps', () => {
             const view = ledger.view(now);
             expect(view.committed).toBeLessThanOrEqual(total + 1e-9);
             expect(view.hourlyRate).toBeLessThanOrEqual(maxPerHour + 1e-9);
-            expect(view.workloads.a?.committed ?? 0).toBeLessThanOrEqual(total / 2 + 1e-9);
-            expect(view.workloads.a?.hourlyRate ?? 0).toBeLessThanOrEqual(maxPerHour / 2 + 1e-9);
+            // The reservation checks the scope it reserves in: workload a's caps hold when a
+            // reserves. (a's commitment can grow while time passes without any reservation;
+            // releasing before that is the planner's job, not the ledger's.)
+            if (o.w === 'a') {
+              expect(view.workloads.a?.committed ?? 0).toBeLessThanOrEqual(total / 2 + 1e-9);
+              expect(view.workloads.a?.hourlyRate ?? 0).toBeLessThanOrEqual(maxPerHour / 2 + 1e-9);
+            }
           } else if (keys.length > 0) {
             const [key] = keys.splice(o.pick % keys.length, 1);
             if (o.kind === 'end') ledger.end(key!, now, o.server);
