@@ -69,6 +69,7 @@ export class Compute extends EventEmitter<ComputeEvents> {
   readonly #reconciler: Reconciler;
   readonly #recovery: Promise<number>;
   #signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
+  readonly #pauseWaiters = new Map<string, (() => void)[]>();
   #recordLatency: ((workload: string, latencyMs: number, ok: boolean) => void) | undefined;
   #started = false;
   #shutdown: Promise<void> | undefined;
@@ -114,6 +115,7 @@ export class Compute extends EventEmitter<ComputeEvents> {
       dispatcherFor: (name) => this.#runtimes.get(name)?.dispatcher,
       emit: (event) => {
         if (event.type === 'ready') this.#coldStartOf(event.workload).record(event.at - event.requestedAt);
+        if (event.type === 'released' || event.type === 'failed' || event.type === 'preempted') this.#settlePauses(event.workload);
         // A refused lease request (offer gone, price moved past our cap) means our offer list is stale.
         if (event.type === 'failed' && event.leaseId === null) this.#offers.invalidate();
         this.emit('lease', event);
@@ -210,10 +212,24 @@ export class Compute extends EventEmitter<ComputeEvents> {
     runtime.dispatcher.hold(true);
     if (mode === 'reject') runtime.queue.rejectQueued(new ComputeError('WORKLOAD_PAUSED', `workload "${name}" is paused`));
     void this.#loop.tick();
-    // resume() may run while we wait: re-read the flag each turn.
-    while (this.#leases.nodesOf(name).length > 0 && this.#isPaused(runtime) && !this.#shutdown) {
-      await sleep(this.#clock, 100);
-    }
+    // Settles when the last lease is gone, or at resume() / shutdown(), whichever comes first.
+    await new Promise<void>((resolve) => {
+      const waiters = this.#pauseWaiters.get(name) ?? [];
+      this.#pauseWaiters.set(name, waiters);
+      waiters.push(resolve);
+      this.#settlePauses(name);
+    });
+  }
+
+  /** Wake pause() calls whose condition holds (or all of them with `force`). */
+  #settlePauses(name: string, force = false): void {
+    const waiters = this.#pauseWaiters.get(name);
+    if (!waiters || waiters.length === 0) return;
+    const runtime = this.#runtimes.get(name);
+    const done = force || this.#shutdown !== undefined || !runtime || !this.#isPaused(runtime) || this.#leases.nodesOf(name).length === 0;
+    if (!done) return;
+    this.#pauseWaiters.delete(name);
+    for (const wake of waiters) wake();
   }
 
   /** Undo `pause()`: held tasks run again, the controller scales back up as needed. */
@@ -221,6 +237,7 @@ export class Compute extends EventEmitter<ComputeEvents> {
     const runtime = this.#require(name);
     runtime.paused = false;
     runtime.dispatcher.hold(false);
+    this.#settlePauses(name, true);
     this.#loop.nudge();
   }
 
@@ -269,6 +286,7 @@ export class Compute extends EventEmitter<ComputeEvents> {
       runtime.dispatcher.hold(true);
       runtime.queue.rejectQueued(error);
     }
+    for (const name of [...this.#pauseWaiters.keys()]) this.#settlePauses(name, true);
     const graceEnds = clock.now() + graceMs;
     while (runtimes.some((r) => r.queue.running > 0) && clock.now() < graceEnds) await sleep(clock, 20);
     for (const runtime of runtimes) runtime.dispatcher.close(error);

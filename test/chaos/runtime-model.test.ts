@@ -205,7 +205,7 @@ describe('runtime invariants under random faults (model-based)', () => {
           expect(market.live()).toHaveLength(0);
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 100, timeout: 10_000 },
     );
   }, 120_000);
 });
