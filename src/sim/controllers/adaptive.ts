@@ -16,6 +16,7 @@ import { plan } from '../../controller/planner.js';
 import type { Offer } from '../../market/protocol.js';
 import type { Controller, Engine } from '../engine.js';
 import { nodeView } from '../node.js';
+import { countSince } from '../arrivals.js';
 
 /** Workload name the simulated runtime uses. */
 export const SIM_WORKLOAD = 'sim';
@@ -128,13 +129,6 @@ export class AdaptiveController implements Controller {
  */
 export function meterRate(arr: Float64Array, seen: number, now: number, windowSec: number): number {
   const fromMs = (Math.floor(now / 1000) - windowSec + 1) * 1000;
-  let lo = 0;
-  let hi = seen;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (arr[mid]! < fromMs) lo = mid + 1;
-    else hi = mid;
-  }
   const covered = windowSec - 1 + ((now % 1000) + 1) / 1000;
-  return (seen - lo) / covered;
+  return countSince(arr, seen, fromMs) / covered;
 }

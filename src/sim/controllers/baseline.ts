@@ -10,6 +10,7 @@ import type { Offer } from '../../market/protocol.js';
 import type { Fleet, Policy, PolicyView } from '../baselines/types.js';
 import type { Controller, Engine } from '../engine.js';
 import type { SimNode } from '../node.js';
+import { countSince } from '../arrivals.js';
 
 /** Drives a baseline policy. */
 export class BaselineController implements Controller {
@@ -107,16 +108,4 @@ function removalOrder(a: SimNode, b: SimNode): number {
   const ar = a.state === 'ready' ? 1 : 0;
   const br = b.state === 'ready' ? 1 : 0;
   return ar - br || a.inFlight - b.inFlight || b.requestedAt - a.requestedAt || b.idx - a.idx;
-}
-
-/** Requests among the first `seen` arrivals at or after `fromMs`. */
-function countSince(arr: Float64Array, seen: number, fromMs: number): number {
-  let lo = 0;
-  let hi = seen;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (arr[mid]! < fromMs) lo = mid + 1;
-    else hi = mid;
-  }
-  return seen - lo;
 }

@@ -39,3 +39,28 @@ export function round(value: number, digits = 6): number | null {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/** The numeric cells of a report row, in table order (after the policy name). */
+export function resultCells(r: {
+  cost: number;
+  costPerLowerBound: number;
+  sloAttainment: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  nodeSeconds: number;
+  idleNodeSeconds: number;
+  scaleEvents: number;
+}): string[] {
+  return [
+    money(r.cost),
+    ratio(r.costPerLowerBound),
+    percent(r.sloAttainment),
+    duration(r.p50Ms),
+    duration(r.p95Ms),
+    duration(r.p99Ms),
+    nodeHours(r.nodeSeconds),
+    nodeHours(r.idleNodeSeconds),
+    String(r.scaleEvents),
+  ];
+}

@@ -4,7 +4,7 @@
  * over time for every policy, and the latency CDFs.
  */
 import { ADAPTIVE } from '../results.js';
-import { duration, money, nodeHours, percent, ratio } from './format.js';
+import { duration, money, nodeHours, percent, ratio, resultCells } from './format.js';
 import { settingLines } from './settings.js';
 import { barChart, esc, lineChart } from './svg.js';
 import { SLO_GOAL, verdict } from './table.js';
@@ -57,15 +57,7 @@ function resultsTable(report: SimReport): string {
     const cls = r.policy === ADAPTIVE ? 'ours' : r.sloAttainment < SLO_GOAL ? 'miss' : '';
     const cells = [
       `${r.policy}${r.policy === ADAPTIVE ? ' (ours)' : ''} <span class="note">${esc(r.title)}</span>`,
-      money(r.cost),
-      ratio(r.costPerLowerBound),
-      percent(r.sloAttainment),
-      duration(r.p50Ms),
-      duration(r.p95Ms),
-      duration(r.p99Ms),
-      nodeHours(r.nodeSeconds),
-      nodeHours(r.idleNodeSeconds),
-      String(r.scaleEvents),
+      ...resultCells(r),
     ];
     return `<tr class="${cls}">${cells.map((c, i) => `<td>${i === 0 ? c : esc(c)}</td>`).join('')}</tr>`;
   });

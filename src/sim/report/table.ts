@@ -4,7 +4,7 @@
  * node-hours, scale events), then the clairvoyant lower bound and a one-line verdict.
  */
 import { ADAPTIVE } from '../results.js';
-import { duration, money, nodeHours, percent, ratio } from './format.js';
+import { money, nodeHours, percent, ratio, resultCells } from './format.js';
 import { settingLines } from './settings.js';
 import type { SimReport } from './types.js';
 
@@ -20,18 +20,7 @@ export function renderTable(report: SimReport, fromPolicy: readonly string[] = [
   const width = Math.max(...settings.map((l) => l.label.length));
   for (const l of settings) out.push(`${l.label.padEnd(width)}  ${l.value}${l.note ? `  (${l.note})` : ''}`);
   out.push('');
-  const rows = report.results.map((r) => [
-    r.policy === ADAPTIVE ? `${r.policy} (ours)` : r.policy,
-    money(r.cost),
-    ratio(r.costPerLowerBound),
-    percent(r.sloAttainment),
-    duration(r.p50Ms),
-    duration(r.p95Ms),
-    duration(r.p99Ms),
-    nodeHours(r.nodeSeconds),
-    nodeHours(r.idleNodeSeconds),
-    String(r.scaleEvents),
-  ]);
+  const rows = report.results.map((r) => [r.policy === ADAPTIVE ? `${r.policy} (ours)` : r.policy, ...resultCells(r)]);
   const lb = report.lowerBound;
   rows.push(['lower bound', money(lb.cost), '1.00x', '-', '-', '-', '-', nodeHours(lb.nodeSeconds), '-', '-']);
   const widths = HEADERS.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
