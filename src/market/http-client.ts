@@ -51,7 +51,6 @@ export interface MarketplaceHealth {
  * redirect interceptor into it, or the `Authorization` header would follow redirects.
  */
 export class HttpMarketplace implements Marketplace {
-  readonly #apiKey: string;
   readonly #endpoint: MarketplaceEndpoint;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
@@ -75,7 +74,6 @@ export class HttpMarketplace implements Marketplace {
       throw new ComputeError('CONFIG_INVALID', `maxResponseBytes: must be a positive integer, got ${String(maxResponseBytes)}`);
     }
     this.#endpoint = parseMarketplaceUrl(conn.url, conn.allowInsecureHttp);
-    this.#apiKey = conn.apiKey;
     this.#ownsDispatcher = conn.dispatcher === undefined;
     // undici 7 follows no redirects unless asked to, which is what we want.
     this.#dispatcher = conn.dispatcher ?? new Agent({ connect: { timeout: conn.timeoutMs } });
