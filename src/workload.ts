@@ -213,14 +213,15 @@ export class Workload<I = unknown, O = unknown> {
    * Reading is pull-based (a slow reader slows the node's connection, nothing piles
    * up); a failure before the first chunk is retried on another node like any task,
    * after it the error reaches the reader. `signal` aborts it with `ABORTED`;
-   * breaking out of the loop closes it.
+   * breaking out of the loop closes it. The request is queued when reading starts, so
+   * an iterator nobody reads costs nothing.
    */
   stream<T = unknown>(input: I, options?: RunOptions): AsyncIterableIterator<T> {
     if (!this.runtime.config.request) {
       const error = new ComputeError('CONFIG_INVALID', `workload "${this.name}": stream() needs a raw HTTP target (the workload's request option)`);
-      return streamEvents<T>(Promise.reject(error), this.name);
+      return streamEvents<T>(() => Promise.reject(error), this.name);
     }
-    return streamEvents<T>(this.runtime.submit(new StreamRequest(input), options) as Promise<NodeStream>, this.name, options?.signal);
+    return streamEvents<T>(() => this.runtime.submit(new StreamRequest(input), options) as Promise<NodeStream>, this.name, options?.signal);
   }
 
   /** Same as `compute.pause(name)`. */

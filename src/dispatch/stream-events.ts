@@ -15,9 +15,13 @@ function parsed(data: string): unknown {
   }
 }
 
-/** Yield the stream's events; closes the stream however the reader stops. */
-export async function* streamEvents<T>(opened: Promise<NodeStream>, workload: string, signal?: AbortSignal): AsyncGenerator<T> {
-  const stream = await opened;
+/**
+ * Yield the stream's events; closes the stream however the reader stops. `open` runs
+ * on the first `next()`: a stream nobody reads never takes a node slot, and its
+ * failure is never an unhandled rejection.
+ */
+export async function* streamEvents<T>(open: () => Promise<NodeStream>, workload: string, signal?: AbortSignal): AsyncGenerator<T> {
+  const stream = await open();
   const onAbort = (): void => stream.close();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {

@@ -97,6 +97,10 @@ describe('raw HTTP targets and streaming', () => {
     try {
       const w = chat(compute);
       const messages = [{ role: 'user', content: 'hi' }];
+      // An iterator nobody reads queues nothing and holds no slot.
+      const unread = w.stream({ messages, stream: true });
+      expect(compute.metrics().workloads.chat).toMatchObject({ queued: 0, running: 0 });
+      await unread.return?.(undefined);
       for await (const _ of w.stream({ messages, stream: true })) break;
       // concurrencyPerNode is 1: this only runs if the broken-off stream gave its slot back.
       await expect(w.run({ messages })).resolves.toBeDefined();
