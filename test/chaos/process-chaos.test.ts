@@ -9,15 +9,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ComputeError, createCompute } from '../../src/index.js';
 import { startLocalMarket } from '../../src/local/market/local-market.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isRunning } from '../local/processes.js';
 
 describe('chaos: agent processes killed under load', () => {
   it('200 tasks survive kill -9 of node processes, preemptions and 429s', async () => {
@@ -74,7 +66,7 @@ describe('chaos: agent processes killed under load', () => {
       expect(market.account().total).toBeLessThanOrEqual(total);
       for (const pid of market.agentPids().values()) pids.add(pid);
       await market.close();
-      expect([...pids].filter(alive)).toEqual([]);
+      expect([...pids].filter(isRunning)).toEqual([]);
       const text = captured.map((e) => inspect(e, { depth: 10 }) + JSON.stringify(e)).join('\n') + inspect(compute) + JSON.stringify(compute.metrics());
       const tokens = market.leases().map((l) => l.nodeToken).filter((t): t is string => typeof t === 'string');
       for (const secret of [market.apiKey, ...tokens]) expect(text).not.toContain(secret);

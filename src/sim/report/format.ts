@@ -2,6 +2,7 @@
  * Number formatting shared by the terminal table and the HTML page, so that both
  * show the same figures.
  */
+import type { PolicyResult } from '../results.js';
 
 /** Money with two decimals (four below one cent, so small runs do not read as zero). */
 export function money(amount: number): string {
@@ -41,17 +42,7 @@ export function round(value: number, digits = 6): number | null {
 }
 
 /** The numeric cells of a report row, in table order (after the policy name). */
-export function resultCells(r: {
-  cost: number;
-  costPerLowerBound: number;
-  sloAttainment: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  nodeSeconds: number;
-  idleNodeSeconds: number;
-  scaleEvents: number;
-}): string[] {
+export function resultCells(r: PolicyResult): string[] {
   return [
     money(r.cost),
     ratio(r.costPerLowerBound),
