@@ -167,9 +167,9 @@ export class WorkloadDispatcher {
   }
 
   private start(slot: Slot, task: Task): void {
-    const { clock, workload } = this.options;
+    const { workload } = this.options;
+    // `take()` stamped task.startedAt a moment ago.
     task.attempts++;
-    task.startedAt = clock.now();
     slot.inFlight++;
     const attempt = new Cancellation();
     slot.attempts.add(attempt);

@@ -5,7 +5,7 @@
  */
 import { Pool, type Dispatcher } from 'undici';
 import { NodeError } from '../errors.js';
-import { readBodyLimited } from './body.js';
+import { readTextWithin } from '../util/read-body.js';
 import { NodeStream } from './node-stream.js';
 import type { CancelSignal } from '../util/cancellation.js';
 
@@ -96,7 +96,7 @@ export class NodeClient {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
-      const text = await readBodyLimited(res.body, 64 * 1024);
+      const text = await readTextWithin(res.body, 64 * 1024, undefined);
       if (res.statusCode !== 200) return false;
       const parsed = JSON.parse(text) as { ready?: unknown };
       return parsed.ready === true;
@@ -126,7 +126,7 @@ export class NodeClient {
     }
     let text: string;
     try {
-      text = await readBodyLimited(res.body, this.#maxBody, res.headers['content-length']);
+      text = await readTextWithin(res.body, this.#maxBody, res.headers['content-length']);
     } catch (error) {
       throw this.transportError(error, request.signal);
     }
@@ -168,13 +168,13 @@ export class NodeClient {
     }
     const contentType = String(res.headers['content-type'] ?? '');
     if (res.statusCode < 200 || res.statusCode >= 300) {
-      const text = await readBodyLimited(res.body, 64 * 1024).catch(() => '');
+      const text = await readTextWithin(res.body, 64 * 1024, undefined).catch(() => '');
       throw this.statusError(res.statusCode, text);
     }
     if (request.stream) return this.openStream(res, contentType, request.signal);
     let text: string;
     try {
-      text = await readBodyLimited(res.body, this.#maxBody, res.headers['content-length']);
+      text = await readTextWithin(res.body, this.#maxBody, res.headers['content-length']);
     } catch (error) {
       throw this.transportError(error, request.signal);
     }

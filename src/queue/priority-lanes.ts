@@ -17,16 +17,22 @@ class Lane<T> {
   readonly items = new RingDeque<T>();
   // An estimate: exact after each compaction, and only used to decide when to compact.
   dead = 0;
+
+  constructor(readonly priority: number) {}
 }
+
+// Emptied lanes stay in place (a queue that drains after every task, the usual case
+// with a free node, would otherwise make and drop a lane per task) until more than
+// this many lanes exist; then the empty ones go.
+const MAX_LANES_KEPT = 8;
 
 /** A priority-ordered set of FIFO lanes with lazy removal. */
 export class PriorityLanes<T> {
   private lanes = new Map<number, Lane<T>>();
-  // Emptied lanes kept for reuse: a queue that drains after every task (the usual
-  // case with a free node) would otherwise allocate a lane and its deque per task.
-  private readonly spare = new Map<number, Lane<T>>();
-  // Priorities that have a non-empty lane, highest first.
-  private order: number[] = [];
+  // Every lane held, empty or not, highest priority first.
+  private order: Lane<T>[] = [];
+  // The lane of the last push: nearly every push goes to the same priority.
+  private recent: Lane<T> | undefined;
   private readonly isLive: (item: T) => boolean;
 
   /** @param isLive whether an item is still waiting; dead items are dropped when met. */
@@ -34,9 +40,11 @@ export class PriorityLanes<T> {
     this.isLive = isLive;
   }
 
-  /** Number of lanes (distinct priorities) currently held. */
+  /** Number of lanes (distinct priorities) currently holding items. */
   get laneCount(): number {
-    return this.order.length;
+    let n = 0;
+    for (const lane of this.order) if (lane.items.length > 0) n++;
+    return n;
   }
 
   /** Append to the tail of the item's priority lane. */
@@ -51,19 +59,14 @@ export class PriorityLanes<T> {
 
   /** Remove and return the first live item of the highest priority, or undefined. */
   shiftLive(): T | undefined {
-    for (;;) {
-      const priority = this.order[0];
-      if (priority === undefined) return undefined;
-      const lane = this.lanes.get(priority)!;
+    for (const lane of this.order) {
       for (let item = lane.items.shift(); item !== undefined; item = lane.items.shift()) {
-        if (this.isLive(item)) {
-          if (lane.items.length === 0) this.dropLane(priority);
-          return item;
-        }
+        if (this.isLive(item)) return item;
         if (lane.dead > 0) lane.dead--;
       }
-      this.dropLane(priority);
+      lane.dead = 0;
     }
+    return undefined;
   }
 
   /** An item of `priority` stopped being live while still in its lane. */
@@ -74,7 +77,6 @@ export class PriorityLanes<T> {
     if (lane.dead < COMPACT_MIN || lane.dead * 2 <= lane.items.length) return;
     lane.items.retain(this.isLive);
     lane.dead = 0;
-    if (lane.items.length === 0) this.dropLane(priority);
   }
 
   /**
@@ -83,15 +85,10 @@ export class PriorityLanes<T> {
    * so repeated scans do not walk over the same dead prefix.
    */
   scanHeads(visit: (item: T) => boolean): void {
-    for (const priority of [...this.order]) {
-      const lane = this.lanes.get(priority)!;
+    for (const lane of [...this.order]) {
       while (lane.items.length > 0 && !this.isLive(lane.items.at(0)!)) {
         lane.items.shift();
         if (lane.dead > 0) lane.dead--;
-      }
-      if (lane.items.length === 0) {
-        this.dropLane(priority);
-        continue;
       }
       for (let i = 0; i < lane.items.length; i++) {
         const item = lane.items.at(i)!;
@@ -105,9 +102,10 @@ export class PriorityLanes<T> {
    * The lanes are detached before the first visit, so `visit` may push new items.
    */
   drainLive(visit: (item: T) => void): void {
-    const lanes = this.order.map((priority) => this.lanes.get(priority)!);
+    const lanes = this.order;
     this.lanes = new Map();
     this.order = [];
+    this.recent = undefined;
     for (const lane of lanes) {
       lane.items.forEach((item) => {
         if (this.isLive(item)) visit(item);
@@ -116,34 +114,33 @@ export class PriorityLanes<T> {
   }
 
   private lane(priority: number): Lane<T> {
+    const recent = this.recent;
+    if (recent !== undefined && recent.priority === priority) return recent;
     let lane = this.lanes.get(priority);
     if (lane === undefined) {
-      lane = this.spare.get(priority);
-      if (lane === undefined) lane = new Lane<T>();
-      else this.spare.delete(priority);
-      lane.dead = 0;
+      if (this.order.length >= MAX_LANES_KEPT) this.dropEmptyLanes();
+      lane = new Lane<T>(priority);
       this.lanes.set(priority, lane);
-      this.order.splice(insertionIndex(this.order, priority), 0, priority);
+      this.order.splice(insertionIndex(this.order, priority), 0, lane);
     }
+    this.recent = lane;
     return lane;
   }
 
-  private dropLane(priority: number): void {
-    const lane = this.lanes.get(priority);
-    if (lane !== undefined && lane.items.length === 0 && this.spare.size < 8) this.spare.set(priority, lane);
-    this.lanes.delete(priority);
-    const index = this.order.indexOf(priority);
-    if (index >= 0) this.order.splice(index, 1);
+  private dropEmptyLanes(): void {
+    this.order = this.order.filter((lane) => lane.items.length > 0);
+    this.lanes = new Map(this.order.map((lane) => [lane.priority, lane]));
+    this.recent = undefined;
   }
 }
 
 // Index at which `priority` keeps `order` sorted from highest to lowest.
-function insertionIndex(order: readonly number[], priority: number): number {
+function insertionIndex(order: readonly Lane<unknown>[], priority: number): number {
   let lo = 0;
   let hi = order.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (order[mid]! > priority) lo = mid + 1;
+    if (order[mid]!.priority > priority) lo = mid + 1;
     else hi = mid;
   }
   return lo;
