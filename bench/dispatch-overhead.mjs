@@ -1,6 +1,6 @@
 // Dispatch overhead: compute.run() against one ready node vs raw undici requests to the
 // same node server, side by side in one run, alternating rounds (machines here are noisy).
-// Run: npm run build && node bench/dispatch-overhead.mjs
+// Run: npm run build && node bench/dispatch-overhead.mjs  (pins itself to core 0, the node server to core 1)
 // Targets (issue 3): throughput ratio >= 0.9; added p50 latency < 0.2 ms per task.
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -17,6 +17,14 @@ const ROUNDS = 10;
 // client's CPU cost, which is what differs between the two paths, decides throughput.
 const serverPath = fileURLToPath(new URL('./node-server.mjs', import.meta.url));
 const pinned = spawnSync('taskset', ['-c', '1', 'true']).status === 0;
+if (pinned && process.env.BENCH_CLIENT_PINNED !== '1') {
+  // Re-run this script on core 0, so that the client and the server never share a core.
+  const self = spawnSync('taskset', ['-c', '0', process.execPath, fileURLToPath(import.meta.url)], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_CLIENT_PINNED: '1' },
+  });
+  process.exit(self.status ?? 1);
+}
 const child = pinned
   ? spawn('taskset', ['-c', '1', process.execPath, serverPath], { stdio: ['ignore', 'pipe', 'inherit'] })
   : fork(serverPath, [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
