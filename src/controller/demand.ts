@@ -19,8 +19,9 @@
  *    when no task arriving in the look-ahead window would wait longer than half
  *    the budget W (the other half is left to randomness and to long requests);
  *    right after new capacity arrives, the backlog that built up during its cold
- *    start may take up to a cold start to clear (a node that arrives after the
- *    queue is gone was wasted). Capacity cannot help before it arrives, so the
+ *    start may take longer to clear: what its tasks have left of W after waiting
+ *    out the cold start, or, when the cold start alone exceeds W, up to another
+ *    cold start (a node that arrives after the queue is gone was wasted). Capacity cannot help before it arrives, so the
  *    window opens one cold start from now. Two windows: `nodesUp` must hold for a
  *    short one (a quarter of a cold start, at least two ticks: what to rent now,
  *    since the next tick can still act), `nodes` for one longer by half a cold
@@ -148,11 +149,8 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
     provisioningAt: provisioningReadyTimes(live, now, coldStartMs, tickMs),
     newNodeAt,
   };
-  // The backlog that builds during a cold start may take that long to clear once the
-  // new nodes are there (a node that arrives after the queue is gone was wasted), but
-  // never less than a tick (the loop cannot react faster).
   const steadyMs = waitBudgetMs * FLUID_WAIT_SHARE;
-  const budget = { steadyMs, clearMs: Math.max(steadyMs, tickMs, coldStartMs), clearFrom: newNodeAt };
+  const budget = { steadyMs, clearMs: clearAllowance(waitBudgetMs, steadyMs, newNodeAt, tickMs), clearFrom: newNodeAt };
   const upWindow = Math.max(2 * tickMs, coldStartMs / 4);
   const keepWindow = upWindow + coldStartMs / 2;
   const floor = Math.max(1, Math.ceil(Math.max(0, inFlightLive) / concurrency - EPSILON));
@@ -163,6 +161,21 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
   const backlogSlots = Math.max(0, nodes * concurrency - Math.max(arrivalSlots, inFlightLive));
   // Listed, not spread: this runs every tick and object spread is the slow path.
   return { nodes, nodesUp, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots, backlogSlots };
+}
+
+/**
+ * How long the backlog built up during a cold start may take to clear once new
+ * nodes are there. A task queued now has waited `newNodeAt` by then: when that
+ * leaves some of its wait budget, the backlog must clear within what is left (but
+ * need not beat the steady allowance), so that a burst still meets its target.
+ * When the cold start alone exceeds the budget, those tasks miss it whatever is
+ * rented; clearing them within one more cold start is enough (a node that arrives
+ * after the queue is gone was wasted). Never less than a tick: the loop cannot
+ * react faster.
+ */
+function clearAllowance(waitBudgetMs: number, steadyMs: number, newNodeAt: number, tickMs: number): number {
+  const left = waitBudgetMs - newNodeAt;
+  return Math.max(steadyMs, tickMs, left >= 0 ? Math.min(newNodeAt, left) : newNodeAt);
 }
 
 function drainingInFlight(nodes: readonly NodeView[]): number {

@@ -94,6 +94,23 @@ describe('demand with the look-ahead', () => {
     expect(estimateDemand(workload({ queued: 120 }), policy, 1000, T).nodesUp).toBe(3);
   });
 
+  it('clears a burst in time for its target when the cold start leaves room, and gives up on it when not', () => {
+    // 1000 queued on one ready node of 8 slots, S = 2 s, cold start 60 s: 760 still wait
+    // when new nodes come. Target 90 s leaves 28 s of the 88 s wait budget after the cold
+    // start, so they must clear within the steady allowance (44 s): 760 · 2 / 44 = 34.5
+    // slots, 5 nodes. Target 50 s cannot be met by any fleet: one more cold start (60 s)
+    // to clear is enough, 760 · 2 / 60 = 25.3 slots, 4 nodes.
+    const burst = (latencyTargetMs: number) =>
+      estimateDemand(
+        workload({ queued: 1000, inFlight: 0, arrivalRateShort: 0, arrivalRateLong: 0, serviceTimeMs: 2000, nodes: [node('a', { inFlight: 0 })] }),
+        { ...policy, latencyTargetMs },
+        1000,
+        T,
+      ).nodesUp;
+    expect(burst(90_000)).toBe(5);
+    expect(burst(50_000)).toBe(4);
+  });
+
   it('sizes for the rate the new nodes will meet when arrivals are rising', () => {
     const rising = { ...INITIAL_MEMORY, rates: [0, 1, 2, 3, 4, 5, 6].map((k) => ({ at: T - 60_000 + k * 10_000, rate: 2 + k })) };
     const flat = estimateDemand(workload(), policy, 1000, T);
