@@ -7,6 +7,7 @@ const benches = [
   ['dispatch-overhead.mjs', []],
   ['queue-memory.mjs', ['--expose-gc']],
   ['sim-speed.mjs', []],
+  ['lora-gap.mjs', []],
 ];
 let failed = 0;
 for (const [file, flags] of benches) {

@@ -14,17 +14,11 @@
 // Each policy's run on the day trace is timed from its first event to its summary
 // (latency percentiles included; the trace generation and the lower bound are not). Exits 1 if ours is under 1M req/s or the
 // hour with all baselines takes 10 s or more.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadSim, root } from './sim-bundle.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
-const out = join(root, '.bench-out', 'sim');
-mkdirSync(out, { recursive: true });
-execFileSync(join(root, 'node_modules', '.bin', 'esbuild'), [join(root, 'src/sim/index.ts'), '--bundle', '--platform=node', '--format=esm', '--target=node20', `--outfile=${join(out, 'index.js')}`, '--log-level=warning']);
-const sim = await import(join(out, 'index.js'));
+const sim = await loadSim();
 
 const hours = Number(process.env.SIM_BENCH_HOURS ?? 24);
 const config = { ...sim.parseSimPolicy({}), latencyTargetMs: 73_000, latencyTargetSource: 'bench' };

@@ -17,10 +17,10 @@ const AUTOSCALERS = ['hpa', 'kpa', 'ray-serve', 'keda', 'skyserve'];
 
 /**
  * Traces and the cost / lower-bound ratio each must stay under. The LoRA trace is
- * the exception: sparse bursts with a latency target of 166 s, which lets the
- * clairvoyant bound (and any offline schedule) hold requests for two minutes and
- * run them together; an online policy that must answer a burst within one tick
- * cannot. Measured 1.88x; every baseline is 2.3x or more. See the report.
+ * the exception: sparse bursts with a latency target of 166 s, which lets a schedule
+ * that knows service times ahead hold requests for minutes and run them together.
+ * Even such a clairvoyant schedule pays 1.34x the bound there (bench/lora-gap.mjs);
+ * ours 1.88x, every baseline 2.3x or more. See docs/simulator.md.
  */
 const TRACES: Array<[name: string, path: string, maxRatio: number]> = [
   ['Azure LLM conversation', 'azure-llm-2023/AzureLLMInferenceTrace_conv.csv', 1.3],
