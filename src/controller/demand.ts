@@ -32,8 +32,10 @@
  *    when the projection says so: no whole node is paid for a fraction of one.
  * 4. Tasks in flight hold their slots: never fewer slots than tasks in flight.
  *
- * Unknown service time: S = latencyTarget / 2. No queued task, none in flight and no
- * arrival in the short window: demand is zero (scale to zero can start).
+ * Unknown service time: S = latencyTarget / 2, and while ready nodes run tasks (whose
+ * completions will soon measure it) the fleet at most doubles on that guess. No queued
+ * task, none in flight and no arrival in the short window: demand is zero (scale to
+ * zero can start).
  */
 import type { NodeView, PlannerPolicy, WorkloadObservation } from './observation.js';
 import { fewestNodes, type ProjectionInput } from './projection.js';
@@ -156,8 +158,12 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
   const floor = Math.max(1, Math.ceil(Math.max(0, inFlightLive) / concurrency - EPSILON));
   const cap = Math.max(SEARCH_CAP, policy.maxNodes);
   const guess = Math.max(live.length, Math.ceil(arrivalSlots / concurrency - EPSILON));
-  const nodesUp = fewestNodes(projection, budget, newNodeAt, newNodeAt + upWindow, floor, cap, live.length, guess);
-  const nodes = Math.max(nodesUp, fewestNodes(projection, budget, newNodeAt, newNodeAt + keepWindow, floor, cap, live.length, nodesUp));
+  // An assumed service time may start a fleet but not multiply one: while ready nodes
+  // run tasks, their first completions are a tick or two away and will say how long a
+  // task takes; until then the fleet may grow to at most twice the ready nodes.
+  const limit = serviceTimeAssumed && ready > 0 && inFlightLive > 0 ? Math.max(floor, 2 * ready) : Infinity;
+  const nodesUp = Math.min(limit, fewestNodes(projection, budget, newNodeAt, newNodeAt + upWindow, floor, cap, live.length, guess));
+  const nodes = Math.min(limit, Math.max(nodesUp, fewestNodes(projection, budget, newNodeAt, newNodeAt + keepWindow, floor, cap, live.length, nodesUp)));
   const backlogSlots = Math.max(0, nodes * concurrency - Math.max(arrivalSlots, inFlightLive));
   // Listed, not spread: this runs every tick and object spread is the slow path.
   return { nodes, nodesUp, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots, backlogSlots };

@@ -111,6 +111,16 @@ describe('demand with the look-ahead', () => {
     expect(burst(50_000)).toBe(4);
   });
 
+  it('grows a running fleet at most twofold on an assumed service time, until a task completes', () => {
+    const burst = (over: Partial<WorkloadObservation>) => estimateDemand(workload({ queued: 2000, arrivalRateShort: 300, arrivalRateLong: 30, ...over }), policy, 1000, T).nodesUp;
+    // Two ready nodes running tasks, nothing measured yet: at most four.
+    expect(burst({ serviceTimeMs: undefined })).toBe(4);
+    // The same burst once a completion measured 4.5 s: sized by the projection.
+    expect(burst({})).toBeGreaterThan(4);
+    // No node ready: the guess is all there is, and it starts a fleet.
+    expect(burst({ serviceTimeMs: undefined, inFlight: 0, nodes: [] })).toBeGreaterThan(4);
+  });
+
   it('sizes for the rate the new nodes will meet when arrivals are rising', () => {
     const rising = { ...INITIAL_MEMORY, rates: [0, 1, 2, 3, 4, 5, 6].map((k) => ({ at: T - 60_000 + k * 10_000, rate: 2 + k })) };
     const flat = estimateDemand(workload(), policy, 1000, T);
