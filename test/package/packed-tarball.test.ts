@@ -5,7 +5,9 @@
  * repository (git-ignored) so that the package's own dependencies resolve from the
  * repository's node_modules, offline.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runNode } from '../support/child.js';
@@ -62,6 +64,39 @@ describe('packed tarball in a fresh app', () => {
     expect(s.liveAfter).toBe(0);
     expect(s.bad).toMatchObject({ isComputeError: true, code: 'CONFIG_INVALID', message: expect.stringContaining('scaling.maxNodes') });
   }, 120_000);
+
+  it('TypeScript with library checks on compiles an app using /testing without msw installed', () => {
+    // Outside the repository, whose node_modules has msw: the package copied, its
+    // dependencies (and Node's types) linked from the repository.
+    const dir = mkdtempSync(join(tmpdir(), 'ac-ts-no-msw-'));
+    try {
+      cpSync(join(app, 'node_modules', 'adaptive-compute'), join(dir, 'node_modules', 'adaptive-compute'), { recursive: true });
+      for (const dep of ['undici', 'zod', 'eventemitter3', 'commander', '@types']) symlinkSync(join(repoRoot, 'node_modules', dep), join(dir, 'node_modules', dep));
+      writeFileSync(
+        join(dir, 'main.ts'),
+        `import { createCompute, type ComputeError } from 'adaptive-compute';
+         import { createFakeMarketplace } from 'adaptive-compute/testing';
+         const market = await createFakeMarketplace({ coldStartMs: 100 });
+         const compute = createCompute({ marketplace: { url: market.url, apiKey: market.apiKey } });
+         const failure: ComputeError | undefined = undefined;
+         await compute.shutdown();
+         await market.close();
+         export { failure };`,
+      );
+      const compilerOptions = { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] };
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['main.ts'] }));
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+      let output = '';
+      try {
+        execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: dir, stdio: 'pipe' });
+      } catch (error) {
+        output = String((error as { stdout?: Buffer }).stdout ?? error);
+      }
+      expect(output).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('CommonJS: require() of the main entry and of /testing works end to end', async () => {
     writeFileSync(
