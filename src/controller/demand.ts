@@ -19,13 +19,14 @@
  *    when no task arriving in the look-ahead window would wait longer than half
  *    the budget W (the other half is left to randomness and to long requests);
  *    right after new capacity arrives, the backlog that built up during its cold
- *    start may take longer to clear: what its tasks have left of W after waiting
- *    out the cold start, or, when the cold start alone exceeds W, up to another
- *    cold start (a node that arrives after the queue is gone was wasted). Capacity cannot help before it arrives, so the
- *    window opens one cold start from now. Two windows: `nodesUp` must hold for a
- *    short one (a quarter of a cold start, at least two ticks: what to rent now,
- *    since the next tick can still act), `nodes` for one longer by half a cold
- *    start (what to keep). Between the two the fleet holds still, so a node given
+ *    start may take longer to clear: up to what its tasks have left of W after
+ *    waiting out the cold start (never less than the steady allowance), or, when
+ *    the cold start alone exceeds W, up to another cold start (a node that
+ *    arrives after the queue is gone was wasted). Capacity cannot help before it
+ *    arrives, so the window opens one cold start from now. Two windows: `nodesUp`
+ *    must hold for a short one (a quarter of a cold start, at least two ticks:
+ *    what to rent now, since the next tick can still act), `nodes` for one longer
+ *    by half a cold start (what to keep). Between the two the fleet holds still, so a node given
  *    back is not needed again before it would have paid for its successor's cold
  *    start. Because the projection counts the queue as a buffer, a fleet may run
  *    just under the mean load while the backlog stays within budget, and catch up
