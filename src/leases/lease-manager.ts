@@ -4,11 +4,11 @@
  * it is preempted or dies, and gives it back. It executes the planner's commands;
  * it decides nothing about how many nodes there should be.
  */
-import { sleep, timeoutSignal, type Clock } from '../clock.js';
+import { sleep, type Clock } from '../clock.js';
 import { ComputeError, isComputeError } from '../errors.js';
 import type { BudgetLedger } from '../budget/ledger.js';
 import type { NodeView } from '../controller/observation.js';
-import type { NodeConnector, NodeTransport } from '../dispatch/node-transport.js';
+import type { NodeConnector } from '../dispatch/node-transport.js';
 import type { WorkloadDispatcher } from '../dispatch/dispatcher.js';
 import type { LeaseEvent, LeaseEventType } from '../events.js';
 import type { Marketplace } from '../market/marketplace.js';
@@ -20,6 +20,7 @@ import { toNodeView } from './node-view.js';
 import type { LeaseJournal } from './journal.js';
 import { ownerTags } from './reconciler.js';
 import { refuseNodeEndpoint, type EndpointPolicy } from './node-endpoint.js';
+import { recheckSuspect, untilHealthy } from './node-health.js';
 
 /** What a new lease is for. */
 export interface AcquireSpec {
@@ -82,7 +83,6 @@ export interface ManagedLease {
   releaseReason: string;
 }
 
-const HEALTH_TIMEOUT_MS = 5_000;
 /** How long a lasting refusal (bad key, no funds, unusable endpoints) stops new lease requests. */
 const REFUSAL_TTL_MS = 60_000;
 
@@ -346,23 +346,19 @@ export class LeaseManager {
       connections: record.spec.concurrencyPerNode,
       timeoutMs: record.spec.nodeTimeoutMs,
     });
-    while (record.state === 'provisioning') {
-      if (await this.probe(client)) {
-        if (record.state !== 'provisioning') break;
-        record.readyAt = clock.now();
-        record.lastCheckedAt = record.readyAt;
-        this.move(record, 'ready');
-        this.emit(record, 'ready', `node healthy ${Math.round(record.readyAt - record.requestedAt)} ms after the request`);
-        const dispatcher = this.deps.dispatcherFor(record.spec.workload);
-        if (dispatcher) dispatcher.addNode(record.key, client);
-        else await client.close();
+    const outcome = await untilHealthy(clock, (signal, ms) => client.healthy(signal, ms), deadline, () => record.state === 'provisioning');
+    if (outcome === 'ready') {
+      record.readyAt = clock.now();
+      record.lastCheckedAt = record.readyAt;
+      this.move(record, 'ready');
+      this.emit(record, 'ready', `node healthy ${Math.round(record.readyAt - record.requestedAt)} ms after the request`);
+      const dispatcher = this.deps.dispatcherFor(record.spec.workload);
+      if (dispatcher) {
+        dispatcher.addNode(record.key, client);
         return;
       }
-      if (clock.now() >= deadline) {
-        await this.release(record.key, 'node never passed its health check');
-        break;
-      }
-      await sleep(clock, 250);
+    } else if (outcome === 'timeout') {
+      await this.release(record.key, 'node never passed its health check');
     }
     await client.close();
   }
@@ -389,34 +385,16 @@ export class LeaseManager {
       }
       if (!record.suspected || !isLive(record.state)) return;
       const dispatcher = this.deps.dispatcherFor(record.spec.workload);
-      for (;;) {
-        const timeout = timeoutSignal(this.deps.clock, HEALTH_TIMEOUT_MS);
-        const healthy = (await dispatcher?.probe(record.key, timeout.signal, HEALTH_TIMEOUT_MS)) ?? false;
-        timeout.cancel();
-        if (healthy) {
-          record.suspected = false;
-          record.healthFailures = 0;
-          dispatcher?.reinstate(record.key);
-          return;
-        }
-        if (++record.healthFailures >= 2) {
-          await this.release(record.key, 'node failed its health checks');
-          return;
-        }
-        await sleep(this.deps.clock, 500);
-        if (!isLive(record.state)) return;
+      const probe = (signal: AbortSignal, ms: number) => dispatcher?.probe(record.key, signal, ms) ?? Promise.resolve(false);
+      const verdict = await recheckSuspect(this.deps.clock, probe, record, () => isLive(record.state));
+      if (verdict === 'healthy') {
+        record.suspected = false;
+        dispatcher?.reinstate(record.key);
+      } else if (verdict === 'dead') {
+        await this.release(record.key, 'node failed its health checks');
       }
     } finally {
       record.checking = false;
-    }
-  }
-
-  private async probe(client: NodeTransport): Promise<boolean> {
-    const timeout = timeoutSignal(this.deps.clock, HEALTH_TIMEOUT_MS);
-    try {
-      return await client.healthy(timeout.signal, HEALTH_TIMEOUT_MS);
-    } finally {
-      timeout.cancel();
     }
   }
 
