@@ -65,6 +65,8 @@ export class WorkloadRuntime {
   readonly queue: TaskQueue;
   readonly dispatcher: WorkloadDispatcher;
   readonly arrivals = new RateMeter(60);
+  /** Clock time the workload was declared: arrivals are counted from then. */
+  private readonly createdAt: number;
   readonly serviceTime = new RollingMean(256);
   readonly latency = new LatencyWindow();
   memory: PlannerMemory = INITIAL_MEMORY;
@@ -84,6 +86,7 @@ export class WorkloadRuntime {
     private readonly clock: Clock,
     hooks: DispatcherHooks & { onTakeable(): void; onTaskSettled?(workload: string, latencyMs: number, ok: boolean): void },
   ) {
+    this.createdAt = clock.now();
     this.queue = new TaskQueue({ clock, workload: name, maxQueued: config.scaling.maxQueued, idPrefix: name });
     this.queue.onTakeable = () => {
       this.dispatcher.pump();
@@ -155,6 +158,7 @@ export class WorkloadRuntime {
       inFlight: this.queue.running,
       arrivalRateShort: this.arrivals.rate(now, 6),
       arrivalRateLong: this.arrivals.rate(now, 60),
+      observedForMs: now - this.createdAt,
       serviceTimeMs: this.serviceTime.value,
       oldestQueuedMs: oldest === undefined ? 0 : now - oldest,
       coldStartMs,

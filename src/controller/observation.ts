@@ -59,6 +59,11 @@ export interface WorkloadObservation {
   arrivalRateShort: number;
   /** Arrivals per second over the long (stable) window. */
   arrivalRateLong: number;
+  /**
+   * How long arrivals have been counted, ms. Until it covers the long window, the
+   * long rate reads low and rises by itself, which is no trend. Absent: long enough.
+   */
+  observedForMs?: number | undefined;
   /** Mean node service time per task in ms; undefined before the first completion. */
   serviceTimeMs: number | undefined;
   /** Age in ms of the oldest queued task (0 when none). */

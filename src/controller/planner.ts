@@ -28,7 +28,7 @@ import { canAfford, commitLease, enforceCaps, fmt, runningBudget, totalExhausted
 import type { ForcedRelease, Refusal, RunningBudget } from './budget-guard.js';
 import { estimateDemand } from './demand.js';
 import { pushDesired, windowMax } from './stabilization.js';
-import { pushRate } from './trend.js';
+import { LONG_RATE_WINDOW_MS, pushRate } from './trend.js';
 import type { BudgetView, Decision, LeaseRequest, NodeView, Observation, PlannerMemory, PlannerPolicy, WorkloadDecision, WorkloadObservation } from './observation.js';
 
 /** Ticks ahead the budget looks and within which a surplus node's paid time counts as ending. */
@@ -106,7 +106,8 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
   const target = clamp(demand.nodes);
   const up = clamp(demand.nodesUp);
   const recentDesired = pushDesired(w.memory.recentDesired, ctx.now, target, policy.scaleDownDelayMs);
-  const rates = pushRate(w.memory.rates, ctx.now, w.arrivalRateLong);
+  // A long rate still filling its window is no trend: sample it only once it is full.
+  const rates = (w.observedForMs ?? Infinity) >= LONG_RATE_WINDOW_MS ? pushRate(w.memory.rates, ctx.now, w.arrivalRateLong) : w.memory.rates;
   const current = live.length;
   const coming = live.filter((n) => n.state !== 'ready').length;
 

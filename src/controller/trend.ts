@@ -12,6 +12,8 @@ export interface RateSample {
   rate: number;
 }
 
+/** The window the long rate is counted over. */
+export const LONG_RATE_WINDOW_MS = 60_000;
 /** Spacing of the samples. */
 export const RATE_SAMPLE_MS = 10_000;
 /** How far back samples are kept. */

@@ -74,7 +74,7 @@ export async function runSimulation(trace: Trace, config: SimConfig, options: Ru
     let controller: Controller;
     let title: string;
     if (name === ADAPTIVE) {
-      controller = adaptiveController(engine, config, ctx.initialNodes, onDemand, spot);
+      controller = adaptiveController(engine, config, ctx.initialNodes, config.warmStart ? stats.firstServiceMs : undefined, onDemand, spot);
       title = 'adaptive-compute planner (ours)';
     } else {
       const policy = createBaseline(name as BaselineName, ctx, stats);
@@ -94,7 +94,14 @@ function ledgerFor(name: string, config: SimConfig): BudgetLedger {
   return new BudgetLedger(caps, {}, { admissionHorizonMs: LOOKAHEAD_TICKS * config.tickMs });
 }
 
-function adaptiveController(engine: Engine, config: SimConfig, initialNodes: number, onDemand: ReturnType<typeof onDemandOffer>, spot: ReturnType<typeof spotOffer>): AdaptiveController {
+function adaptiveController(
+  engine: Engine,
+  config: SimConfig,
+  initialNodes: number,
+  initialServiceMs: number | undefined,
+  onDemand: ReturnType<typeof onDemandOffer>,
+  spot: ReturnType<typeof spotOffer>,
+): AdaptiveController {
   const policy: PlannerPolicy = {
     minNodes: config.minNodes,
     maxNodes: config.maxNodes,
@@ -105,7 +112,7 @@ function adaptiveController(engine: Engine, config: SimConfig, initialNodes: num
   };
   const spotUnavailable = spot ? { ...spot, available: 0 } : undefined;
   const offers = spot ? () => [onDemand, engine.spotAvailable ? spot : spotUnavailable!] : () => [onDemand];
-  return new AdaptiveController({ policy, tickMs: config.tickMs, initialNodes, offers });
+  return new AdaptiveController({ policy, tickMs: config.tickMs, initialNodes, initialServiceMs, offers });
 }
 
 function buildReport(trace: Trace, stats: TraceStats, config: SimConfig, seed: number, sampleMs: number, timeline: SpotTimeline | undefined, results: PolicyResult[]): SimReport {

@@ -121,6 +121,21 @@ describe('demand with the look-ahead', () => {
     expect(burst({ serviceTimeMs: undefined, inFlight: 0, nodes: [] })).toBeGreaterThan(4);
   });
 
+  it('takes no trend from a long rate that is still filling its window', () => {
+    const NO_BUDGET = { maxPerHour: undefined, total: undefined, hourlyRate: 0, committed: 0, workloads: {} };
+    // Steady 4/s since the workload was declared 40 s ago: the 60 s window reads 40/60 of
+    // it, then more each tick. That rise is the window filling, not demand growing.
+    let memory = INITIAL_MEMORY;
+    for (let t = 0; t <= 40_000; t += 10_000) {
+      const observed = workload({ arrivalRateLong: (4 * t) / 60_000, observedForMs: t, memory });
+      memory = plan({ now: T + t, tickMs: 1000, workloads: [observed] }, { w: policy }, [makeOffer()], NO_BUDGET).workloads[0]!.memory;
+    }
+    expect(memory.rates ?? []).toEqual([]);
+    // Once the window is full, samples are kept.
+    const full = workload({ observedForMs: 60_000, memory });
+    expect(plan({ now: T + 60_000, tickMs: 1000, workloads: [full] }, { w: policy }, [makeOffer()], NO_BUDGET).workloads[0]!.memory.rates).toHaveLength(1);
+  });
+
   it('sizes for the rate the new nodes will meet when arrivals are rising', () => {
     const rising = { ...INITIAL_MEMORY, rates: [0, 1, 2, 3, 4, 5, 6].map((k) => ({ at: T - 60_000 + k * 10_000, rate: 2 + k })) };
     const flat = estimateDemand(workload(), policy, 1000, T);

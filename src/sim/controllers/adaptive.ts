@@ -32,6 +32,11 @@ export interface AdaptiveOptions {
   tickMs: number;
   /** Nodes ready at the start (warm start). */
   initialNodes: number;
+  /**
+   * Service time already measured at the start (warm start: as if the workload ran
+   * before the trace, like its nodes), ms; none when starting cold.
+   */
+  initialServiceMs?: number | undefined;
   /** Offers the marketplace lists (spot's `available` follows the market). */
   offers: () => Offer[];
 }
@@ -48,6 +53,7 @@ export class AdaptiveController implements Controller {
   init(engine: Engine): void {
     const onDemand = this.options.offers().find((o) => !o.interruptible)!;
     for (let i = 0; i < this.options.initialNodes; i++) engine.rent(0, onDemand, true);
+    if (this.options.initialServiceMs !== undefined) engine.cluster.serviceTime.record(this.options.initialServiceMs);
   }
 
   decide(engine: Engine, now: number): void {
@@ -112,6 +118,8 @@ export class AdaptiveController implements Controller {
       inFlight: c.inFlight,
       arrivalRateShort: meterRate(c.arr, c.next, now, 6),
       arrivalRateLong: meterRate(c.arr, c.next, now, 60),
+      // Arrivals are counted from the trace's start.
+      observedForMs: now,
       serviceTimeMs: c.serviceTime.value,
       oldestQueuedMs: oldest === undefined ? 0 : now - oldest,
       coldStartMs: c.coldStart.value ?? this.options.offers()[0]!.coldStartSec * 1000,
