@@ -195,6 +195,27 @@ async function flushMicrotasks(): Promise<void> {
 }
 
 /**
+ * Keep Node running until `release()`: for a promise a caller awaits whose steps may
+ * wait on unref'd timers only (retry pauses, polls). Without it, Node could find its
+ * event loop empty mid-wait and exit with that promise still pending. A one-second
+ * timer, re-armed until released.
+ */
+export function holdOpen(clock: Clock, everyMs = 1000): { release(): void } {
+  let timer: Timer | undefined;
+  let released = false;
+  const arm = (): void => {
+    if (!released) timer = clock.setTimeout(arm, everyMs).keepAlive(true);
+  };
+  arm();
+  return {
+    release: () => {
+      released = true;
+      timer?.cancel();
+    },
+  };
+}
+
+/**
  * Resolve after `ms` on `clock`; reject with the signal's reason if it aborts first.
  */
 export function sleep(

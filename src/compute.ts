@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
-import { realClock, sleep, type Clock } from './clock.js';
+import { holdOpen, realClock, sleep, type Clock } from './clock.js';
 import { BudgetLedger } from './budget/ledger.js';
 import { ComputeOptionsSchema, type ComputeConfig, type ComputeOptions, type MarketplaceConnection } from './config/compute.js';
 import { parseOptions } from './config/parse.js';
@@ -278,6 +278,16 @@ export class Compute extends EventEmitter<ComputeEvents> {
   }
 
   async #doShutdown(graceMs: number, releaseTimeoutMs: number): Promise<void> {
+    // The caller awaits shutdown: Node must not exit while a release is retried or polled.
+    const hold = holdOpen(this.#clock);
+    try {
+      await this.#stopEverything(graceMs, releaseTimeoutMs);
+    } finally {
+      hold.release();
+    }
+  }
+
+  async #stopEverything(graceMs: number, releaseTimeoutMs: number): Promise<void> {
     const clock = this.#clock;
     const error = new ComputeError('SHUTDOWN', 'compute is shutting down; the task was not run', { retryable: false });
     const runtimes = [...this.#runtimes.values()];

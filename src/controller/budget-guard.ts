@@ -8,7 +8,8 @@
  * increment at once. `lookahead` is how much committed spend grows within the
  * horizon (two ticks) if every live lease is kept; the guard releases leases now
  * rather than let that growth pass `total`, and a new lease must fit with its own
- * cost over the horizon, so that it is not released again a tick later.
+ * cost through its cold start and the horizon after it, so that it is not released
+ * before it has served.
  */
 import { committedAt, committedCost, costOverHorizon, minimumLeaseCost } from '../budget/cost.js';
 import type { Offer } from '../market/protocol.js';
@@ -140,6 +141,15 @@ function byGrowth(a: { node: NodeView; growth: number }, b: { node: NodeView; gr
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * What a new lease must be able to pay before it is worth renting: its cold start,
+ * then the horizon once it serves. A lease the total cap would end during its cold
+ * start costs money and runs nothing.
+ */
+function usefulLeaseCost(offer: Offer, horizonMs: number): number {
+  return costOverHorizon(offer, offer.coldStartSec * 1000 + horizonMs);
+}
+
 /** Whether a new lease of `offer` fits every cap, globally and for the workload. */
 export function canAfford(budget: RunningBudget, workload: string, offer: Offer, horizonMs: number): Refusal | undefined {
   const scopes: Array<[ScopeBudget, Refusal['scope']]> = [
@@ -151,7 +161,7 @@ export function canAfford(budget: RunningBudget, workload: string, offer: Offer,
       return { cap: 'maxPerHour', scope: name, limit: scope.maxPerHour };
     }
   }
-  const cost = costOverHorizon(offer, horizonMs);
+  const cost = usefulLeaseCost(offer, horizonMs);
   for (const [scope, name] of scopes) {
     if (scope.total !== undefined && scope.committed + scope.lookahead + cost > scope.total + SLACK) {
       return { cap: 'total', scope: name, limit: scope.total };
@@ -163,7 +173,7 @@ export function canAfford(budget: RunningBudget, workload: string, offer: Offer,
 /** Count a lease the planner decided to request against the running budget. */
 export function commitLease(budget: RunningBudget, workload: string, offer: Offer, horizonMs: number): void {
   const reserve = minimumLeaseCost(offer);
-  const extra = costOverHorizon(offer, horizonMs) - reserve;
+  const extra = usefulLeaseCost(offer, horizonMs) - reserve;
   for (const scope of [budget.global, workloadBudget(budget, workload)]) {
     scope.hourlyRate += offer.pricePerHour;
     scope.committed += reserve;
@@ -181,7 +191,7 @@ export function totalExhausted(budget: RunningBudget, workload: string, eligible
   const scopes = [budget.global, workloadBudget(budget, workload)];
   if (scopes.every((s) => s.total === undefined)) return false;
   return eligible.every((offer) => {
-    const cost = costOverHorizon(offer, horizonMs);
+    const cost = usefulLeaseCost(offer, horizonMs);
     return scopes.some((s) => s.total !== undefined && s.committed + cost > s.total + SLACK);
   });
 }

@@ -194,6 +194,20 @@ describe('plan: budget', () => {
     expect(d.budgetBlocked).toBe(true);
   });
 
+  it('rents only the leases the total can carry through their cold start and the look-ahead', () => {
+    // $3.60/h billed per second: $0.001 a second. A lease costs its 10 s cold start and
+    // 2 s of look-ahead, $0.012; $0.05 left carries four of them, not the ten the queue wants.
+    const offer = makeOffer({ pricePerHour: 3.6, billingIncrementSec: 1, minLeaseSec: 0, coldStartSec: 10 });
+    const budget = { ...NO_BUDGET, total: 1, committed: 0.95 };
+    const d = planOne(workload({ queued: 100 }), makePolicy({ maxNodes: 10, concurrencyPerNode: 1 }), [offer], budget);
+    expect(d.add).toHaveLength(4);
+    expect(d.budgetBlocked).toBe(true);
+    // With less left than one lease's cold start and look-ahead, nothing is rented and the queue is told.
+    const none = planOne(workload({ queued: 100 }), makePolicy({ maxNodes: 10 }), [offer], { ...budget, committed: 0.99 });
+    expect(none.add).toEqual([]);
+    expect(none.budgetExhausted).toBe(true);
+  });
+
   it('releases the dearest leases when the hourly rate is above the cap', () => {
     const nodes = [node('a', { pricePerHour: 2 }), node('b', { pricePerHour: 5 }), node('c', { pricePerHour: 3 })];
     const d = planOne(workload({ inFlight: 8, nodes }), makePolicy(), [], budgetOf(nodes, { maxPerHour: 6 }));

@@ -1,0 +1,57 @@
+/**
+ * `await compute.shutdown()` settles even when nothing but its own retry pauses is
+ * left to keep Node running. Here the marketplace is another party (an object whose
+ * calls answer at once), so no socket or server holds the process open, and the
+ * first releases fail: shutdown must keep Node alive through its retry pause. Run on
+ * the build, in a child process that must print its result and exit 0 by itself
+ * (Node exits 13 when it empties its event loop with a top-level await pending).
+ */
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runNode } from '../support/child.js';
+import { repoRoot } from '../support/packed-app.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ac-shutdown-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('shutdown in a process with nothing else to keep it running', () => {
+  it('retries a failing release, settles, and the process then exits on its own', async () => {
+    const entry = pathToFileURL(join(repoRoot, 'dist', 'index.js')).href;
+    const script = join(dir, 'app.mjs');
+    writeFileSync(
+      script,
+      `import { createCompute, ComputeError } from ${JSON.stringify(entry)};
+       const at = () => new Date().toISOString();
+       let state = 'running';
+       let deletes = 0;
+       const lease = () => ({ id: 'l1', offerId: 'o', state, endpoint: null, nodeToken: null, pricePerHour: 1, createdAt: at(), readyAt: null, endedAt: null, billedSec: 1, cost: 0, tags: {} });
+       const market = {
+         listOffers: async () => [{ id: 'o', gpu: { model: 'A100', count: 1, memoryGb: 80 }, pricePerHour: 1, currency: 'USD', billingIncrementSec: 1, minLeaseSec: 0, interruptible: false, region: 'x', reliability: 1, coldStartSec: 600, available: 1 }],
+         createLease: async () => ({ ...lease(), state: 'provisioning' }),
+         getLease: async () => ({ ...lease(), state: 'provisioning' }),
+         listLeases: async () => [],
+         releaseLease: async () => {
+           deletes++;
+           if (deletes < 3) throw new ComputeError('MARKET_UNAVAILABLE', 'try again', { retryable: true });
+           state = 'terminated';
+           return lease();
+         },
+         close: async () => {},
+       };
+       const compute = createCompute({ marketplace: market });
+       const leased = new Promise((resolve) => compute.on('lease', (e) => e.type === 'acquired' && resolve()));
+       const w = compute.workload('w', { gpu: { model: 'A100' }, image: 'i', scaling: { maxNodes: 1 } });
+       const task = w.run({}).catch((e) => e.code);
+       await leased;
+       await compute.shutdown({ graceMs: 0, releaseTimeoutMs: 10_000 });
+       console.log(JSON.stringify({ task: await task, deletes }));`,
+    );
+    const r = await runNode(['--unhandled-rejections=strict', script], { timeoutMs: 20_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout.trim())).toEqual({ task: 'SHUTDOWN', deletes: 3 });
+  }, 30_000);
+});
