@@ -319,7 +319,9 @@ export class Compute extends EventEmitter<ComputeEvents> {
 
   /** Resolves once the start-up recovery pass is done, with the number of orphaned leases it released. */
   recovered(): Promise<number> {
-    return this.#recovery;
+    // Someone awaits this now: Node must not exit while recovery waits out a retry pause.
+    const hold = holdOpen(this.#clock);
+    return this.#recovery.finally(() => hold.release());
   }
 
   #installSignalHandlers(graceMs: number): void {

@@ -1,6 +1,6 @@
 /**
- * `await compute.shutdown()` settles even when nothing but its own retry pauses is
- * left to keep Node running. Here the marketplace is another party (an object whose
+ * `await compute.shutdown()` and `await compute.recovered()` settle even when nothing
+ * but their own retry pauses is left to keep Node running. Here the marketplace is another party (an object whose
  * calls answer at once), so no socket or server holds the process open, and the
  * first releases fail: shutdown must keep Node alive through its retry pause. Run on
  * the build, in a child process that must print its result and exit 0 by itself
@@ -10,6 +10,8 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runNode } from '../support/child.js';
 import { repoRoot } from '../support/packed-app.js';
@@ -53,5 +55,39 @@ describe('shutdown in a process with nothing else to keep it running', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout.trim())).toEqual({ task: 'SHUTDOWN', deletes: 3 });
+  }, 30_000);
+
+  it('waits out a retried marketplace call when the caller awaits recovered()', async () => {
+    // A marketplace in its own process that answers 503 to the first lease listing.
+    const server = spawn(process.execPath, [
+      '-e',
+      `let calls = 0;
+       require('node:http').createServer((req, res) => {
+         res.setHeader('content-type', 'application/json');
+         if (req.url.startsWith('/v1/leases') && calls++ === 0) {
+           res.writeHead(503, { 'retry-after': '1' }).end(JSON.stringify({ error: { code: 'busy', message: 'try later', retryable: true } }));
+           return;
+         }
+         res.end(JSON.stringify(req.url.startsWith('/v1/leases') ? { leases: [] } : { offers: [] }));
+       }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
+    ]);
+    try {
+      const [port] = (await once(server.stdout, 'data')) as [Buffer];
+      const entry = pathToFileURL(join(repoRoot, 'dist', 'index.js')).href;
+      const script = join(dir, 'recover.mjs');
+      writeFileSync(
+        script,
+        `import { createCompute } from ${JSON.stringify(entry)};
+         const compute = createCompute({ marketplace: { url: 'http://127.0.0.1:${String(port).trim()}', apiKey: 'k' }, clientId: 'recover-test' });
+         const released = await compute.recovered();
+         await compute.shutdown();
+         console.log(JSON.stringify({ released }));`,
+      );
+      const r = await runNode(['--unhandled-rejections=strict', script], { timeoutMs: 20_000 });
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout.trim())).toEqual({ released: 0 });
+    } finally {
+      server.kill();
+    }
   }, 30_000);
 });
