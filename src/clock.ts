@@ -194,17 +194,21 @@ async function flushMicrotasks(): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
+// Longest delay Node's timers take (about 24.8 days).
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
 /**
- * Keep Node running until `release()`: for a promise a caller awaits whose steps may
- * wait on unref'd timers only (retry pauses, polls). Without it, Node could find its
- * event loop empty mid-wait and exit with that promise still pending. A one-second
- * timer, re-armed until released.
+ * Keep Node running until `release()`: for work a caller awaits whose steps may wait
+ * on unref'd timers only (retry pauses, polls). Without it, Node could find its event
+ * loop empty mid-wait and exit with that promise still pending. One ref'd timer as
+ * far off as Node allows, re-armed if it ever fires (on a virtual clock it sits far
+ * beyond any test's horizon).
  */
-export function holdOpen(clock: Clock, everyMs = 1000): { release(): void } {
+export function holdOpen(clock: Clock): { release(): void } {
   let timer: Timer | undefined;
   let released = false;
   const arm = (): void => {
-    if (!released) timer = clock.setTimeout(arm, everyMs).keepAlive(true);
+    if (!released) timer = clock.setTimeout(arm, LONGEST_TIMER_MS).keepAlive(true);
   };
   arm();
   return {

@@ -63,6 +63,8 @@ export class Compute extends EventEmitter<ComputeEvents> {
   readonly #leases: LeaseManager;
   readonly #offers: OfferCache;
   readonly #loop: ControlLoop;
+  /** Held while any task waits or runs: a pending `run()` keeps Node running, as a pending fetch does. */
+  #pendingHold: { release(): void } | undefined;
   readonly #runtimes = new Map<string, WorkloadRuntime>();
   readonly #coldStarts = new Map<string, Ewma>();
   readonly #journal: LeaseJournal | undefined;
@@ -179,10 +181,14 @@ export class Compute extends EventEmitter<ComputeEvents> {
     const runtime = new WorkloadRuntime(name, config, this.#clock, {
       // Work with no node at all must not wait for the next tick (scale from zero).
       onTakeable: () => {
+        this.#pendingHold ??= holdOpen(this.#clock);
         if (runtime.dispatcher.nodeCount === 0) this.#loop.nudge();
       },
       onNodeSuspect: (nodeId) => this.#leases.suspect(nodeId),
-      onTaskSettled: (workload, ms, ok) => this.#recordLatency?.(workload, ms, ok),
+      onTaskSettled: (workload, ms, ok) => {
+        this.#recordLatency?.(workload, ms, ok);
+        if (!runtime.busy) this.#releaseHoldIfIdle();
+      },
       onNodeIdle: (nodeId) => void this.#leases.release(nodeId, 'drained'),
     });
     this.#runtimes.set(name, runtime);
@@ -315,6 +321,13 @@ export class Compute extends EventEmitter<ComputeEvents> {
       });
     }
     if (this.#ownsMarket) await this.#market.close();
+  }
+
+  #releaseHoldIfIdle(): void {
+    if (this.#pendingHold === undefined) return;
+    for (const runtime of this.#runtimes.values()) if (runtime.busy) return;
+    this.#pendingHold.release();
+    this.#pendingHold = undefined;
   }
 
   /** Resolves once the start-up recovery pass is done, with the number of orphaned leases it released. */

@@ -1,6 +1,6 @@
 /**
- * `await compute.shutdown()` and `await compute.recovered()` settle even when nothing
- * but their own retry pauses is left to keep Node running. Here the marketplace is another party (an object whose
+ * A pending `run()`, `await compute.shutdown()` and `await compute.recovered()` keep
+ * Node running even when nothing but their own retry pauses is left to do so. Here the marketplace is another party (an object whose
  * calls answer at once), so no socket or server holds the process open, and the
  * first releases fail: shutdown must keep Node alive through its retry pause. Run on
  * the build, in a child process that must print its result and exit 0 by itself
@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runNode } from '../support/child.js';
@@ -90,4 +92,36 @@ describe('shutdown in a process with nothing else to keep it running', () => {
       server.kill();
     }
   }, 30_000);
+
+  it('keeps a task waiting for a marketplace that is not up yet, and runs it once it is', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const entry = pathToFileURL(join(repoRoot, 'dist', 'index.js')).href;
+    const script = join(dir, 'wait.mjs');
+    writeFileSync(
+      script,
+      `import { createCompute } from ${JSON.stringify(entry)};
+       const compute = createCompute({ marketplace: { url: 'http://127.0.0.1:${port}', apiKey: 'local' } });
+       const w = compute.workload('w', { gpu: { model: 'A100' }, image: 'echo', scaling: { maxNodes: 1 } });
+       const output = await w.run({ hello: 1 });
+       await compute.shutdown();
+       console.log(JSON.stringify(output));`,
+    );
+    const app = runNode(['--unhandled-rejections=strict', script], { timeoutMs: 40_000 });
+    // The marketplace (with its node agents, real processes) comes up two seconds later.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const market = spawn(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'market', '--port', String(port), '--cold-start-ms', '200'], {
+      env: { ...process.env, ADAPTIVE_COMPUTE_MARKET_KEY: 'local' },
+      stdio: 'ignore',
+    });
+    try {
+      const r = await app;
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout.trim())).toEqual({ echo: { hello: 1 } });
+    } finally {
+      market.kill('SIGTERM');
+    }
+  }, 60_000);
 });
