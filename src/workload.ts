@@ -168,7 +168,7 @@ export class WorkloadRuntime {
     };
   }
 
-  /** Whether anything waits or runs (the loop keeps the process alive for it). */
+  /** Whether anything waits or runs (Compute keeps the process alive for it). */
   get busy(): boolean {
     return this.queue.size > 0 || this.queue.running > 0;
   }

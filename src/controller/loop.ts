@@ -185,10 +185,9 @@ export class ControlLoop {
     if (this.stopped) return;
     this.timer?.cancel();
     const timer = this.deps.clock.setTimeout(() => void this.tick(), ms);
-    // Keep Node alive only while there is work to do or a lease to give back.
-    let keep = this.deps.leases.liveCount() > 0;
-    for (const w of this.deps.workloads()) keep ||= w.busy;
-    timer.keepAlive(keep);
+    // Keep Node alive while a lease is left to give back. Pending tasks keep it alive
+    // on their own (Compute holds it open while any task waits or runs).
+    timer.keepAlive(this.deps.leases.liveCount() > 0);
     this.timer = timer;
   }
 }

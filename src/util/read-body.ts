@@ -13,13 +13,9 @@ type Body = Dispatcher.ResponseData['body'];
  * arrives.
  */
 export async function readBodyWithin(body: Body, limit: number, contentLength: string | string[] | undefined): Promise<Buffer | 'too-large'> {
-  const declared = typeof contentLength === 'string' ? Number(contentLength) : NaN;
-  if (declared > limit) {
-    discard(body);
-    return 'too-large';
-  }
-  if (declared >= 0) return Buffer.from(await body.arrayBuffer());
-  return readCounted(body, limit);
+  const how = howToRead(body, limit, contentLength);
+  if (how === 'consume') return Buffer.from(await body.arrayBuffer());
+  return how === 'count' ? readCounted(body, limit) : how;
 }
 
 /**
@@ -28,16 +24,23 @@ export async function readBodyWithin(body: Body, limit: number, contentLength: s
  * promise layer costs.
  */
 export function readTextWithin(body: Body, limit: number, contentLength: string | string[] | undefined): Promise<string> {
-  const declared = typeof contentLength === 'string' ? Number(contentLength) : NaN;
-  if (declared > limit) {
-    discard(body);
-    return Promise.reject(tooLarge(limit));
-  }
-  if (declared >= 0) return body.text();
+  const how = howToRead(body, limit, contentLength);
+  if (how === 'consume') return body.text();
+  if (how === 'too-large') return Promise.reject(tooLarge(limit));
   return readCounted(body, limit).then((bytes) => {
     if (bytes === 'too-large') throw tooLarge(limit);
     return bytes.toString('utf8');
   });
+}
+
+/** By the declared length: too large (the body is dropped), consume at once, or count as it comes. */
+function howToRead(body: Body, limit: number, contentLength: string | string[] | undefined): 'too-large' | 'consume' | 'count' {
+  const declared = typeof contentLength === 'string' ? Number(contentLength) : NaN;
+  if (declared > limit) {
+    discard(body);
+    return 'too-large';
+  }
+  return declared >= 0 ? 'consume' : 'count';
 }
 
 function tooLarge(limit: number): Error {
