@@ -42,4 +42,13 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// A reader that stops early (`adaptive-compute simulate ... | head`) closes the pipe:
+// that ends the output, it is not a failure worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 void main(process.argv);

@@ -3,6 +3,8 @@
  * before vitest): help and exit codes, one-line errors for bad flags, and the demo
  * end to end with its JSON summary.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runNode, type ChildRun } from '../support/child.js';
@@ -17,6 +19,16 @@ function run(args: string[], timeoutMs = 30_000): Promise<ChildRun> {
 }
 
 describe('adaptive-compute CLI', () => {
+  it('ends quietly with 0 when its reader closes the pipe early (| head)', async () => {
+    const child = spawn(process.execPath, [cli, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the first line is written
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it.each([[[]], [['--help']], [['demo', '--help']], [['market', '--help']], [['agent', '--help']]])('%j prints help and exits 0', async (args) => {
     const r = await run(args);
     expect(r.code).toBe(0);
