@@ -14,8 +14,9 @@ export default defineConfig([
     shims: true,
   },
   {
-    // The CLI is ESM only: it is run, never imported.
-    entry: { cli: 'src/cli/main.ts' },
+    // The CLI is ESM only: it is run, never imported. The simulator's worker thread
+    // script sits beside it, where src/sim/parallel.ts looks for it.
+    entry: { cli: 'src/cli/main.ts', 'sim-worker': 'src/sim/worker.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',

@@ -7,6 +7,7 @@ const benches = [
   ['dispatch-overhead.mjs', []],
   ['queue-memory.mjs', ['--expose-gc']],
   ['sim-speed.mjs', []],
+  ['sim-parallel.mjs', []],
   ['lora-gap.mjs', []],
 ];
 let failed = 0;

@@ -3,6 +3,7 @@
  * print the table, write the JSON and HTML reports. Loaded lazily by simulate.ts.
  */
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { ComputeError } from '../errors.js';
 import { BASELINE_NAMES, type BaselineName } from '../sim/baselines/index.js';
 import { renderHtml } from '../sim/report/html.js';
@@ -22,6 +23,8 @@ export interface SimulateFlags {
   json?: string | undefined;
   html?: string | undefined;
   seed: number;
+  /** Policies simulated at once (worker threads); defaults to the cores there are. */
+  jobs?: number | undefined;
 }
 
 /** Where output goes. */
@@ -50,7 +53,7 @@ export async function runSimulate(flags: SimulateFlags, io: SimulateIo): Promise
   const progress = progressBar(io.stderr);
   let result;
   try {
-    result = await simulate({ trace: flags.trace, format: flags.format, policy: flags.policy, baselines, seed: flags.seed, onProgress: (share, policy) => progress.update(share, policy) });
+    result = await simulate({ trace: flags.trace, format: flags.format, policy: flags.policy, baselines, seed: flags.seed, jobs: flags.jobs ?? availableParallelism(), onProgress: (share, policy) => progress.update(share, policy) });
   } finally {
     progress.done();
   }

@@ -6,7 +6,7 @@
 import { BudgetLedger } from '../budget/ledger.js';
 import { LOOKAHEAD_TICKS } from '../controller/planner.js';
 import type { PlannerPolicy } from '../controller/observation.js';
-import { createBaseline, lowerBound, type BaselineName, type PolicyContext } from './baselines/index.js';
+import { createBaseline, lowerBound, type BaselineName, type LowerBound, type PolicyContext } from './baselines/index.js';
 import type { SimConfig } from './config.js';
 import { AdaptiveController } from './controllers/adaptive.js';
 import { BaselineController } from './controllers/baseline.js';
@@ -17,6 +17,7 @@ import { spotTimeline, type SpotTimeline } from './spot.js';
 import { loadPerBucket, nodesForLoad, traceStats, type TraceStats } from './trace-stats.js';
 import type { Trace } from './trace/types.js';
 import type { SimReport } from './report/types.js';
+import { runInWorkers } from './parallel.js';
 
 export { ADAPTIVE } from './results.js';
 
@@ -32,17 +33,62 @@ export interface RunOptions {
   seed: number;
   /** Progress of the whole simulation, 0..1, with the policy being run. */
   onProgress?: ((share: number, policy: string) => void) | undefined;
-  /** Called as each policy's run starts and ends (the benchmark times them; nothing here reads a clock). */
+  /** Called as each policy's run starts and ends (the benchmark times them; nothing here reads a clock). Runs in worker threads report neither. */
   onPolicy?: ((phase: 'start' | 'end', policy: string) => void) | undefined;
+  /**
+   * Policies run at once, each in a worker thread of its own (the results do not
+   * depend on it). Worker threads need the built package (`dist/sim-worker.js`);
+   * without it, or with 1, every policy runs on this thread. @default 1
+   */
+  jobs?: number | undefined;
+}
+
+/**
+ * Everything one policy's run needs besides the policy's name: the same for every
+ * policy of a simulation, and plain data, so that a worker thread can run a policy
+ * from it as well as this thread can.
+ */
+export interface PolicyRunInput {
+  trace: Trace;
+  config: SimConfig;
+  stats: TraceStats;
+  seed: number;
+  sampleMs: number;
+  timeline: SpotTimeline | undefined;
 }
 
 /** Simulate `trace` under `config` for our policy and the baselines. */
 export async function runSimulation(trace: Trace, config: SimConfig, options: RunOptions): Promise<SimReport> {
   const stats = traceStats(trace);
   const sampleMs = Math.max(1000, Math.ceil(stats.spanMs / MAX_BUCKETS / 1000) * 1000);
+  const timeline = config.spot ? await spotTimeline(config.spot, stats.spanMs + MAX_TAIL_MS, options.seed) : undefined;
+  const input: PolicyRunInput = { trace, config, stats, seed: options.seed, sampleMs, timeline };
+  const names = [ADAPTIVE, ...options.baselines];
+  const jobs = Math.min(names.length, Math.max(1, Math.floor(options.jobs ?? 1)));
+  // Workers start at once; this thread computes the bound meanwhile.
+  const inWorkers = jobs > 1 ? runInWorkers(input, names, jobs, options) : undefined;
+  const bound = boundOf(trace, config);
+  const results = (await inWorkers) ?? runHere(input, names, options);
+  options.onProgress?.(1, '');
+  return buildReport(trace, stats, config, options.seed, sampleMs, timeline, results, bound);
+}
+
+function runHere(input: PolicyRunInput, names: readonly string[], options: RunOptions): PolicyResult[] {
+  const results: PolicyResult[] = [];
+  for (const [index, name] of names.entries()) {
+    const progress = options.onProgress ? (share: number) => options.onProgress!((index + share) / names.length, name) : undefined;
+    options.onPolicy?.('start', name);
+    results.push(runPolicy(input, name, progress));
+    options.onPolicy?.('end', name);
+  }
+  return results;
+}
+
+/** Run one policy (ours or a baseline by name) on its own engine. */
+export function runPolicy(input: PolicyRunInput, name: string, onProgress?: (share: number) => void): PolicyResult {
+  const { trace, config, stats, seed, sampleMs, timeline } = input;
   const onDemand = onDemandOffer(config);
   const spot = spotOffer(config);
-  const timeline = config.spot ? await spotTimeline(config.spot, stats.spanMs + MAX_TAIL_MS, options.seed) : undefined;
   const initialNodes = config.warmStart ? nodesForLoad(stats.firstLoad, stats.firstServiceMs, config.latencyTargetMs, config.concurrencyPerNode, config.maxNodes) : 0;
   const ctx: PolicyContext = {
     slots: config.concurrencyPerNode,
@@ -54,39 +100,30 @@ export async function runSimulation(trace: Trace, config: SimConfig, options: Ru
     spotEnabled: spot !== undefined,
     initialNodes: Math.max(config.minNodes, initialNodes),
   };
-  const names = [ADAPTIVE, ...options.baselines];
-  const results: PolicyResult[] = [];
-  for (const [index, name] of names.entries()) {
-    const progress = options.onProgress ? (share: number) => options.onProgress!((index + share) / names.length, name) : undefined;
-    options.onPolicy?.('start', name);
-    const engine = new Engine({
-      trace,
-      slots: config.concurrencyPerNode,
-      onDemand,
-      spot: spot && timeline ? { offer: spot, timeline } : undefined,
-      ledger: ledgerFor(name, config),
-      seed: options.seed,
-      policy: name,
-      sampleMs,
-      maxTailMs: MAX_TAIL_MS,
-      onProgress: progress,
-    });
-    let controller: Controller;
-    let title: string;
-    if (name === ADAPTIVE) {
-      controller = adaptiveController(engine, config, ctx.initialNodes, config.warmStart ? stats.firstServiceMs : undefined, onDemand, spot);
-      title = 'adaptive-compute planner (ours)';
-    } else {
-      const policy = createBaseline(name as BaselineName, ctx, stats);
-      controller = new BaselineController(policy, onDemand, policy.name === 'skyserve' ? spot : undefined);
-      title = policy.title;
-    }
-    engine.run(controller);
-    results.push(summarise(name, title, engine, config.latencyTargetMs));
-    options.onPolicy?.('end', name);
+  const engine = new Engine({
+    trace,
+    slots: config.concurrencyPerNode,
+    onDemand,
+    spot: spot && timeline ? { offer: spot, timeline } : undefined,
+    ledger: ledgerFor(name, config),
+    seed,
+    policy: name,
+    sampleMs,
+    maxTailMs: MAX_TAIL_MS,
+    onProgress,
+  });
+  let controller: Controller;
+  let title: string;
+  if (name === ADAPTIVE) {
+    controller = adaptiveController(engine, config, ctx.initialNodes, config.warmStart ? stats.firstServiceMs : undefined, onDemand, spot);
+    title = 'adaptive-compute planner (ours)';
+  } else {
+    const policy = createBaseline(name as BaselineName, ctx, stats);
+    controller = new BaselineController(policy, onDemand, policy.name === 'skyserve' ? spot : undefined);
+    title = policy.title;
   }
-  options.onProgress?.(1, '');
-  return buildReport(trace, stats, config, options.seed, sampleMs, timeline, results);
+  engine.run(controller);
+  return summarise(name, title, engine, config.latencyTargetMs);
 }
 
 function ledgerFor(name: string, config: SimConfig): BudgetLedger {
@@ -115,9 +152,9 @@ function adaptiveController(
   return new AdaptiveController({ policy, tickMs: config.tickMs, initialNodes, initialServiceMs, offers });
 }
 
-function buildReport(trace: Trace, stats: TraceStats, config: SimConfig, seed: number, sampleMs: number, timeline: SpotTimeline | undefined, results: PolicyResult[]): SimReport {
+function boundOf(trace: Trace, config: SimConfig): LowerBound {
   const cheapest = Math.min(config.pricePerHour, config.spot ? config.pricePerHour * config.spot.priceFactor : Infinity);
-  const bound = lowerBound({
+  return lowerBound({
     arrivalMs: trace.arrivalMs,
     serviceMs: trace.serviceMs,
     count: trace.count,
@@ -126,6 +163,18 @@ function buildReport(trace: Trace, stats: TraceStats, config: SimConfig, seed: n
     coldStartMs: config.coldStartSec * 1000,
     pricePerHour: cheapest,
   });
+}
+
+function buildReport(
+  trace: Trace,
+  stats: TraceStats,
+  config: SimConfig,
+  seed: number,
+  sampleMs: number,
+  timeline: SpotTimeline | undefined,
+  results: PolicyResult[],
+  bound: LowerBound,
+): SimReport {
   for (const r of results) r.costPerLowerBound = bound.cost > 0 ? r.cost / bound.cost : NaN;
   const buckets = Math.max(1, ...results.map((r) => r.nodes.length));
   const demand = loadPerBucket(trace, sampleMs, buckets).map((load) => load / config.concurrencyPerNode);

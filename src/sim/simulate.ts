@@ -6,7 +6,7 @@
 import { BASELINE_NAMES, type BaselineName } from './baselines/index.js';
 import { loadSimPolicy, resolveLatencyTarget } from './config.js';
 import type { SimReport } from './report/types.js';
-import { runSimulation } from './run.js';
+import { runSimulation, type RunOptions } from './run.js';
 import { traceStats } from './trace-stats.js';
 import { readTrace } from './trace/index.js';
 import type { TraceFormat } from './trace/types.js';
@@ -24,6 +24,8 @@ export interface SimulateOptions {
   /** Seed of generated arrivals and spot preemptions. @default 1 */
   seed?: number | undefined;
   onProgress?: ((share: number, policy: string) => void) | undefined;
+  /** Policies run at once on worker threads (see {@link RunOptions.jobs}). @default 1 */
+  jobs?: number | undefined;
 }
 
 /** The report and the settings keys the policy file set. */
@@ -39,6 +41,6 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const service = { ...policy.serviceTime, defaultServiceMs: policy.serviceTime.defaultMs };
   const trace = await readTrace(options.trace, { format: options.format, service, seed });
   const config = resolveLatencyTarget(policy, traceStats(trace).p99ServiceMs);
-  const report = await runSimulation(trace, config, { baselines: options.baselines ?? BASELINE_NAMES, seed, onProgress: options.onProgress });
+  const report = await runSimulation(trace, config, { baselines: options.baselines ?? BASELINE_NAMES, seed, onProgress: options.onProgress, jobs: options.jobs });
   return { report, policyKeys: keys };
 }

@@ -1,0 +1,107 @@
+/**
+ * Policies of one simulation run side by side, one worker thread each at a time:
+ * every run is independent (own engine, own seeded dice), so the report is the same
+ * as on one thread, only sooner on a machine with more cores. The trace's arrays
+ * are shared with the workers, not copied.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ComputeError, type ComputeErrorCode } from '../errors.js';
+import type { PolicyResult } from './results.js';
+import type { PolicyRunInput, RunOptions } from './run.js';
+import type { Trace } from './trace/types.js';
+
+/** A job for a worker: run `names[index]`. */
+export interface WorkerJob {
+  index: number;
+  name: string;
+}
+
+/** What a worker says back. */
+export type WorkerReply =
+  | { type: 'progress'; index: number; share: number }
+  | { type: 'result'; index: number; result: PolicyResult }
+  | { type: 'error'; index: number; message: string; code?: ComputeErrorCode | undefined };
+
+// Built next to the bundle that imports this module (see tsup.config.ts).
+const WORKER_FILE = './sim-worker.js';
+
+/** The built worker script beside this bundle, or `undefined` (running from the sources). */
+export function builtWorkerScript(): string | undefined {
+  const script = fileURLToPath(new URL(WORKER_FILE, import.meta.url));
+  return existsSync(script) ? script : undefined;
+}
+
+/**
+ * Run `names` on `jobs` worker threads of `script` and return their results in
+ * `names` order, or `undefined` when there is no worker script: the caller then
+ * runs them on its own thread. Rejects if a worker fails or stops early.
+ */
+export async function runInWorkers(
+  input: PolicyRunInput,
+  names: readonly string[],
+  jobs: number,
+  options: Pick<RunOptions, 'onProgress'>,
+  script = builtWorkerScript(),
+): Promise<PolicyResult[] | undefined> {
+  if (script === undefined) return undefined;
+  const workerData: PolicyRunInput = { ...input, trace: shareTrace(input.trace) };
+  const results: PolicyResult[] = new Array<PolicyResult>(names.length);
+  const shares = new Float64Array(names.length);
+  const workers: Worker[] = [];
+  let handedOut = 0;
+  let finished = 0;
+  const report = (name: string): void => {
+    if (!options.onProgress) return;
+    let sum = 0;
+    for (const share of shares) sum += share;
+    options.onProgress(sum / names.length, name);
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const handOut = (worker: Worker): void => {
+        if (handedOut >= names.length) return;
+        const job: WorkerJob = { index: handedOut, name: names[handedOut]! };
+        handedOut++;
+        worker.postMessage(job);
+      };
+      for (let w = 0; w < jobs; w++) {
+        const worker = new Worker(script, { workerData });
+        workers.push(worker);
+        worker.on('message', (reply: WorkerReply) => {
+          if (reply.type === 'progress') {
+            shares[reply.index] = reply.share;
+            report(names[reply.index]!);
+          } else if (reply.type === 'result') {
+            results[reply.index] = reply.result;
+            shares[reply.index] = 1;
+            report(names[reply.index]!);
+            if (++finished === names.length) resolve();
+            else handOut(worker);
+          } else {
+            reject(reply.code ? new ComputeError(reply.code, reply.message) : new Error(`simulating ${names[reply.index]}: ${reply.message}`));
+          }
+        });
+        worker.on('error', reject);
+        worker.on('exit', (code) => {
+          if (finished < names.length) reject(new Error(`a simulation worker stopped (exit code ${code}) before its policy finished`));
+        });
+        handOut(worker);
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return results;
+}
+
+/** The trace with its arrays moved into shared memory (trimmed to `count`). */
+function shareTrace(trace: Trace): Trace {
+  const share = (values: Float64Array): Float64Array => {
+    const shared = new Float64Array(new SharedArrayBuffer(trace.count * Float64Array.BYTES_PER_ELEMENT));
+    shared.set(values.subarray(0, trace.count));
+    return shared;
+  };
+  return { ...trace, arrivalMs: share(trace.arrivalMs), serviceMs: share(trace.serviceMs) };
+}
