@@ -45,6 +45,9 @@ export interface PlannerMemory {
 }
 
 /** The starting memory of a workload. */
+/** Shares the service-time spread is given in (see `serviceTimeSpreadMs`): 5 % each. */
+export const SERVICE_SPREAD_POINTS = 20;
+
 export const INITIAL_MEMORY: PlannerMemory = { lowDemandSince: null, recentDesired: [], avoidSpotUntil: 0 };
 
 /** One workload's state at a tick. */
@@ -66,6 +69,13 @@ export interface WorkloadObservation {
   observedForMs?: number | undefined;
   /** Mean node service time per task in ms; undefined before the first completion. */
   serviceTimeMs: number | undefined;
+  /**
+   * Recent service times at the middle of {@link SERVICE_SPREAD_POINTS} equal shares,
+   * ascending, ms: a task may wait what the latency target leaves after its own
+   * service, so the planner weighs waits against each share. Absent: the mean
+   * stands in for every task.
+   */
+  serviceTimeSpreadMs?: readonly number[] | undefined;
   /** Age in ms of the oldest queued task (0 when none). */
   oldestQueuedMs: number;
   /** Expected ms from lease request to a node taking tasks. */

@@ -7,12 +7,14 @@
  * that many requests. O(1) per sample: a ring and a running sum.
  */
 
-/** Mean of the most recent `capacity` samples. */
+/** Mean (and quantiles) of the most recent `capacity` samples. */
 export class RollingMean {
   private readonly ring: Float64Array;
   private next = 0;
   private filled = 0;
   private sum = 0;
+  // The window sorted, built on the first quantile asked after a change.
+  private sorted: Float64Array | undefined;
 
   /** @param capacity samples averaged. @default 256 */
   constructor(capacity = 256) {
@@ -26,6 +28,7 @@ export class RollingMean {
     this.ring[this.next] = value;
     this.sum += value;
     this.next = (this.next + 1) % this.ring.length;
+    this.sorted = undefined;
     // Re-add from scratch now and then so float error in the running sum cannot build up.
     if (this.next === 0) {
       let s = 0;
@@ -37,5 +40,20 @@ export class RollingMean {
   /** The mean so far, or undefined before the first sample. */
   get value(): number | undefined {
     return this.filled === 0 ? undefined : this.sum / this.filled;
+  }
+
+  /**
+   * The window's spread in `points` values, ascending: the sample at the middle of
+   * each of `points` equal shares of the sorted window (for 20, the 2.5 %, 7.5 %, ...,
+   * 97.5 % quantiles, nearest rank), or undefined before the first sample. The
+   * window is sorted once per change, not per call: the planner asks once a tick,
+   * samples come one per task.
+   */
+  spread(points: number): number[] | undefined {
+    if (this.filled === 0) return undefined;
+    if (this.sorted === undefined) this.sorted = this.ring.slice(0, this.filled).sort();
+    const out = new Array<number>(points);
+    for (let j = 0; j < points; j++) out[j] = this.sorted[Math.min(this.filled - 1, Math.floor(((j + 0.5) / points) * this.filled))]!;
+    return out;
   }
 }

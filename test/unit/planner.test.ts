@@ -41,15 +41,36 @@ function budgetOf(nodes: NodeView[], over: Partial<BudgetView> = {}): BudgetView
 }
 
 describe('demand', () => {
-  it('sizes arrivals with the M/M/k tail (hand-computed Erlang C)', () => {
-    // a = 0.5 Erlang, W = S: k = 1 gives P = 0.5 e^-0.5 = 0.30; k = 2 gives 0.1 e^-1.5 = 0.022.
-    expect(slotsForLatency(0.5, 100, 100, 100)).toBe(2);
+  it('sizes arrivals with the M/M/k tail (hand-computed Erlang C, at most 1 % late)', () => {
+    // a = 0.5 Erlang, W = S: k = 2 gives P = C·e^-(k-a)W/S = 0.1 e^-1.5 = 0.022; k = 3 gives 0.0152 e^-2.5 = 0.0012.
+    expect(slotsForLatency(0.5, 100, 100, 100)).toBe(3);
     // a = 2, W = 4 S: k = 3 gives C = 0.444, P = 0.444 e^-4 = 0.008.
     expect(slotsForLatency(2, 400, 100, 100)).toBe(3);
-    // a = 2, no waiting allowed: C(5) = 0.0597 > 5 %, C(6) = 0.018.
-    expect(slotsForLatency(2, 0, 100, 100)).toBe(6);
+    // a = 2, no waiting allowed: C(6) = 0.018 > 1 %, C(7) = 0.0048.
+    expect(slotsForLatency(2, 0, 100, 100)).toBe(7);
     expect(slotsForLatency(0, 400, 100, 100)).toBe(0);
     expect(slotsForLatency(50, 400, 100, 10)).toBeGreaterThan(10);
+  });
+
+  it('weighs each share of tasks by what its own service time leaves it to wait', () => {
+    // Half the tasks may wait 4 S, half not at all: the mean of the two P(wait > W).
+    // k = 5: C = 0.0597, (e^-12 + 1) / 2 · C = 0.030; k = 6: C = 0.018, half of it 0.009.
+    expect(slotsForLatency(2, [400, 0], 100, 100)).toBe(6);
+    // A share whose service alone exceeds the target misses whatever k is: left out.
+    expect(slotsForLatency(2, [400, -50], 100, 100)).toBe(3);
+    expect(slotsForLatency(2, [-1, -2], 100, 100)).toBe(3);
+  });
+
+  it('leaves room for the long tasks of a heavy-tailed service time, not only the mean one', () => {
+    // 8 tasks/s of mean 1 s on nodes of 2 slots, target 5 s: the mean task could wait
+    // 4 s, but a tenth of the tasks take 4.5 s and may wait only 0.5 s.
+    const spread = [...Array.from({ length: 18 }, () => 0.611), 4.5, 4.5].map((s) => s * 1000);
+    const base = { queued: 0, inFlight: 8, arrivalRateShort: 8, arrivalRateLong: 8, serviceTimeMs: 1000, coldStartMs: 4000, nodes: ['a', 'b', 'c', 'd', 'e'].map((id) => node(id)) };
+    const policy = makePolicy({ latencyTargetMs: 5000, concurrencyPerNode: 2, maxNodes: 50 });
+    const meanOnly = estimateDemand(workload(base), policy, 1000);
+    const withSpread = estimateDemand(workload({ ...base, serviceTimeSpreadMs: spread }), policy, 1000);
+    expect(withSpread.arrivalSlots).toBeGreaterThan(meanOnly.arrivalSlots);
+    expect(withSpread.nodes).toBeGreaterThan(meanOnly.nodes);
   });
 
   it('clears the backlog within the wait budget, floored at one tick', () => {

@@ -11,7 +11,7 @@
  * spot for ten minutes (what `Compute` does on a `preempted` lease event).
  */
 import type { Observation, PlannerMemory, PlannerPolicy, WorkloadObservation } from '../../controller/observation.js';
-import { INITIAL_MEMORY } from '../../controller/observation.js';
+import { INITIAL_MEMORY, SERVICE_SPREAD_POINTS } from '../../controller/observation.js';
 import { plan } from '../../controller/planner.js';
 import type { Offer } from '../../market/protocol.js';
 import type { Controller, Engine } from '../engine.js';
@@ -121,6 +121,7 @@ export class AdaptiveController implements Controller {
       // Arrivals are counted from the trace's start.
       observedForMs: now,
       serviceTimeMs: c.serviceTime.value,
+      serviceTimeSpreadMs: c.serviceTime.spread(SERVICE_SPREAD_POINTS),
       oldestQueuedMs: oldest === undefined ? 0 : now - oldest,
       coldStartMs: c.coldStart.value ?? this.options.offers()[0]!.coldStartSec * 1000,
       nodes,
