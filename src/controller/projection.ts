@@ -116,6 +116,18 @@ export function maxWait(p: ProjectionInput, nodes: number, from: number, to: num
   return worst === -Infinity ? 0 : worst;
 }
 
+/**
+ * Whether `nodes` hold the queue at `t`: its wait is within `steadyMs`, or arrivals
+ * no longer outrun the fleet (the backlog drains from there on). The allowance for
+ * clearing a backlog after a cold start is for one that clears: a fleet under the
+ * load meets it at every tick's window, while its queue only grows.
+ */
+function settles(p: ProjectionInput, nodes: number, t: number, steadyMs: number): boolean {
+  if (maxWait(p, nodes, t, t) <= steadyMs) return true;
+  const burst = t < (p.burstUntil ?? p.now) ? (p.burst ?? 0) : 0;
+  return p.rate + burst + p.slope * (t - p.now) <= usable(p, nodes) / p.serviceMs;
+}
+
 function usable(p: ProjectionInput, nodes: number): number {
   return Math.max(0, nodes * p.slotsPerNode - p.headroomSlots);
 }
@@ -144,8 +156,9 @@ function advance(b: number, r: number, g: number, mu: number, dt: number): numbe
 
 /**
  * The fewest nodes (from `floor` up to `cap`) whose projected waits stay within
- * `budget` over `[from, to]`, and that do not make waits before `from` worse than
- * the current fleet would (a drop takes effect at once, new capacity only after a
+ * `budget` over `[from, to]`, that leave the queue settled at `to` (see
+ * {@link settles}), and that do not make waits before `from` worse than the
+ * current fleet would (a drop takes effect at once, new capacity only after a
  * cold start). Starts the search at `guess`; returns `cap + 1` when even `cap`
  * nodes are not enough.
  */
@@ -153,6 +166,7 @@ export function fewestNodes(p: ProjectionInput, budget: WaitBudget, from: number
   const before = current > 0 ? maxWait(p, current, p.now, from) : Infinity;
   const fits = (n: number): boolean => {
     if (maxWait(p, n, from, to, budget) > 0) return false;
+    if (to > budget.clearFrom && !settles(p, n, to, budget.steadyMs)) return false;
     if (n >= current) return true;
     return maxWait(p, n, p.now, from) <= Math.max(budget.steadyMs, before);
   };

@@ -1,7 +1,8 @@
 /**
  * Traces of shapes the shared ones do not cover, generated here from a seed and
  * written as generic CSVs: a steady stream with sudden spikes, on/off traffic,
- * heavy-tailed service times, a ramp with timestamps only, and sparse traffic.
+ * heavy-tailed service times, a ramp with timestamps only, a latency target shorter
+ * than a cold start, and sparse traffic.
  * On each, as the acceptance asks of any unseen trace: ours meets the SLO and is
  * the cheapest policy that does (the lower bound aside), and the bound is below it.
  */
@@ -29,7 +30,7 @@ function arrivals(random: Random, spanS: number, maxRate: number, rate: (t: numb
 const logNormal = (random: Random, mu: number, sigma: number): number => Math.round(Math.exp(mu + sigma * random.normal()));
 const tokens = (random: Random, t: number): Row => [t, logNormal(random, 6.5, 1), logNormal(random, 4.5, 0.8)];
 
-const SHAPES: Record<string, { header: string; rows: (random: Random) => Row[] }> = {
+const SHAPES: Record<string, { header: string; rows: (random: Random) => Row[]; policy?: object }> = {
   'steady with five spikes of 500 requests in one second': {
     header: 'timestamp_s,input_tokens,output_tokens',
     rows: (random) => {
@@ -50,6 +51,11 @@ const SHAPES: Record<string, { header: string; rows: (random: Random) => Row[] }
     header: 'timestamp_s',
     rows: (random) => arrivals(random, 7200, 20.2, (t) => 0.2 + (20 * t) / 7200).map((t) => [t]),
   },
+  'a target of 20 s, shorter than the cold start, on a rate swinging ±20 %': {
+    header: 'timestamp_s,input_tokens,output_tokens',
+    rows: (random) => arrivals(random, 3600, 7.2, (t) => 6 * (1 + 0.2 * Math.sin((2 * Math.PI * t) / 900))).map((t) => tokens(random, t)),
+    policy: { latencyTargetMs: 20_000 },
+  },
   'sparse, one request every 45 s': {
     header: 'timestamp_s,input_tokens,output_tokens',
     rows: (random) => arrivals(random, 4 * 3600, 1 / 45, () => 1 / 45).map((t) => tokens(random, t)),
@@ -62,10 +68,13 @@ describe('traces this project has not seen', () => {
       const file = join(dir, `${name.replace(/\W+/g, '-')}.csv`);
       const lines = shape.rows(new Random(7)).map((row) => row.map((v, i) => (i === 0 ? v.toFixed(3) : String(v))).join(','));
       writeFileSync(file, `${shape.header}\n${lines.join('\n')}\n`);
-      const { report } = await simulate({ trace: file, seed: 1 });
+      let policy: string | undefined;
+      if (shape.policy) writeFileSync((policy = `${file}.policy.json`), JSON.stringify(shape.policy));
+      const { report } = await simulate({ trace: file, policy, seed: 1 });
       const [ours, ...others] = report.results;
       expect(ours!.policy).toBe('adaptive');
       expect(ours!.sloAttainment).toBeGreaterThanOrEqual(0.99);
+      expect(ours!.p95Ms).toBeLessThanOrEqual(report.settings.latencyTargetMs);
       for (const r of others) {
         if (r.sloAttainment >= 0.99) expect(ours!.cost, `${r.policy} costs ${r.cost}`).toBeLessThan(r.cost);
       }

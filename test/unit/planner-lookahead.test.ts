@@ -62,6 +62,23 @@ describe('projection', () => {
     const budget = { steadyMs: 10_000, clearMs: 10_000, clearFrom: 60_000 };
     expect(fewestNodes(growing, budget, 60_000, 75_000, 1, 100, 2, 1)).toBe(2);
   });
+
+  it('does not let a backlog that still grows ride the allowance for clearing one', () => {
+    // 12 tasks/s on one node serving 10/s, no queue yet: 2/s more wait every second.
+    // A cold start of 60 s alone exceeds the target, so the backlog built meanwhile may
+    // take another 60 s to clear; at 75 s it holds 150 tasks, 15 s of wait, within that.
+    // But one node never clears it (it grows from there on), and 15 s is past the
+    // steady 5 s: one node is not enough, a second one is.
+    const growing = { ...base, backlog: 0, rate: 0.012 };
+    const lenient = { steadyMs: 5_000, clearMs: 60_000, clearFrom: 60_000 };
+    expect(maxWait(growing, 1, 60_000, 75_000, lenient)).toBeLessThan(0);
+    expect(fewestNodes(growing, lenient, 60_000, 75_000, 1, 100, 1, 1)).toBe(2);
+    // Draining at the window's end is enough, even past the steady allowance: 14 tasks/s
+    // on two nodes (20/s), with a backlog that still waits over 5 s at 75 s.
+    const draining = { ...base, backlog: 300, rate: 0.014 };
+    expect(maxWait(draining, 2, 75_000, 75_000)).toBeGreaterThan(5_000);
+    expect(fewestNodes(draining, lenient, 60_000, 75_000, 1, 100, 1, 1)).toBe(2);
+  });
 });
 
 describe('arrival rate', () => {
@@ -88,8 +105,9 @@ describe('demand with the look-ahead', () => {
     // 4/s of 4.5 s: 18 busy slots on 2 nodes of 8. The queue absorbs the difference:
     const calm = estimateDemand(workload(), policy, 1000, T);
     expect(calm).toMatchObject({ nodesUp: 2, nodes: 2 });
-    // A backlog building up: keep 3, but no rush (the next tick can still act).
-    expect(estimateDemand(workload({ queued: 60 }), policy, 1000, T)).toMatchObject({ nodesUp: 2, nodes: 3 });
+    // A backlog building up that two nodes would never clear, past half the budget by the
+    // time a node asked for now is there: that node is needed.
+    expect(estimateDemand(workload({ queued: 60 }), policy, 1000, T)).toMatchObject({ nodesUp: 3, nodes: 3 });
     // Enough backlog that a node asked for now is needed when it arrives.
     expect(estimateDemand(workload({ queued: 120 }), policy, 1000, T).nodesUp).toBe(3);
   });
