@@ -3,7 +3,6 @@
  * print the table, write the JSON and HTML reports. Loaded lazily by simulate.ts.
  */
 import { writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { ComputeError } from '../errors.js';
 import { BASELINE_NAMES, type BaselineName } from '../sim/baselines/index.js';
 import { renderHtml } from '../sim/report/html.js';
@@ -23,7 +22,7 @@ export interface SimulateFlags {
   json?: string | undefined;
   html?: string | undefined;
   seed: number;
-  /** Policies simulated at once (worker threads); defaults to the cores there are. */
+  /** Policies simulated at once (worker threads); by default one per core, as memory allows. */
   jobs?: number | undefined;
 }
 
@@ -53,7 +52,7 @@ export async function runSimulate(flags: SimulateFlags, io: SimulateIo): Promise
   const progress = progressBar(io.stderr);
   let result;
   try {
-    result = await simulate({ trace: flags.trace, format: flags.format, policy: flags.policy, baselines, seed: flags.seed, jobs: flags.jobs ?? availableParallelism(), onProgress: (share, policy) => progress.update(share, policy) });
+    result = await simulate({ trace: flags.trace, format: flags.format, policy: flags.policy, baselines, seed: flags.seed, jobs: flags.jobs ?? 'auto', onProgress: (share, policy) => progress.update(share, policy) });
   } finally {
     progress.done();
   }

@@ -24,7 +24,7 @@ export const simulateCommand: CliCommand = {
       .option('--json <file>', 'write the report as JSON (a row per policy under "policies")')
       .option('--html <file>', 'write a self-contained HTML report with charts')
       .option('--seed <n>', 'seed of generated arrivals and spot preemptions', integer('--seed', 0), 1)
-      .option('--jobs <n>', 'policies simulated at once, one worker thread each (default: the cores there are)', integer('--jobs', 1))
+      .option('--jobs <n>', 'policies simulated at once, one worker thread each (default: one per core, as free memory allows)', integer('--jobs', 1))
       .addHelpText(
         'after',
         `

@@ -17,7 +17,7 @@ import { spotTimeline, type SpotTimeline } from './spot.js';
 import { loadPerBucket, nodesForLoad, traceStats, type TraceStats } from './trace-stats.js';
 import type { Trace } from './trace/types.js';
 import type { SimReport } from './report/types.js';
-import { runInWorkers } from './parallel.js';
+import { defaultJobs, runInWorkers } from './parallel.js';
 
 export { ADAPTIVE } from './results.js';
 
@@ -38,9 +38,10 @@ export interface RunOptions {
   /**
    * Policies run at once, each in a worker thread of its own (the results do not
    * depend on it). Worker threads need the built package (`dist/sim-worker.js`);
-   * without it, or with 1, every policy runs on this thread. @default 1
+   * without it, or with 1, every policy runs on this thread. `auto`: one per core,
+   * as far as free memory allows for this trace. @default 1
    */
-  jobs?: number | undefined;
+  jobs?: number | 'auto' | undefined;
 }
 
 /**
@@ -64,7 +65,8 @@ export async function runSimulation(trace: Trace, config: SimConfig, options: Ru
   const timeline = config.spot ? await spotTimeline(config.spot, stats.spanMs + MAX_TAIL_MS, options.seed) : undefined;
   const input: PolicyRunInput = { trace, config, stats, seed: options.seed, sampleMs, timeline };
   const names = [ADAPTIVE, ...options.baselines];
-  const jobs = Math.min(names.length, Math.max(1, Math.floor(options.jobs ?? 1)));
+  const asked = options.jobs === 'auto' ? defaultJobs(trace.count) : (options.jobs ?? 1);
+  const jobs = Math.min(names.length, Math.max(1, Math.floor(asked)));
   // Workers start at once; this thread computes the bound meanwhile.
   const inWorkers = jobs > 1 ? runInWorkers(input, names, jobs, options) : undefined;
   const bound = boundOf(trace, config);

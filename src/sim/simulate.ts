@@ -25,7 +25,7 @@ export interface SimulateOptions {
   seed?: number | undefined;
   onProgress?: ((share: number, policy: string) => void) | undefined;
   /** Policies run at once on worker threads (see {@link RunOptions.jobs}). @default 1 */
-  jobs?: number | undefined;
+  jobs?: number | 'auto' | undefined;
 }
 
 /** The report and the settings keys the policy file set. */

@@ -6,14 +6,14 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { BASELINE_NAMES } from '../../src/sim/baselines/index.js';
 import { parseSimPolicy, resolveLatencyTarget } from '../../src/sim/config.js';
-import { runInWorkers } from '../../src/sim/parallel.js';
+import { defaultJobs, runInWorkers } from '../../src/sim/parallel.js';
 import { ADAPTIVE, runPolicy, type PolicyRunInput } from '../../src/sim/run.js';
 import { traceStats } from '../../src/sim/trace-stats.js';
 import { readTrace } from '../../src/sim/trace/index.js';
@@ -55,6 +55,12 @@ describe('simulation on worker threads', () => {
     const shared = await input();
     await expect(runInWorkers(shared, [ADAPTIVE, 'hpa'], 2, {}, broken)).rejects.toThrow('broken worker');
     await expect(runInWorkers(shared, [ADAPTIVE, 'hpa'], 2, {}, quits)).rejects.toThrow(/exit code 3/);
+  });
+
+  it('by default runs one policy per core, fewer when the trace would not fit in memory', () => {
+    expect(defaultJobs(1000)).toBe(availableParallelism());
+    // A trillion requests at 32 B each: not even two runs fit at once.
+    expect(defaultJobs(1e12)).toBe(1);
   });
 
   it('--jobs 2 and --jobs 1 write the same JSON report', async () => {
