@@ -8,7 +8,9 @@
  *    the long rate for the rest of the look-ahead. A rising
  *    trend (the slope of the long rate over the last two minutes, remembered in the
  *    planner's memory) is carried forward: capacity asked for now arrives after a
- *    cold start, so it is sized for the rate it will meet then.
+ *    cold start, so it is sized for the rate it will meet then. Carried forward no
+ *    further than it was seen, though: over a cold start of minutes, a slope read
+ *    over half a minute would otherwise predict many times the rate.
  * 2. Randomness. Fluid arithmetic ignores it; the M/M/k tail does not. The fewest
  *    slots k at which, at offered load a = λ·S (Erlang C), at most 1 % of tasks
  *    would wait past their budget say how many slots beyond the mean load are
@@ -43,7 +45,7 @@
  */
 import type { NodeView, PlannerPolicy, WorkloadObservation } from './observation.js';
 import { fewestNodes, type ProjectionInput } from './projection.js';
-import { rateSlope } from './trend.js';
+import { rateSlope, rateSpan } from './trend.js';
 
 /** The latency quantile the target is held at. */
 export const LATENCY_QUANTILE = 0.95;
@@ -152,7 +154,11 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
   const shareBudgetsMs = spread !== undefined && spread.length > 0 ? spread.map((ms) => policy.latencyTargetMs - ms) : [waitBudgetMs];
   const coldStartMs = Math.max(0, workload.coldStartMs);
   const newNodeAt = coldStartMs;
-  const slope = Math.max(0, rateSlope(workload.memory.rates)) / 1000; // per ms, per ms
+  // A trend seen over a span is carried forward no further than that span: the rise it
+  // predicts by the time new nodes arrive is at most what it rose over the span.
+  const reach = LONG_WINDOW_LAG_MS + newNodeAt;
+  const seen = Math.min(1, rateSpan(workload.memory.rates) / Math.max(reach, 1));
+  const slope = (Math.max(0, rateSlope(workload.memory.rates)) / 1000) * seen; // per ms, per ms
   const sustained = Math.max(0, Math.min(arrivalRate, workload.arrivalRateLong));
   const rateAtNewNodes = arrivalRate / 1000 + slope * (LONG_WINDOW_LAG_MS + newNodeAt);
   const load = rateAtNewNodes * serviceTimeMs;

@@ -29,6 +29,12 @@ export function pushRate(samples: readonly RateSample[] | undefined, now: number
   return [...kept, { at: now, rate }];
 }
 
+/** Time the samples span, ms (0 for fewer than two). */
+export function rateSpan(samples: readonly RateSample[] | undefined): number {
+  if (samples === undefined || samples.length < 2) return 0;
+  return samples[samples.length - 1]!.at - samples[0]!.at;
+}
+
 /** Least-squares slope of the samples in arrivals/s per ms; 0 when they span too little time. */
 export function rateSlope(samples: readonly RateSample[] | undefined): number {
   if (samples === undefined || samples.length < 3) return 0;

@@ -160,6 +160,18 @@ describe('demand with the look-ahead', () => {
     const up = estimateDemand(workload({ memory: rising }), policy, 1000, T);
     expect(up.nodesUp).toBeGreaterThan(flat.nodesUp);
   });
+
+  it('carries a trend forward no further than it was seen', () => {
+    // The long rate rose from 4/s to 6/s over the last 30 s. New nodes arrive after a
+    // 300 s cold start, 330 s past the long window's centre: carried that far, the slope
+    // would predict 26/s. Seen over 30 s only, it adds what it added then: 2/s, so 8/s.
+    const rising = { ...INITIAL_MEMORY, rates: [0, 1, 2, 3].map((k) => ({ at: T - 30_000 + k * 10_000, rate: 4 + (2 * k) / 3 })) };
+    const observed = workload({ arrivalRateShort: 6, arrivalRateLong: 6, serviceTimeMs: 1000, inFlight: 6, coldStartMs: 300_000, memory: rising });
+    const demand = estimateDemand(observed, { ...policy, latencyTargetMs: 400_000 }, 1000, T);
+    // 8/s of 1 s: 8 busy slots and a few for randomness; 26/s would need over 26.
+    expect(demand.arrivalSlots).toBeGreaterThanOrEqual(9);
+    expect(demand.arrivalSlots).toBeLessThan(12);
+  });
 });
 
 describe('scaling down with the look-ahead', () => {
