@@ -5,6 +5,7 @@
  */
 import type { Offer } from '../market/protocol.js';
 import type { DesiredSample } from './stabilization.js';
+import type { SwapInProgress } from './rebalance.js';
 import type { RateSample } from './trend.js';
 
 /** Runtime node states (the SDK's view of a lease). */
@@ -42,12 +43,14 @@ export interface PlannerMemory {
   avoidSpotUntil: number;
   /** Recent long-window arrival rates, for the trend (predictive scale-up). */
   rates?: readonly RateSample[];
+  /** A move onto a cheaper offer under way (see rebalance.ts). */
+  swap?: SwapInProgress;
 }
 
-/** The starting memory of a workload. */
 /** Shares the service-time spread is given in (see `serviceTimeSpreadMs`): 5 % each. */
 export const SERVICE_SPREAD_POINTS = 20;
 
+/** The starting memory of a workload. */
 export const INITIAL_MEMORY: PlannerMemory = { lowDemandSince: null, recentDesired: [], avoidSpotUntil: 0 };
 
 /** One workload's state at a tick. */

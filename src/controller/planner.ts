@@ -17,9 +17,13 @@
  *    that once demand is gone the rest follows without a second full delay).
  *    Between `up` and `keep` the fleet holds. With tasks waiting, nodes not ready
  *    yet go first (a ready node serves the queue now); otherwise the nodes whose
- *    paid increment ends soonest. One with more than the look-ahead horizon left
- *    keeps serving until then, since it is paid for anyway;
- * 5. draining nodes with nothing in flight are released.
+ *    paid increment ends soonest, the dearest first among those that can go now.
+ *    One with more than the look-ahead horizon left keeps serving until then,
+ *    since it is paid for anyway;
+ * 5. steady, with nothing in cold start: ready nodes on an offer at least a quarter
+ *    dearer than the best one now (spot back after an on-demand fallback) get
+ *    replacements; once they are ready, step 4 gives back the dear nodes (rebalance.ts);
+ * 6. draining nodes with nothing in flight are released.
  */
 import { minimumLeaseCost, paidUntil } from '../budget/cost.js';
 import { rankOffers } from '../market/offer-selection.js';
@@ -27,6 +31,7 @@ import type { Offer } from '../market/protocol.js';
 import { canAfford, commitLease, enforceCaps, fmt, runningBudget, totalExhausted } from './budget-guard.js';
 import type { ForcedRelease, Refusal, RunningBudget } from './budget-guard.js';
 import { estimateDemand } from './demand.js';
+import { completeSwap, nodesToReplace } from './rebalance.js';
 import { pushDesired, windowMax } from './stabilization.js';
 import { LONG_RATE_WINDOW_MS, pushRate } from './trend.js';
 import type { BudgetView, Decision, LeaseRequest, NodeView, Observation, PlannerMemory, PlannerPolicy, WorkloadDecision, WorkloadObservation } from './observation.js';
@@ -62,7 +67,9 @@ export function plan(
 function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined, ctx: TickContext): WorkloadDecision {
   const forced = ctx.forced.get(w.name);
   const nodes = w.nodes.filter((n) => !forced?.ids.has(n.id));
-  const live = nodes.filter((n) => n.state !== 'draining');
+  let live = nodes.filter((n) => n.state !== 'draining');
+  // A move onto a cheaper offer under way (rebalance.ts); settled once demand is known.
+  let moved: { drain: string[]; pending: PlannerMemory['swap'] } = { drain: [], pending: w.memory.swap };
   const idleDrained = nodes.filter((n) => n.state === 'draining' && n.inFlight === 0).map((n) => n.id);
   const release = [...(forced?.ids ?? []), ...idleDrained];
   // Decisions and memories are built field by field, not spread: this runs every tick
@@ -71,17 +78,19 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
     name: w.name,
     desired,
     add,
-    drain,
+    drain: moved.drain.length > 0 ? [...moved.drain, ...drain] : drain,
     release,
     reason,
     budgetBlocked,
     budgetExhausted,
     memory,
   });
-  const remember = (lowDemandSince: number | null, recentDesired: PlannerMemory['recentDesired'], rates: PlannerMemory['rates']): PlannerMemory =>
-    rates === undefined
-      ? { lowDemandSince, recentDesired, avoidSpotUntil: w.memory.avoidSpotUntil }
-      : { lowDemandSince, recentDesired, avoidSpotUntil: w.memory.avoidSpotUntil, rates };
+  const remember = (lowDemandSince: number | null, recentDesired: PlannerMemory['recentDesired'], rates: PlannerMemory['rates'], swap = moved.pending): PlannerMemory => {
+    const memory: PlannerMemory = { lowDemandSince, recentDesired, avoidSpotUntil: w.memory.avoidSpotUntil };
+    if (rates !== undefined) memory.rates = rates;
+    if (swap !== undefined) memory.swap = swap;
+    return memory;
+  };
   const say = (text: string): string => {
     let out = forced?.reason ? `${forced.reason}; ${text}` : text;
     if (idleDrained.length > 0) out += `; release ${idleDrained.length} drained`;
@@ -105,6 +114,9 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
   const clamp = (n: number): number => Math.min(policy.maxNodes, Math.max(policy.minNodes, n));
   const target = clamp(demand.nodes);
   const up = clamp(demand.nodesUp);
+  // Its replacements ready, a move gives back the dear nodes demand does not need now.
+  moved = completeSwap(w.memory.swap, live, target);
+  if (moved.drain.length > 0) live = live.filter((n) => !moved.drain.includes(n.id));
   const recentDesired = pushDesired(w.memory.recentDesired, ctx.now, target, policy.scaleDownDelayMs);
   // A long rate still filling its window is no trend: sample it only once it is full.
   const rates = (w.observedForMs ?? Infinity) >= LONG_RATE_WINDOW_MS ? pushRate(w.memory.rates, ctx.now, w.arrivalRateLong) : w.memory.rates;
@@ -116,17 +128,28 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
     const load = `queue ${w.queued}${demand.arrivalRate > 0 ? `, ${demand.arrivalRate.toFixed(1)}/s` : ''}${w.inFlight > 0 ? `, ${w.inFlight} in flight` : ''}`;
     const wanted = Math.max(up, current);
     const { add, refusal } = rentNodes(w.name, wanted - current, requirement, w.memory, ctx);
+    // Steady, nothing on its way: nodes on an offer much dearer than the best one now get
+    // replacements (as far as maxNodes and the budget caps allow; nothing is held back for them).
+    const steady = wanted === current && coming === 0 && w.queued === 0 && moved.pending === undefined && !demand.idle;
+    const dear = steady ? nodesToReplace(live, rankOffers(ctx.offers, requirement, { avoidSpot: ctx.now < w.memory.avoidSpotUntil })[0]) : [];
+    // maxNodes holds during a move too: a fleet at its cap moves only as room allows.
+    const room = Math.min(dear.length, policy.maxNodes - current);
+    const swap = room > 0 ? rentNodes(w.name, room, requirement, w.memory, ctx).add : [];
+    add.push(...swap);
+    const started = swap.length > 0 ? { replacing: dear.slice(0, swap.length).map((n) => n.id), fleet: current } : undefined;
     const blocked = refusal !== undefined || (forced !== undefined && target > 0);
-    const holding = current + add.length;
+    const holding = current + add.length - swap.length;
     let text = `${load}, ${current - coming} ready + ${coming} provisioning, ${need}`;
     if (add.length > 0) text += `: ${describeAdds(add)}`;
     if (add.length < wanted - current) {
       text += refusal !== undefined ? `; ${describeRefusal(refusal)}, holding at ${holding}` : `; no eligible offer available, holding at ${holding}`;
+    } else if (swap.length > 0) {
+      text = `steady at ${current}: ${text} to replace ${swap.length === 1 ? 'a node' : `${swap.length} nodes`} at $${dear[0]!.pricePerHour.toFixed(2)}/h`;
     } else if (wanted === current) {
       text = `steady at ${current}: ${text}`;
     }
     const desired = refusal !== undefined ? holding : wanted;
-    return decide(desired, add, [], say(text), remember(null, recentDesired, rates), blocked, exhausted(holding));
+    return decide(desired, add, [], say(text), remember(null, recentDesired, rates, started ?? moved.pending), blocked, exhausted(holding));
   }
 
   // Demand is below the live count: scale down only once it stayed low long enough.
@@ -193,7 +216,9 @@ function rentNodes(
 /**
  * Choose `surplus` nodes to leave. With tasks waiting, nodes not ready yet go first
  * (a ready node is serving that queue now, a provisioning one only later); then
- * paid time ending soonest first, then the least busy. The first `forcedCount` go
+ * those whose paid time ends within `windowMs`, the dearest of them first (so that a
+ * fleet moved onto a cheaper offer gives back the dear node); then paid time ending
+ * soonest first, then the least busy. The first `forcedCount` go
  * regardless; the others go only when their paid time ends within `windowMs` (the
  * look-ahead horizon plus one service time, so that tasks in flight can finish and
  * the node be released before the next increment), and are kept serving otherwise.
@@ -201,8 +226,15 @@ function rentNodes(
 function pickSurplus(live: readonly NodeView[], surplus: number, forcedCount: number, windowMs: number, now: number, queueWaiting: boolean) {
   const ends = new Map(live.map((n) => [n.id, paidUntil(n, now)]));
   const serving = (n: NodeView): number => (queueWaiting && n.state === 'ready' ? 1 : 0);
+  const paid = (n: NodeView): number => (ends.get(n.id)! - now > windowMs ? 1 : 0);
   const order = [...live].sort(
-    (a, b) => serving(a) - serving(b) || ends.get(a.id)! - ends.get(b.id)! || a.inFlight - b.inFlight || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    (a, b) =>
+      serving(a) - serving(b) ||
+      paid(a) - paid(b) ||
+      b.pricePerHour - a.pricePerHour ||
+      ends.get(a.id)! - ends.get(b.id)! ||
+      a.inFlight - b.inFlight ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
   const drain: string[] = [];
   let kept = 0;

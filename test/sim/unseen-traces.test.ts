@@ -82,3 +82,22 @@ describe('traces this project has not seen', () => {
     }, 60_000);
   }
 });
+
+describe('spot capacity allowed', () => {
+  it('moves a fleet that started on on-demand onto spot, and back after each fallback', async () => {
+    // Two steady hours at 4/s; every policy's warm start is on-demand nodes.
+    const random = new Random(7);
+    const rows = arrivals(random, 7200, 4, () => 4).map((t) => tokens(random, t));
+    const file = join(dir, 'steady-spot.csv');
+    writeFileSync(file, `timestamp_s,input_tokens,output_tokens\n${rows.map((r) => r.map((v, i) => (i === 0 ? v.toFixed(3) : String(v))).join(',')).join('\n')}\n`);
+    const spotPolicy = join(dir, 'spot.json');
+    writeFileSync(spotPolicy, JSON.stringify({ spot: {} }));
+    const onDemandOnly = (await simulate({ trace: file, baselines: [], seed: 1 })).report.results[0]!;
+    const withSpot = (await simulate({ trace: file, policy: spotPolicy, baselines: [], seed: 1 })).report.results[0]!;
+    expect(withSpot.sloAttainment).toBeGreaterThanOrEqual(0.99);
+    expect(withSpot.preemptions).toBeGreaterThan(0);
+    // Spot is 30 % of the price: most of the two hours must run on it (left on the
+    // warm start's on-demand nodes until a preemption, the fleet pays 65 %).
+    expect(withSpot.cost).toBeLessThan(0.5 * onDemandOnly.cost);
+  }, 60_000);
+});
