@@ -24,6 +24,8 @@ export const SpotSchema = z.strictObject({
   meanUnavailableHours: nonNegative.default(D.DEFAULT_SPOT.meanUnavailableHours),
   /** A SkyPilot spot-traces JSON (`preemption/` or `availability/`) to replay instead of the rate model; relative to the policy file. */
   trace: z.string().min(1).optional(),
+  /** How long our policy prefers on-demand after a preemption (the SDK's `gpu.spotCooloffMs`). */
+  cooloffMs: nonNegative.default(D.DEFAULT_SPOT_COOLOFF_MS),
 });
 
 /** The contents of `policy.json`. Every field is optional. */

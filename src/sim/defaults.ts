@@ -74,3 +74,6 @@ export const DEFAULT_SPOT = {
   meanAvailableHours: 3.34,
   meanUnavailableHours: 1.85,
 } as const;
+
+/** How long our policy prefers on-demand after a spot preemption: the SDK's `gpu.spotCooloffMs` default. */
+export const DEFAULT_SPOT_COOLOFF_MS = 600_000;

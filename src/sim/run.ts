@@ -151,7 +151,7 @@ function adaptiveController(
   };
   const spotUnavailable = spot ? { ...spot, available: 0 } : undefined;
   const offers = spot ? () => [onDemand, engine.spotAvailable ? spot : spotUnavailable!] : () => [onDemand];
-  return new AdaptiveController({ policy, tickMs: config.tickMs, initialNodes, initialServiceMs, offers });
+  return new AdaptiveController({ policy, tickMs: config.tickMs, initialNodes, initialServiceMs, offers, spotCooloffMs: config.spot?.cooloffMs ?? 0 });
 }
 
 function boundOf(trace: Trace, config: SimConfig): LowerBound {

@@ -99,5 +99,11 @@ describe('spot capacity allowed', () => {
     // Spot is 30 % of the price: most of the two hours must run on it (left on the
     // warm start's on-demand nodes until a preemption, the fleet pays 65 %).
     expect(withSpot.cost).toBeLessThan(0.5 * onDemandOnly.cost);
+    // After each preemption it prefers on-demand for `cooloffMs`; without that pause it pays less here.
+    const noCooloff = join(dir, 'spot-no-cooloff.json');
+    writeFileSync(noCooloff, JSON.stringify({ spot: { cooloffMs: 0 } }));
+    const eager = (await simulate({ trace: file, policy: noCooloff, baselines: [], seed: 1 })).report;
+    expect(eager.settings.spot?.cooloffMs).toBe(0);
+    expect(eager.results[0]!.cost).toBeLessThan(withSpot.cost);
   }, 60_000);
 });

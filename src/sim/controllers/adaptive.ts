@@ -3,12 +3,12 @@
  * an observation built from the simulated state exactly as the live loop builds it
  * (`WorkloadRuntime.observe()` and `ControlLoop.tick()`): queue length, tasks in
  * flight, arrival rates over 6 s and 60 s with the `RateMeter`'s one-second
- * buckets, the service-time EWMA, the oldest task's age, the cold-start EWMA, the
+ * buckets, the service-time mean and spread, the oldest task's age, the cold-start EWMA, the
  * live leases as `NodeView`s, the planner's own memory, and the real ledger's view.
  * Its decision is executed as the lease manager would: adds reserve in the ledger
  * first, drains stop new work, releases end the lease. A nudge ticks within 50 ms
  * when work arrives with no node to take it; a preemption makes the planner avoid
- * spot for ten minutes (what `Compute` does on a `preempted` lease event).
+ * spot for `spotCooloffMs` (what `Compute` does on a `preempted` lease event).
  */
 import type { Observation, PlannerMemory, PlannerPolicy, WorkloadObservation } from '../../controller/observation.js';
 import { INITIAL_MEMORY, SERVICE_SPREAD_POINTS } from '../../controller/observation.js';
@@ -21,8 +21,6 @@ import { countSince } from '../arrivals.js';
 /** Workload name the simulated runtime uses. */
 export const SIM_WORKLOAD = 'sim';
 
-// What `Compute` does after a preemption (avoid spot for ten minutes).
-const AVOID_SPOT_MS = 10 * 60_000;
 // ControlLoop.nudge(): at most one extra tick per 50 ms.
 const NUDGE_MS = 50;
 
@@ -39,6 +37,8 @@ export interface AdaptiveOptions {
   initialServiceMs?: number | undefined;
   /** Offers the marketplace lists (spot's `available` follows the market). */
   offers: () => Offer[];
+  /** How long spot is avoided after a preemption (what `Compute` does with `gpu.spotCooloffMs`). */
+  spotCooloffMs: number;
 }
 
 /** Drives the real planner on the simulated cluster. */
@@ -104,7 +104,7 @@ export class AdaptiveController implements Controller {
   }
 
   onPreempted(_engine: Engine, now: number): void {
-    this.memory = { ...this.memory, avoidSpotUntil: now + AVOID_SPOT_MS };
+    this.memory = { ...this.memory, avoidSpotUntil: now + this.options.spotCooloffMs };
   }
 
   /** `WorkloadRuntime.observe()` over the simulated state. */
