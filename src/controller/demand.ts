@@ -111,15 +111,21 @@ export function slotsForLatency(load: number, waitBudgetsMs: number | readonly n
   // Budgets in service times; the ones that cannot be met are dropped.
   const budgets = (typeof waitBudgetsMs === 'number' ? [Math.max(0, waitBudgetsMs)] : waitBudgetsMs.filter((w) => w >= 0)).map((w) => w / service);
   if (budgets.length === 0) return lowest;
+  // Each share's e^-(k-a)·w, kept as a running product over k (one exp per share, not per k).
+  const late = budgets.map((w) => Math.exp(-(lowest - load) * w));
+  const step = budgets.map((w) => Math.exp(-w));
   // Erlang B by its stable recursion, then Erlang C from it.
   let erlangB = 1;
   for (let k = 1; k <= maxSlots; k++) {
     erlangB = (load * erlangB) / (k + load * erlangB);
     if (k < lowest) continue;
     const erlangC = (k * erlangB) / (k - load * (1 - erlangB));
-    let late = 0;
-    for (const w of budgets) late += Math.exp(-(k - load) * w);
-    if ((erlangC * late) / budgets.length <= allowed) return k;
+    let sum = 0;
+    for (let j = 0; j < late.length; j++) {
+      sum += late[j]!;
+      late[j]! *= step[j]!;
+    }
+    if ((erlangC * sum) / budgets.length <= allowed) return k;
   }
   return maxSlots + 1;
 }

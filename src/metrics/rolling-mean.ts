@@ -13,8 +13,12 @@ export class RollingMean {
   private next = 0;
   private filled = 0;
   private sum = 0;
-  // The window sorted, built on the first quantile asked after a change.
-  private sorted: Float64Array | undefined;
+  // The spread last computed, and how many samples came since: it is recomputed once as
+  // many samples as the window holds have come (one sort per window of tasks, not one
+  // per call: sorting is what the simulator would otherwise spend most of its time on).
+  private lastSpread: number[] | undefined;
+  private sinceSpread = 0;
+  private spreadOf = 0;
 
   /** @param capacity samples averaged. @default 256 */
   constructor(capacity = 256) {
@@ -28,7 +32,7 @@ export class RollingMean {
     this.ring[this.next] = value;
     this.sum += value;
     this.next = (this.next + 1) % this.ring.length;
-    this.sorted = undefined;
+    this.sinceSpread++;
     // Re-add from scratch now and then so float error in the running sum cannot build up.
     if (this.next === 0) {
       let s = 0;
@@ -45,15 +49,22 @@ export class RollingMean {
   /**
    * The window's spread in `points` values, ascending: the sample at the middle of
    * each of `points` equal shares of the sorted window (for 20, the 2.5 %, 7.5 %, ...,
-   * 97.5 % quantiles, nearest rank), or undefined before the first sample. The
-   * window is sorted once per change, not per call: the planner asks once a tick,
-   * samples come one per task.
+   * 97.5 % quantiles, nearest rank), or undefined before the first sample. Refreshed
+   * once the window has turned over since the last time (while it is still filling,
+   * at each doubling), so it lags the window by at most one window. Do not modify the
+   * returned array.
    */
-  spread(points: number): number[] | undefined {
+  spread(points: number): readonly number[] | undefined {
     if (this.filled === 0) return undefined;
-    if (this.sorted === undefined) this.sorted = this.ring.slice(0, this.filled).sort();
-    const out = new Array<number>(points);
-    for (let j = 0; j < points; j++) out[j] = this.sorted[Math.min(this.filled - 1, Math.floor(((j + 0.5) / points) * this.filled))]!;
-    return out;
+    const stale = this.lastSpread === undefined || this.lastSpread.length !== points || this.sinceSpread >= Math.max(1, this.spreadOf);
+    if (stale) {
+      const sorted = this.ring.slice(0, this.filled).sort();
+      const out = new Array<number>(points);
+      for (let j = 0; j < points; j++) out[j] = sorted[Math.min(this.filled - 1, Math.floor(((j + 0.5) / points) * this.filled))]!;
+      this.lastSpread = out;
+      this.sinceSpread = 0;
+      this.spreadOf = this.filled;
+    }
+    return this.lastSpread;
   }
 }
