@@ -18,7 +18,7 @@ export const GpuRequirementSchema = z.strictObject({
    * `'never'` uses on-demand only, `'only'` uses spot only. @default 'allow'
    */
   interruptible: z.enum(['allow', 'never', 'only']).default('allow'),
-  /** After a spot preemption, prefer on-demand offers for this long, ms. @default 600000 */
+  /** After a spot preemption, prefer on-demand offers for this long, ms; a steady fleet then moves back to spot. @default 600000 */
   spotCooloffMs: z.number().int().nonnegative().default(600_000),
 });
 
