@@ -130,7 +130,7 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
     const { add, refusal } = rentNodes(w.name, wanted - current, requirement, w.memory, ctx);
     // Steady, nothing on its way: nodes on an offer much dearer than the best one now get
     // replacements (as far as maxNodes and the budget caps allow; nothing is held back for them).
-    const steady = wanted === current && coming === 0 && w.queued === 0 && moved.pending === undefined && !demand.idle;
+    const steady = wanted === current && coming === 0 && w.queued === 0 && moved.pending === undefined;
     const dear = steady ? nodesToReplace(live, rankOffers(ctx.offers, requirement, { avoidSpot: ctx.now < w.memory.avoidSpotUntil })[0]) : [];
     // maxNodes holds during a move too: a fleet at its cap moves only as room allows.
     const room = Math.min(dear.length, policy.maxNodes - current);
