@@ -31,7 +31,7 @@ import type { Offer } from '../market/protocol.js';
 import { canAfford, commitLease, enforceCaps, fmt, runningBudget, totalExhausted } from './budget-guard.js';
 import type { ForcedRelease, Refusal, RunningBudget } from './budget-guard.js';
 import { estimateDemand } from './demand.js';
-import { completeSwap, nodesToReplace } from './rebalance.js';
+import { completeSwap, nodesToReplace, nodeToTradeDown } from './rebalance.js';
 import { pushDesired, windowMax } from './stabilization.js';
 import { LONG_RATE_WINDOW_MS, pushRate } from './trend.js';
 import type { BudgetView, Decision, LeaseRequest, NodeView, Observation, PlannerMemory, PlannerPolicy, WorkloadDecision, WorkloadObservation } from './observation.js';
@@ -130,8 +130,14 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
     const { add, refusal } = rentNodes(w.name, wanted - current, requirement, w.memory, ctx);
     // Steady, nothing on its way: nodes on an offer much dearer than the best one now get
     // replacements (as far as maxNodes and the budget caps allow; nothing is held back for them).
+    const best = rankOffers(ctx.offers, requirement, { avoidSpot: ctx.now < w.memory.avoidSpotUntil })[0];
     const steady = wanted === current && coming === 0 && w.queued === 0 && moved.pending === undefined;
-    const dear = steady ? nodesToReplace(live, rankOffers(ctx.offers, requirement, { avoidSpot: ctx.now < w.memory.avoidSpotUntil })[0]) : [];
+    const dear = steady ? nodesToReplace(live, best) : [];
+    // Held back by the hourly cap on a dear offer: give one dear node back (its tasks finish)
+    // so that the next ticks rent cheaper ones with what it frees; one at a time, and only
+    // once the last one is gone and its successors are up.
+    const settledFleet = coming === 0 && !nodes.some((n) => n.state === 'draining');
+    const traded = refusal?.cap === 'maxPerHour' && settledFleet ? nodeToTradeDown(live, best) : undefined;
     // maxNodes holds during a move too: a fleet at its cap moves only as room allows.
     const room = Math.min(dear.length, policy.maxNodes - current);
     const swap = room > 0 ? rentNodes(w.name, room, requirement, w.memory, ctx).add : [];
@@ -143,13 +149,14 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
     if (add.length > 0) text += `: ${describeAdds(add)}`;
     if (add.length < wanted - current) {
       text += refusal !== undefined ? `; ${describeRefusal(refusal)}, holding at ${holding}` : `; no eligible offer available, holding at ${holding}`;
+      if (traded !== undefined) text += `; give back a node at $${traded.pricePerHour.toFixed(2)}/h to rent cheaper ones within the cap`;
     } else if (swap.length > 0) {
       text = `steady at ${current}: ${text} to replace ${swap.length === 1 ? 'a node' : `${swap.length} nodes`} at $${dear[0]!.pricePerHour.toFixed(2)}/h`;
     } else if (wanted === current) {
       text = `steady at ${current}: ${text}`;
     }
     const desired = refusal !== undefined ? holding : wanted;
-    return decide(desired, add, [], say(text), remember(null, recentDesired, rates, started ?? moved.pending), blocked, exhausted(holding));
+    return decide(desired, add, traded ? [traded.id] : [], say(text), remember(null, recentDesired, rates, started ?? moved.pending), blocked, exhausted(holding));
   }
 
   // Demand is below the live count: scale down only once it stayed low long enough.

@@ -5,7 +5,10 @@
  * for as long as demand lasts. Make before break: replacements are rented from the
  * best-ranked offer, and once they are ready the fleet is over what demand needs,
  * so the usual scale-down gives back as many nodes, the dearest first (see the
- * planner's surplus order). Pure.
+ * planner's surplus order). Under an hourly cap there may be no room to make before
+ * breaking, while the cap is what holds the fleet back: then a dear node whose price
+ * buys two or more of the best offer's is given back first, and the money it frees
+ * rents the cheaper ones. Pure.
  */
 import { offerScore } from '../market/offer-selection.js';
 import type { Offer } from '../market/protocol.js';
@@ -46,4 +49,19 @@ export function completeSwap(swap: SwapInProgress | undefined, live: readonly No
   const replacing = live.filter((n) => swap.replacing.includes(n.id)).sort((a, b) => b.pricePerHour - a.pricePerHour);
   const count = Math.max(0, Math.min(replacing.length, live.length - Math.max(swap.fleet, needed)));
   return { drain: replacing.slice(0, count).map((n) => n.id), pending: undefined };
+}
+
+/**
+ * Under an hourly cap that stops the fleet from growing: the dearest ready node whose
+ * price buys at least two nodes of `best`, to give back so that the money it frees
+ * rents more capacity than it had. Undefined when none is that dear.
+ */
+export function nodeToTradeDown(live: readonly NodeView[], best: Offer | undefined): NodeView | undefined {
+  if (best === undefined || best.pricePerHour <= 0) return undefined;
+  let dearest: NodeView | undefined;
+  for (const node of live) {
+    if (node.state !== 'ready' || node.pricePerHour < 2 * best.pricePerHour) continue;
+    if (dearest === undefined || node.pricePerHour > dearest.pricePerHour) dearest = node;
+  }
+  return dearest;
 }

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { INITIAL_MEMORY } from '../../src/controller/observation.js';
-import type { NodeView, Observation, PlannerMemory, WorkloadObservation } from '../../src/controller/observation.js';
+import type { BudgetView, NodeView, Observation, PlannerMemory, WorkloadObservation } from '../../src/controller/observation.js';
 import { plan } from '../../src/controller/planner.js';
-import { completeSwap, nodesToReplace } from '../../src/controller/rebalance.js';
+import { completeSwap, nodesToReplace, nodeToTradeDown } from '../../src/controller/rebalance.js';
 import { makeOffer, makePolicy } from './planner-driver.js';
 
 const T = 5_000_000;
@@ -25,9 +25,9 @@ function steady(nodes: NodeView[], memory: PlannerMemory = INITIAL_MEMORY, over:
   return { name: 'w', queued: 0, inFlight: 8, arrivalRateShort: 3, arrivalRateLong: 3, serviceTimeMs: 4000, oldestQueuedMs: 0, coldStartMs: 30_000, nodes, paused: false, memory, ...over };
 }
 
-function tick(w: WorkloadObservation, now = T, offers = [onDemand, spot], p = policy) {
+function tick(w: WorkloadObservation, now = T, offers = [onDemand, spot], p = policy, budget: BudgetView = NO_BUDGET) {
   const observation: Observation = { now, tickMs: 1000, workloads: [w] };
-  return plan(observation, { w: p }, offers, NO_BUDGET).workloads[0]!;
+  return plan(observation, { w: p }, offers, budget).workloads[0]!;
 }
 
 describe('rebalancing onto a cheaper offer', () => {
@@ -77,5 +77,23 @@ describe('rebalancing onto a cheaper offer', () => {
     const capped = tick(steady([node('a'), node('b')]), T, [onDemand, spot], { ...policy, maxNodes: 3 });
     expect(capped.add).toHaveLength(1);
     expect(tick(steady([node('a'), node('b')]), T, [onDemand, spot], { ...policy, maxNodes: 2 }).add).toEqual([]);
+  });
+
+  it('under an hourly cap that holds the fleet back, gives back a dear node so that its money rents cheaper ones', () => {
+    expect(nodeToTradeDown([node('a'), node('b', { pricePerHour: 1.4 })], spot)?.id).toBe('a'); // 2.50 buys 3 spot nodes
+    expect(nodeToTradeDown([node('b', { pricePerHour: 1.4 })], spot)).toBeUndefined(); // 1.40 buys only one
+    // One on-demand node ($2.50/h) under a $3/h cap, a backlog asking for more: no spot
+    // node fits beside it, but three fit in its place.
+    const capped: BudgetView = { maxPerHour: 3, total: undefined, hourlyRate: 2.5, committed: 0, workloads: {} };
+    const busy = steady([node('a', { inFlight: 8 })], INITIAL_MEMORY, { queued: 200, inFlight: 8, arrivalRateShort: 6, arrivalRateLong: 6 });
+    const decision = tick(busy, T, [onDemand, spot], policy, capped);
+    expect(decision.add).toEqual([]);
+    expect(decision.drain).toEqual(['a']);
+    expect(decision.reason).toContain('give back a node at $2.50/h to rent cheaper ones within the cap');
+    // While that node drains, nothing more is given back.
+    const draining = steady([node('a', { state: 'draining' }), node('b')], INITIAL_MEMORY, { queued: 200, inFlight: 8, arrivalRateShort: 6, arrivalRateLong: 6 });
+    const stillDraining = tick(draining, T, [onDemand, spot], policy, { ...capped, maxPerHour: 5.5, hourlyRate: 5 });
+    expect(stillDraining.reason).toContain('maxPerHour 5.5 reached');
+    expect(stillDraining.drain).toEqual([]);
   });
 });
