@@ -22,7 +22,9 @@
  *    since it is paid for anyway;
  * 5. steady, with nothing in cold start: ready nodes on an offer at least a quarter
  *    dearer than the best one now (spot back after an on-demand fallback) get
- *    replacements; once they are ready, step 4 gives back the dear nodes (rebalance.ts);
+ *    replacements; once they are ready, the dear nodes are given back (rebalance.ts).
+ *    Held back by the hourly cap instead, a node costing twice the best offer or
+ *    more is given back first, so that what it frees rents cheaper ones;
  * 6. draining nodes with nothing in flight are released.
  */
 import { minimumLeaseCost, paidUntil } from '../budget/cost.js';
