@@ -16,7 +16,9 @@ import type { NodeView } from './observation.js';
 
 /** A move under way: the dear nodes being replaced, and the fleet's size when it began. */
 export interface SwapInProgress {
+  /** Lease ids of the dear nodes that replacements were rented for. */
   replacing: readonly string[];
+  /** Live nodes when the move began (replacements not counted). */
   fleet: number;
 }
 

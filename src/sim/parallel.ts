@@ -15,7 +15,9 @@ import type { Trace } from './trace/types.js';
 
 /** A job for a worker: run `names[index]`. */
 export interface WorkerJob {
+  /** Position of the policy in the run's list (results come back in that order). */
   index: number;
+  /** Policy id: `adaptive` or a baseline's name. */
   name: string;
 }
 
