@@ -132,14 +132,14 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
     const { add, refusal } = rentNodes(w.name, wanted - current, requirement, w.memory, ctx);
     // Steady, nothing on its way: nodes on an offer much dearer than the best one now get
     // replacements (as far as maxNodes and the budget caps allow; nothing is held back for them).
-    const best = rankOffers(ctx.offers, requirement, { avoidSpot: ctx.now < w.memory.avoidSpotUntil })[0];
+    const best = (): Offer | undefined => rankOffers(ctx.offers, requirement, { avoidSpot: ctx.now < w.memory.avoidSpotUntil })[0];
     const steady = wanted === current && coming === 0 && w.queued === 0 && moved.pending === undefined;
-    const dear = steady ? nodesToReplace(live, best) : [];
+    const dear = steady ? nodesToReplace(live, best()) : [];
     // Held back by the hourly cap on a dear offer: give one dear node back (its tasks finish)
     // so that the next ticks rent cheaper ones with what it frees; one at a time, and only
     // once the last one is gone and its successors are up.
     const settledFleet = coming === 0 && !nodes.some((n) => n.state === 'draining');
-    const traded = refusal?.cap === 'maxPerHour' && settledFleet ? nodeToTradeDown(live, best) : undefined;
+    const traded = refusal?.cap === 'maxPerHour' && settledFleet ? nodeToTradeDown(live, best()) : undefined;
     // maxNodes holds during a move too: a fleet at its cap moves only as room allows.
     const room = Math.min(dear.length, policy.maxNodes - current);
     const swap = room > 0 ? rentNodes(w.name, room, requirement, w.memory, ctx).add : [];

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ComputeError } from '../../src/errors.js';
 import { readTrace } from '../../src/sim/trace/index.js';
 import type { ServiceModel } from '../../src/sim/trace/types.js';
+import { rejectionOf } from '../support/rejection.js';
 
 const MODEL: ServiceModel = { baseMs: 50, msPerInputToken: 0.1, msPerOutputToken: 20, defaultServiceMs: 1000 };
 const dir = mkdtempSync(join(tmpdir(), 'sim-traces-'));
@@ -21,15 +22,11 @@ function file(name: string, text: string): string {
 }
 
 async function fails(path: string, pattern: RegExp, format?: 'generic' | 'servegen'): Promise<ComputeError> {
-  const error = await readTrace(path, { service: MODEL, seed: 1, ...(format ? { format } : {}) }).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ComputeError);
-  expect((error as ComputeError).code).toBe('TRACE_INVALID');
-  expect((error as ComputeError).message).toMatch(pattern);
-  expect((error as ComputeError).message).not.toContain('\n');
-  return error as ComputeError;
+  const error = await rejectionOf(readTrace(path, { service: MODEL, seed: 1, ...(format ? { format } : {}) }), ComputeError);
+  expect(error.code).toBe('TRACE_INVALID');
+  expect(error.message).toMatch(pattern);
+  expect(error.message).not.toContain('\n');
+  return error;
 }
 
 describe('generic CSV', () => {

@@ -16,6 +16,7 @@ import { parseRetryAfterMs, retryDelayMs } from '../../src/market/retry.js';
 import { RetryBudget } from '../../src/market/retry-budget.js';
 import { createFakeMarketplace } from '../../src/testing/index.js';
 import type { FakeMarketplace } from '../../src/testing/index.js';
+import { rejectionOf } from '../support/rejection.js';
 
 const SECRET = 'sk-live-SUPERSECRET-0123456789abcdef';
 
@@ -99,13 +100,8 @@ const REQUEST: CreateLeaseRequest = {
   tags: { client: 'c1', workload: 'embed' },
 };
 
-async function failure(promise: Promise<unknown>): Promise<MarketError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(MarketError);
-  return error as MarketError;
+function failure(promise: Promise<unknown>): Promise<MarketError> {
+  return rejectionOf(promise, MarketError);
 }
 
 /** Everything a log line, a crash report or a debugger could print about an error. */

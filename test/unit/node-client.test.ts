@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeClient } from '../../src/dispatch/node-client.js';
 import { NodeError } from '../../src/errors.js';
+import { rejectionOf } from '../support/rejection.js';
 
 let server: Server | undefined;
 let client: NodeClient | undefined;
@@ -31,13 +32,8 @@ async function nodeAnswering(handler: Handler, maxBodyBytes = 1024): Promise<Nod
   return client;
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<NodeError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(NodeError);
-  return error as NodeError;
+function failureOf(promise: Promise<unknown>): Promise<NodeError> {
+  return rejectionOf(promise, NodeError);
 }
 
 const request = { workload: 'w', input: { a: 1 }, taskId: 't-1' };
