@@ -95,6 +95,12 @@ export class EventHeap {
     this.node[i] = nd;
   }
 
+  /** Drop every event (the capacity stays, for reuse). */
+  clear(): void {
+    this.n = 0;
+    this.counter = 0;
+  }
+
   /** Visit every held event (order unspecified); used to find a lost node's tasks. */
   forEach(visit: (time: number, request: number, node: number) => void): void {
     for (let i = 0; i < this.n; i++) visit(this.time[i]!, this.req[i]!, this.node[i]!);
