@@ -67,7 +67,7 @@ export class WorkloadRuntime {
   readonly arrivals = new RateMeter(60);
   /** Clock time the workload was declared: arrivals are counted from then. */
   private readonly createdAt: number;
-  readonly serviceTime = new RollingMean(256);
+  readonly serviceTime = new RollingMean();
   readonly latency = new LatencyWindow();
   memory: PlannerMemory = INITIAL_MEMORY;
   paused: false | 'hold' | 'reject' = false;
@@ -111,7 +111,7 @@ export class WorkloadRuntime {
       hooks: {
         ...hooks,
         onAttempt: (nodeId, ms, ok) => {
-          if (ok) this.serviceTime.record(ms);
+          if (ok) this.serviceTime.record(ms, clock.now());
           hooks.onAttempt?.(nodeId, ms, ok);
         },
       },

@@ -1,18 +1,33 @@
 /**
- * Mean of the last N samples, for the service-time estimate the planner sizes
- * nodes with. Service times of LLM requests are heavy-tailed: an exponentially
- * weighted mean over a handful of samples swings by a third from one request to
- * the next, and so would the node count. A window of a few hundred samples keeps
- * the estimate within a few percent while still following a real change within
- * that many requests. O(1) per sample: a ring and a running sum.
+ * Mean (and spread) of recent samples, for the service-time estimate the planner
+ * sizes nodes with. Service times of LLM requests are heavy-tailed (a coefficient of
+ * variation near 1): the mean of n samples is off by about 1/√n. Over the last 256
+ * requests that is ±6 %, which moves a fleet of 70 nodes by 4 from one tick to the
+ * next, and a planner that rents on a high reading and keeps what it rented ends up
+ * at the highest of them. So the window holds every sample of the last minute, up to
+ * a cap (±1.6 % at 4096), and never fewer than the last few hundred, so that a slow
+ * workload still follows a real change within that many requests. O(1) per sample:
+ * a ring and a running sum.
  */
 
-/** Mean (and quantiles) of the most recent `capacity` samples. */
+/** How far back the window reaches. */
+export interface RollingMeanOptions {
+  /** The window always holds at least this many of the latest samples. @default 256 */
+  minSamples?: number;
+  /** Beyond those, samples recorded within this long of the latest one (ms). @default 60000 */
+  horizonMs?: number;
+}
+
+/** Mean (and quantiles) of the recent samples; see the module comment for the window. */
 export class RollingMean {
-  private readonly ring: Float64Array;
-  private next = 0;
-  private filled = 0;
+  private readonly values: Float64Array;
+  private readonly times: Float64Array;
+  private readonly minSamples: number;
+  private readonly horizonMs: number;
+  private start = 0; // oldest sample in the window (ring index)
+  private count = 0;
   private sum = 0;
+  private sinceResum = 0;
   // The spread last computed, and how many samples came since: it is recomputed once as
   // many samples as the window holds have come (one sort per window of tasks, not one
   // per call: sorting is what the simulator would otherwise spend most of its time on).
@@ -20,30 +35,42 @@ export class RollingMean {
   private sinceSpread = 0;
   private spreadOf = 0;
 
-  /** @param capacity samples averaged. @default 256 */
-  constructor(capacity = 256) {
-    this.ring = new Float64Array(capacity);
+  /** @param capacity most samples held. @default 4096 */
+  constructor(capacity = 4096, options: RollingMeanOptions = {}) {
+    this.values = new Float64Array(capacity);
+    this.times = new Float64Array(capacity);
+    this.minSamples = Math.min(capacity, options.minSamples ?? 256);
+    this.horizonMs = options.horizonMs ?? 60_000;
   }
 
-  /** Add a sample (the oldest drops out once the window is full). */
-  record(value: number): void {
-    if (this.filled === this.ring.length) this.sum -= this.ring[this.next]!;
-    else this.filled++;
-    this.ring[this.next] = value;
+  /** Add a sample taken at `at` (ms, clock time); old ones leave as the module comment says. */
+  record(value: number, at = 0): void {
+    const cap = this.values.length;
+    if (this.count === cap) this.dropOldest();
+    const i = (this.start + this.count) % cap;
+    this.values[i] = value;
+    this.times[i] = at;
+    this.count++;
     this.sum += value;
-    this.next = (this.next + 1) % this.ring.length;
+    while (this.count > this.minSamples && this.times[this.start]! < at - this.horizonMs) this.dropOldest();
     this.sinceSpread++;
     // Re-add from scratch now and then so float error in the running sum cannot build up.
-    if (this.next === 0) {
+    if (++this.sinceResum >= cap) {
       let s = 0;
-      for (let i = 0; i < this.filled; i++) s += this.ring[i]!;
+      for (let k = 0; k < this.count; k++) s += this.values[(this.start + k) % cap]!;
       this.sum = s;
+      this.sinceResum = 0;
     }
   }
 
   /** The mean so far, or undefined before the first sample. */
   get value(): number | undefined {
-    return this.filled === 0 ? undefined : this.sum / this.filled;
+    return this.count === 0 ? undefined : this.sum / this.count;
+  }
+
+  /** Samples in the window now. */
+  get size(): number {
+    return this.count;
   }
 
   /**
@@ -55,16 +82,25 @@ export class RollingMean {
    * returned array.
    */
   spread(points: number): readonly number[] | undefined {
-    if (this.filled === 0) return undefined;
+    if (this.count === 0) return undefined;
     const stale = this.lastSpread === undefined || this.lastSpread.length !== points || this.sinceSpread >= Math.max(1, this.spreadOf);
     if (stale) {
-      const sorted = this.ring.slice(0, this.filled).sort();
+      const cap = this.values.length;
+      const sorted = new Float64Array(this.count);
+      for (let k = 0; k < this.count; k++) sorted[k] = this.values[(this.start + k) % cap]!;
+      sorted.sort();
       const out = new Array<number>(points);
-      for (let j = 0; j < points; j++) out[j] = sorted[Math.min(this.filled - 1, Math.floor(((j + 0.5) / points) * this.filled))]!;
+      for (let j = 0; j < points; j++) out[j] = sorted[Math.min(this.count - 1, Math.floor(((j + 0.5) / points) * this.count))]!;
       this.lastSpread = out;
       this.sinceSpread = 0;
-      this.spreadOf = this.filled;
+      this.spreadOf = this.count;
     }
     return this.lastSpread;
+  }
+
+  private dropOldest(): void {
+    this.sum -= this.values[this.start]!;
+    this.start = (this.start + 1) % this.values.length;
+    this.count--;
   }
 }

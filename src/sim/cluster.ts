@@ -50,7 +50,7 @@ export class Cluster {
   private freeSlots = 0;
   private idleReady = 0;
   /** Service time estimate the runtime keeps (mean of the last finished attempts). */
-  readonly serviceTime = new RollingMean(256);
+  readonly serviceTime = new RollingMean();
   /** Cold-start estimate the runtime keeps (EWMA of request-to-ready). */
   readonly coldStart = new Ewma(0.3);
   /** Time of the latest completion. */
@@ -111,7 +111,7 @@ export class Cluster {
     this.lastCompletionAt = t;
     this.completed++;
     this.inFlight--;
-    this.serviceTime.record(this.svc[i]!);
+    this.serviceTime.record(this.svc[i]!, t);
     const node = this.nodes[k]!;
     if (node.state === 'ready') this.levels.move(node, node.inFlight, node.inFlight - 1);
     node.inFlight--;

@@ -2,7 +2,7 @@
  * Traces of shapes the shared ones do not cover, generated here from a seed and
  * written as generic CSVs: a steady stream with sudden spikes, on/off traffic,
  * heavy-tailed service times, a ramp with timestamps only, a latency target shorter
- * than a cold start, and sparse traffic.
+ * than a cold start, steady high-volume traffic, and sparse traffic.
  * On each, as the acceptance asks of any unseen trace: ours meets the SLO and is
  * the cheapest policy that does (the lower bound aside), and the bound is below it.
  */
@@ -55,6 +55,10 @@ const SHAPES: Record<string, { header: string; rows: (random: Random) => Row[]; 
     header: 'timestamp_s,input_tokens,output_tokens',
     rows: (random) => arrivals(random, 3600, 7.2, (t) => 6 * (1 + 0.2 * Math.sin((2 * Math.PI * t) / 900))).map((t) => tokens(random, t)),
     policy: { latencyTargetMs: 20_000 },
+  },
+  'a steady 200 requests/s of heavy-tailed sizes (a noisy mean service time must not ratchet the fleet up)': {
+    header: 'timestamp_s,input_tokens,output_tokens',
+    rows: (random) => arrivals(random, 1200, 200, () => 200).map((t) => tokens(random, t)),
   },
   'sparse, one request every 45 s': {
     header: 'timestamp_s,input_tokens,output_tokens',

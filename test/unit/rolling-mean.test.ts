@@ -45,3 +45,29 @@ describe('RollingMean', () => {
     expect(w.spread(2)).toEqual([200, 200]);
   });
 });
+
+describe('RollingMean over time', () => {
+  it('holds every sample of the horizon (up to its capacity), and never fewer than the latest few', () => {
+    const w = new RollingMean(6, { minSamples: 2, horizonMs: 10 });
+    for (const [v, at] of [[1, 0], [2, 5], [3, 8], [4, 9]] as const) w.record(v, at);
+    expect(w.size).toBe(4); // all within 10 ms of the latest (9)
+    expect(w.value).toBe(2.5);
+    w.record(10, 16); // 0 and 5 are now more than 10 ms old
+    expect(w.size).toBe(3);
+    expect(w.value).toBeCloseTo((3 + 4 + 10) / 3, 12);
+    w.record(20, 100); // everything else is old: the latest two stay
+    expect(w.size).toBe(2);
+    expect(w.value).toBe(15);
+    for (let i = 0; i < 10; i++) w.record(7, 100); // the capacity caps a busy horizon
+    expect(w.size).toBe(6);
+    expect(w.value).toBe(7);
+  });
+
+  it('keeps the running sum exact over many turnovers', () => {
+    const w = new RollingMean(16, { minSamples: 4, horizonMs: 50 });
+    for (let i = 0; i < 5000; i++) w.record(((i * 7919) % 1000) / 7 + 0.1, i);
+    // At one sample per ms every one of the last 16 is within the 50 ms horizon.
+    const last16 = Array.from({ length: 16 }, (_, k) => ((4984 + k) * 7919 % 1000) / 7 + 0.1);
+    expect(w.value).toBeCloseTo(last16.reduce((a, b) => a + b, 0) / 16, 9);
+  });
+});
