@@ -20,9 +20,11 @@
  * 3. The queue over time (cold-start look-ahead, see projection.ts). The backlog is
  *    projected under each candidate fleet: ready nodes now, provisioning nodes
  *    when they become ready, new ones one cold start from now. A fleet is enough
- *    when no task arriving in the look-ahead window would wait longer than half
- *    the budget W = latencyTarget − S (the other half is left to randomness), nor
- *    longer than the budget of the p95 share (a backlog delays every task alike);
+ *    when no task arriving in the look-ahead window would wait longer than the
+ *    budget W = latencyTarget − S less a margin for what the rate forecast gets
+ *    wrong (twice its recent relative error times the cold start, at most W/2,
+ *    and W/2 until its record shows otherwise: see forecast.ts), nor longer than
+ *    the budget of the longest share (a backlog delays every task alike);
  *    right after new capacity arrives, the backlog that built up during its cold
  *    start may take longer to clear: up to what its tasks have left of W after
  *    waiting out the cold start (never less than the steady allowance), or, when
@@ -45,10 +47,8 @@
  */
 import type { NodeView, PlannerPolicy, WorkloadObservation } from './observation.js';
 import { fewestNodes, type ProjectionInput } from './projection.js';
+import { forecastError, type PendingForecast } from './forecast.js';
 import { rateSlope, rateSpan } from './trend.js';
-
-/** The latency quantile the target is held at. */
-export const LATENCY_QUANTILE = 0.95;
 
 /**
  * Share of tasks the M/M/k model may let wait past their budget. Lower than the
@@ -58,8 +58,14 @@ export const LATENCY_QUANTILE = 0.95;
  */
 export const MODEL_LATE_SHARE = 0.01;
 
-/** Share of the wait budget the projected backlog may use. */
-export const FLUID_WAIT_SHARE = 0.5;
+/**
+ * The most of the wait budget held back from the projected backlog for what the rate
+ * forecast may get wrong (the rest of what is held back is the M/M/k headroom).
+ */
+export const MAX_FORECAST_MARGIN_SHARE = 0.5;
+
+/** Standard deviations of the forecast's recent relative error held back (see forecast.ts). */
+export const FORECAST_SIGMAS = 2;
 
 // Guards against a zero or absurdly small service time dividing by zero.
 const MIN_SERVICE_MS = 1e-3;
@@ -91,6 +97,8 @@ export interface DemandEstimate {
   arrivalSlots: number;
   /** Slots beyond those the current queue asks for. */
   backlogSlots: number;
+  /** The rate expected when capacity rented now arrives, to be scored then (see forecast.ts). */
+  forecast: PendingForecast | undefined;
 }
 
 /**
@@ -148,7 +156,7 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
   const inFlight = Math.max(0, workload.inFlight);
   const idle = queued === 0 && inFlight === 0 && !(workload.arrivalRateShort > 0);
   const arrivalRate = idle ? 0 : robustRate(workload.arrivalRateShort, workload.arrivalRateLong);
-  if (idle) return { nodes: 0, nodesUp: 0, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots: 0, backlogSlots: 0 };
+  if (idle) return { nodes: 0, nodesUp: 0, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots: 0, backlogSlots: 0, forecast: undefined };
 
   const concurrency = Math.max(1, policy.concurrencyPerNode);
   const maxSlots = policy.maxNodes * concurrency;
@@ -189,7 +197,13 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
     provisioningAt: provisioningReadyTimes(live, now, coldStartMs, tickMs),
     newNodeAt,
   };
-  const steadyMs = Math.min(waitBudgetMs * FLUID_WAIT_SHARE, protectedBudget(shareBudgetsMs));
+  // What the forecast may get wrong is held back from the budget: a rate above the forecast
+  // by a share e builds a backlog of about e times the cold start before new capacity can
+  // make up for it. A backlog delays every task alike, so it must also leave the longest
+  // share of tasks its own budget.
+  const error = forecastError(workload.memory.forecast) ?? 1;
+  const forecastMargin = Math.min(waitBudgetMs * MAX_FORECAST_MARGIN_SHARE, FORECAST_SIGMAS * error * coldStartMs);
+  const steadyMs = Math.max(0, Math.min(waitBudgetMs - forecastMargin, shareBudgetsMs[shareBudgetsMs.length - 1]!));
   const budget = { steadyMs, clearMs: clearAllowance(waitBudgetMs, steadyMs, newNodeAt, tickMs), clearFrom: newNodeAt };
   const upWindow = Math.max(2 * tickMs, coldStartMs / 4);
   const keepWindow = upWindow + coldStartMs / 2;
@@ -203,8 +217,11 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
   const nodesUp = Math.min(limit, fewestNodes(projection, budget, newNodeAt, newNodeAt + upWindow, floor, cap, live.length, guess));
   const nodes = Math.min(limit, Math.max(nodesUp, fewestNodes(projection, budget, newNodeAt, newNodeAt + keepWindow, floor, cap, live.length, nodesUp)));
   const backlogSlots = Math.max(0, nodes * concurrency - Math.max(arrivalSlots, inFlightLive));
+  // The forecast is of the rate at newNodeAt; the long window, which lags by half its
+  // length, is centred on that time half a window later: scored then.
+  const forecast = { due: now + LONG_WINDOW_LAG_MS + newNodeAt, rate: rateAtNewNodes * 1000 };
   // Listed, not spread: this runs every tick and object spread is the slow path.
-  return { nodes, nodesUp, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots, backlogSlots };
+  return { nodes, nodesUp, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots, backlogSlots, forecast };
 }
 
 /**
@@ -220,16 +237,6 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
 function clearAllowance(waitBudgetMs: number, steadyMs: number, newNodeAt: number, tickMs: number): number {
   const left = waitBudgetMs - newNodeAt;
   return Math.max(steadyMs, tickMs, left >= 0 ? Math.min(newNodeAt, left) : newNodeAt);
-}
-
-/**
- * The most a backlog may hold every task back and still leave {@link LATENCY_QUANTILE}
- * of them their target: the budget of the share at that quantile (budgets are in
- * ascending order of service time, so descending), never below zero.
- */
-function protectedBudget(shareBudgetsMs: readonly number[]): number {
-  const at = Math.min(shareBudgetsMs.length - 1, Math.max(0, Math.ceil(LATENCY_QUANTILE * shareBudgetsMs.length) - 1));
-  return Math.max(0, shareBudgetsMs[at]!);
 }
 
 function drainingInFlight(nodes: readonly NodeView[]): number {

@@ -7,6 +7,7 @@ import type { Offer } from '../market/protocol.js';
 import type { DesiredSample } from './stabilization.js';
 import type { SwapInProgress } from './rebalance.js';
 import type { RateSample } from './trend.js';
+import type { ForecastRecord } from './forecast.js';
 
 /** Runtime node states (the SDK's view of a lease). */
 export type NodeState = 'requested' | 'provisioning' | 'ready' | 'draining';
@@ -45,6 +46,8 @@ export interface PlannerMemory {
   rates?: readonly RateSample[];
   /** A move onto a cheaper offer under way (see rebalance.ts). */
   swap?: SwapInProgress;
+  /** The rate forecasts in flight and how wrong past ones were (see forecast.ts). */
+  forecast?: ForecastRecord;
 }
 
 /** Shares the service-time spread is given in (see `serviceTimeSpreadMs`): 5 % each. */

@@ -35,6 +35,7 @@ import type { ForcedRelease, Refusal, RunningBudget } from './budget-guard.js';
 import { estimateDemand } from './demand.js';
 import { completeSwap, nodesToReplace, nodeToTradeDown } from './rebalance.js';
 import { pushDesired, windowMax } from './stabilization.js';
+import { trackForecast } from './forecast.js';
 import { LONG_RATE_WINDOW_MS, pushRate } from './trend.js';
 import type { BudgetView, Decision, LeaseRequest, NodeView, Observation, PlannerMemory, PlannerPolicy, WorkloadDecision, WorkloadObservation } from './observation.js';
 
@@ -87,9 +88,11 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
     budgetExhausted,
     memory,
   });
+  let forecast = w.memory.forecast;
   const remember = (lowDemandSince: number | null, recentDesired: PlannerMemory['recentDesired'], rates: PlannerMemory['rates'], swap = moved.pending): PlannerMemory => {
     const memory: PlannerMemory = { lowDemandSince, recentDesired, avoidSpotUntil: w.memory.avoidSpotUntil };
     if (rates !== undefined) memory.rates = rates;
+    if (forecast !== undefined) memory.forecast = forecast;
     if (swap !== undefined) memory.swap = swap;
     return memory;
   };
@@ -121,7 +124,10 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
   if (moved.drain.length > 0) live = live.filter((n) => !moved.drain.includes(n.id));
   const recentDesired = pushDesired(w.memory.recentDesired, ctx.now, target, policy.scaleDownDelayMs);
   // A long rate still filling its window is no trend: sample it only once it is full.
-  const rates = (w.observedForMs ?? Infinity) >= LONG_RATE_WINDOW_MS ? pushRate(w.memory.rates, ctx.now, w.arrivalRateLong) : w.memory.rates;
+  const longRateFull = (w.observedForMs ?? Infinity) >= LONG_RATE_WINDOW_MS;
+  const rates = longRateFull ? pushRate(w.memory.rates, ctx.now, w.arrivalRateLong) : w.memory.rates;
+  // Forecasts are scored against the long rate, so only once it is a rate and not a window filling up.
+  if (longRateFull) forecast = trackForecast(w.memory.forecast, ctx.now, w.arrivalRateLong, demand.forecast);
   const current = live.length;
   const coming = live.filter((n) => n.state !== 'ready').length;
 
