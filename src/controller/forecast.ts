@@ -5,7 +5,7 @@
  * rate then is higher, the backlog grows by the difference for about a cold start
  * before more capacity can help. Each forecast is kept until its time comes, then
  * scored against the long-window rate seen then; the relative errors' mean square is
- * kept with a ten-minute memory, so a spike keeps the margin wide until it is well
+ * kept with a five-minute memory, so a spike keeps the margin wide until it is well
  * past. Pure: memory in, memory out.
  */
 
@@ -27,7 +27,7 @@ export interface ForecastRecord {
 }
 
 /** How long a scored error keeps weighing (time constant of the decay), ms. */
-export const ERROR_MEMORY_MS = 600_000;
+export const ERROR_MEMORY_MS = 300_000;
 
 /**
  * The relative error assumed before any forecast is scored: half the rate. The margin
