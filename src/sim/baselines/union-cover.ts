@@ -22,13 +22,19 @@
 // - it ends when one of those requests completes.
 // So a run is fixed by its start and by which completion it ends at, and the next
 // run starts at the least latest start among what is left. Dynamic programming over
-// that, with two relaxations that can only lower the value (so it stays a bound):
-// after a run, requests it left pending keep only their latest start (not their
-// service time), and once a run has outlasted its gap arrivals, what it still owes
-// is read from the arrivals alone (any request still running past the current time
-// is pending), which makes the continuation one shared value per completion time.
-// O(n log n) plus, per run start, the requests that arrived before it; on traffic
-// dense enough that work over slots binds, callers skip this term (see `budget`).
+// that, with relaxations that can only lower the value (so it stays a bound):
+// - of the requests a run leaves pending, the next run owes only the one of least
+//   latest start (which fixes its start); the others keep only their latest start;
+// - once a run has outlasted its gap arrivals, what it still owes is read from the
+//   arrivals alone (any request still running past that time is pending), which
+//   makes the continuation one shared value per completion time;
+// - a run that ends where its longest gap arrival completes sees as pending only
+//   what arrived during it.
+// No run can end while a request is pending whose latest start is less than a cold
+// start away, so a run whose longest gap arrival is such goes at least that far and
+// its ends before are not searched. O(n log n) plus, per run start, the requests
+// that arrive within about one target of it; traffic dense enough to make that
+// costly is where work over slots binds, and callers skip this term (see `budget`).
 import { EventHeap } from '../heap.js';
 
 /** One stretch of requests the term is computed over. */
