@@ -5,8 +5,8 @@
  * rate then is higher, the backlog grows by the difference for about a cold start
  * before more capacity can help. Each forecast is kept until its time comes, then
  * scored against the long-window rate seen then; the relative errors' mean square is
- * kept with a five-minute memory, so a spike keeps the margin wide until it is well
- * past. Pure: memory in, memory out.
+ * kept over the last few dozen forecasts (about five minutes), so a spike keeps the
+ * margin wide until it is well past. Pure: memory in, memory out.
  */
 
 /** One forecast waiting to be scored. */
@@ -20,14 +20,15 @@ export interface PendingForecast {
 /** The forecasts in flight and the record of the scored ones. */
 export interface ForecastRecord {
   pending: readonly PendingForecast[];
-  /** Mean square of the relative errors, decayed with {@link ERROR_MEMORY_MS}; undefined before the first. */
-  meanSquare?: number;
-  /** When `meanSquare` was last updated (ms). */
-  at?: number;
+  /** Mean square of the relative errors, each scored forecast weighing as {@link ERROR_MEMORY} says. */
+  meanSquare: number;
 }
 
-/** How long a scored error keeps weighing (time constant of the decay), ms. */
-export const ERROR_MEMORY_MS = 300_000;
+/**
+ * How many scored forecasts the record remembers: each weighs 1/30 and the weight of
+ * older ones decays by that much per new one. At one forecast per 10 s, five minutes.
+ */
+export const ERROR_MEMORY = 30;
 
 /**
  * The relative error assumed before any forecast is scored: half the rate. The margin
@@ -44,13 +45,13 @@ const SMALLEST_RATE = 1 / 60;
 
 /**
  * Score the forecasts due by `now` against `observedRate`, and add `next` (one
- * forecast per {@link FORECAST_EVERY_MS} at most).
+ * forecast per {@link FORECAST_EVERY_MS} at most). Time without forecasts (an idle
+ * workload is not planned for) changes nothing: only scored forecasts move the record.
  */
 export function trackForecast(record: ForecastRecord | undefined, now: number, observedRate: number, next: PendingForecast | undefined): ForecastRecord {
-  // A new record starts from the prior, so that it takes a calm stretch of several error
-  // memories, not the first few lucky forecasts, to narrow the margin.
-  let meanSquare = record === undefined ? PRIOR_ERROR * PRIOR_ERROR : record.meanSquare;
-  let at = record === undefined ? now : record.at;
+  // A new record starts from the prior, so that it takes a calm stretch of many forecasts,
+  // not the first few lucky ones, to narrow the margin.
+  let meanSquare = record?.meanSquare ?? PRIOR_ERROR * PRIOR_ERROR;
   const pending: PendingForecast[] = [];
   for (const f of record?.pending ?? []) {
     if (f.due > now) {
@@ -58,25 +59,17 @@ export function trackForecast(record: ForecastRecord | undefined, now: number, o
       continue;
     }
     const error = (observedRate - f.rate) / Math.max(observedRate, f.rate, SMALLEST_RATE);
-    if (meanSquare === undefined || at === undefined) meanSquare = error * error;
-    else {
-      const keep = Math.exp(-Math.max(0, now - at) / ERROR_MEMORY_MS);
-      meanSquare = keep * meanSquare + (1 - keep) * error * error;
-    }
-    at = now;
+    meanSquare += (error * error - meanSquare) / ERROR_MEMORY;
   }
   const last = pending[pending.length - 1];
   const adding = next !== undefined && (last === undefined || next.due - last.due >= FORECAST_EVERY_MS);
   // Most ticks neither score nor add one: the record is returned as it was.
   if (record !== undefined && !adding && pending.length === record.pending.length) return record;
   if (adding) pending.push(next);
-  const out: ForecastRecord = { pending };
-  if (meanSquare !== undefined) out.meanSquare = meanSquare;
-  if (at !== undefined) out.at = at;
-  return out;
+  return { pending, meanSquare };
 }
 
-/** Root-mean-square relative error of the scored forecasts, or undefined before the first. */
+/** Root-mean-square relative error of the scored forecasts (the prior before any), or undefined without a record. */
 export function forecastError(record: ForecastRecord | undefined): number | undefined {
-  return record?.meanSquare === undefined ? undefined : Math.sqrt(record.meanSquare);
+  return record === undefined ? undefined : Math.sqrt(record.meanSquare);
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { estimateDemand } from '../../src/controller/demand.js';
-import { ERROR_MEMORY_MS, FORECAST_EVERY_MS, PRIOR_ERROR, forecastError, trackForecast, type ForecastRecord } from '../../src/controller/forecast.js';
+import { ERROR_MEMORY, FORECAST_EVERY_MS, PRIOR_ERROR, forecastError, trackForecast, type ForecastRecord } from '../../src/controller/forecast.js';
 import { INITIAL_MEMORY, type WorkloadObservation } from '../../src/controller/observation.js';
 import { makePolicy } from './planner-driver.js';
 
@@ -21,28 +21,30 @@ describe('forecast record', () => {
     expect(r3.pending.map((f) => f.rate)).toEqual([10, 12]);
   });
 
-  it('scores a due forecast by its relative error, decayed into the mean square', () => {
-    const start: ForecastRecord = { pending: [{ due: 60_000, rate: 8 }], meanSquare: 0.04, at: 0 };
+  it('scores a due forecast by its relative error, weighed into the mean square', () => {
+    const start: ForecastRecord = { pending: [{ due: 60_000, rate: 8 }], meanSquare: 0.04 };
     // Seen 10/s where 8/s was forecast: error (10 - 8) / 10 = 0.2, squared 0.04; the mean stays.
     expect(forecastError(trackForecast(start, 60_000, 10, undefined))).toBeCloseTo(0.2, 12);
-    // Seen 4/s: error (4 - 8) / 8 = -0.5; after a minute it weighs 1 - e^(-60 s / memory).
-    const w = 1 - Math.exp(-60_000 / ERROR_MEMORY_MS);
+    // Seen 4/s: error (4 - 8) / 8 = -0.5, squared 0.25, weighing 1/ERROR_MEMORY.
     const scored = trackForecast(start, 60_000, 4, undefined);
-    expect(scored.meanSquare).toBeCloseTo((1 - w) * 0.04 + w * 0.25, 12);
+    expect(scored.meanSquare).toBeCloseTo(0.04 + (0.25 - 0.04) / ERROR_MEMORY, 12);
     expect(scored.pending).toEqual([]);
+    // Not due yet: kept, nothing scored, however long since the last one.
+    expect(trackForecast(start, 59_999, 1000, undefined)).toBe(start);
     // Nothing forecast, one arrival a minute seen: a whole miss, not a division by zero.
-    const idle = trackForecast({ pending: [{ due: 0, rate: 0 }], meanSquare: 0, at: -ERROR_MEMORY_MS * 1e9 }, 0, 1 / 60, undefined);
-    expect(idle.meanSquare).toBeCloseTo(1, 9);
+    const idle = trackForecast({ pending: [{ due: 0, rate: 0 }], meanSquare: 0 }, 0, 1 / 60, undefined);
+    expect(idle.meanSquare).toBeCloseTo(1 / ERROR_MEMORY, 12);
   });
 
-  it('narrows over a calm stretch of several memories, and a miss widens it again', () => {
+  it('narrows over a calm stretch of many forecasts, and a miss widens it again', () => {
     let record: ForecastRecord | undefined;
-    for (let t = 0; t <= 3 * ERROR_MEMORY_MS; t += FORECAST_EVERY_MS) record = trackForecast(record, t, 100, { due: t + 90_000, rate: 101 });
-    expect(forecastError(record)).toBeLessThan(0.12);
-    expect(forecastError(record)).toBeGreaterThan(0.01);
-    // Three forecasts in a row off by half: past 0.2 at once.
-    for (let k = 1; k <= 3; k++) record = trackForecast(record, 3 * ERROR_MEMORY_MS + 90_000 + k * FORECAST_EVERY_MS, 200, undefined);
-    expect(forecastError(record)).toBeGreaterThan(0.2);
+    const calm = 6 * ERROR_MEMORY * FORECAST_EVERY_MS;
+    for (let t = 0; t <= calm; t += FORECAST_EVERY_MS) record = trackForecast(record, t, 100, { due: t + 90_000, rate: 101 });
+    expect(forecastError(record)).toBeLessThan(0.05);
+    expect(forecastError(record)).toBeGreaterThan(0.005);
+    // Three forecasts in a row off by half: past 0.15 at once.
+    for (let k = 1; k <= 3; k++) record = trackForecast(record, calm + 90_000 + k * FORECAST_EVERY_MS, 200, undefined);
+    expect(forecastError(record)).toBeGreaterThan(0.15);
   });
 });
 
@@ -67,14 +69,14 @@ describe('the margin in the planner', () => {
 
   it('holds back half the wait budget with no record, or a poor one', () => {
     const none = estimateDemand(observe(), policy, 1000, 0);
-    const poor = estimateDemand(observe({ pending: [], meanSquare: 0.5 * 0.5, at: 0 }), policy, 1000, 0);
+    const poor = estimateDemand(observe({ pending: [], meanSquare: 0.5 * 0.5 }), policy, 1000, 0);
     expect(poor.nodes).toBe(none.nodes);
     expect(poor.nodesUp).toBe(none.nodesUp);
   });
 
   it('lets a backlog use more of the budget when the forecast has been right', () => {
     const none = estimateDemand(observe(), policy, 1000, 0);
-    const good = estimateDemand(observe({ pending: [], meanSquare: 0.02 * 0.02, at: 0 }), policy, 1000, 0);
+    const good = estimateDemand(observe({ pending: [], meanSquare: 0.02 * 0.02 }), policy, 1000, 0);
     expect(good.nodesUp).toBeLessThan(none.nodesUp);
     // Never below what the load itself needs (20/s of 2 s on 8 slots: 5 nodes).
     expect(good.nodes).toBeGreaterThanOrEqual(5);
