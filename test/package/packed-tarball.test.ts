@@ -6,7 +6,7 @@
  * repository's node_modules, offline.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -126,4 +126,33 @@ describe('packed tarball in a fresh app', () => {
     expect(s.completed).toBe(3);
     expect(s.bill).toBeGreaterThan(0);
   }, 60_000);
+
+  it('simulate from the installed CLI: every baseline on worker threads, JSON and HTML; a missing file is one line and a non-zero exit', async () => {
+    // Two hours of a rate that rises and falls, with token counts: a generic CSV as a user writes one.
+    const rows = ['timestamp_s,input_tokens,output_tokens'];
+    let seed = 11;
+    const next = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    for (let t = 0; t < 7200; ) {
+      t += -Math.log(next()) / (3 + 2 * Math.sin((2 * Math.PI * t) / 3600));
+      rows.push(`${t.toFixed(3)},${Math.round(200 + 1600 * next())},${Math.round(20 + 300 * next())}`);
+    }
+    writeFileSync(join(app, 'trace.csv'), `${rows.join('\n')}\n`);
+    const cli = join(app, 'node_modules', 'adaptive-compute', 'dist', 'cli.js');
+    const r = await runNode([cli, 'simulate', '--trace', 'trace.csv', '--baselines', 'all', '--jobs', '2', '--json', 'out.json', '--html', 'out.html'], { cwd: app, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(app, 'out.json'), 'utf8')) as { policies: Array<{ policy: string; cost: number; sloAttainment: number; p95Ms: number; nodeSeconds: number }> };
+    expect(report.policies.map((p) => p.policy)).toEqual(['adaptive', 'static-peak', 'fixed-reserved', 'hpa', 'kpa', 'ray-serve', 'keda', 'skyserve']);
+    for (const p of report.policies) for (const field of ['cost', 'sloAttainment', 'p95Ms', 'nodeSeconds'] as const) expect(Number.isFinite(p[field])).toBe(true);
+    const [ours, ...others] = report.policies;
+    expect(ours!.sloAttainment).toBeGreaterThanOrEqual(0.99);
+    for (const p of others) if (p.sloAttainment >= 0.99) expect(ours!.cost, p.policy).toBeLessThan(p.cost);
+    const html = readFileSync(join(app, 'out.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/);
+
+    const missing = await runNode([cli, 'simulate', '--trace', 'nope.csv'], { cwd: app, timeoutMs: 30_000 });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toContain('nope.csv');
+  }, 90_000);
 });
