@@ -51,6 +51,18 @@ describe('lower bound, by hand', () => {
     expect(sparse.nodeSeconds).toBeCloseTo(90, 9);
   });
 
+  it('dense tiny requests with a target just over a cold start: some node is ready all along', () => {
+    // A 10 ms request every second for 10 minutes, target 61 s, cold start 60 s: every window
+    // of 61 s needs a ready node, and a gap between two runs saves at most a second or two of
+    // the 60 s its cold start costs, so a node is paid for nearly the whole 600 s. Work over
+    // slots says 6 s; the chain of disjoint windows about half the span. (The relaxations
+    // that keep the term a bound cost it a few percent here.)
+    const rows = Array.from({ length: 600 }, (_, i) => [i * 1000, 10] as const);
+    const dense = bound(rows, 61_000, 8, 60_000);
+    expect(dense.nodeSeconds).toBeGreaterThan(570);
+    expect(dense.nodeSeconds).toBeLessThanOrEqual(600);
+  });
+
   it('leaves out requests no policy can serve in time', () => {
     const b = bound([[0, 50_000], [1000, 5000]], 20_000, 1, 0);
     expect(b.infeasible).toBe(1);

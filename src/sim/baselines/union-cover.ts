@@ -70,6 +70,7 @@ export function unionCoverMs(input: CoverInput): number | undefined {
   for (let i = m - 1; i >= 0; i--) latestFrom[i] = Math.min(latest[i]!, latestFrom[i + 1]!);
 
   const ends = completions(A, S, latest);
+  const longestOf = new RangeArgMax(S);
   const K = ends.at.length;
   const startValue = new Float64Array(m + 1); // a run starting at latestFrom[q], owing requests q..
   const goOn = new Float64Array(K + 1).fill(Infinity); // on at ends.at[k], having outlasted its gap arrivals
@@ -120,19 +121,12 @@ export function unionCoverMs(input: CoverInput): number | undefined {
     return y - x + Math.min(endAt(y, due, i, depth), onwardFrom(y));
   };
 
-  /**
-   * Cheapest cost of a run starting at `x` (and all after it), owing requests p.. and
-   * `due` (if >= 0). `longest`: the gap arrival of longest service, when known.
-   */
-  const run = (x: number, p: number, depth: number, due = -1, longest = -1): number => {
+  /** Cheapest cost of a run starting at `x` (and all after it), owing requests p.. and `due` (if >= 0). */
+  const run = (x: number, p: number, depth: number, due = -1): number => {
     if (p >= m && due < 0) return 0;
-    let r = p;
-    while (r < m && A[r]! < x) r++;
-    if (longest < 0) {
-      longest = due;
-      for (let i = p; i < r; i++) if (longest < 0 || S[i]! > S[longest]!) longest = i;
-      steps += r - p;
-    }
+    const r = Math.max(p, firstAtOrAfter(A, x));
+    let longest = r > p ? longestOf.argMax(p, r) : -1;
+    if (due >= 0 && (longest < 0 || S[due]! > S[longest]!)) longest = due;
     if (longest < 0) return onwardFrom(x);
     // The longest gap arrival is pending until x + its service: no run can end before
     // then, once its latest start leaves less than a cold start of gap.
@@ -188,23 +182,9 @@ export function unionCoverMs(input: CoverInput): number | undefined {
       goOn[k] = Math.min(stop, k + 1 < K ? ends.at[k + 1]! - ends.at[k]! + goOn[k + 1]! : Infinity);
     }
   };
-  // The gap arrivals of the run starting at latestFrom[q] are q..r-1, r the first arrival
-  // at or after it; both ends move down with q, so a monotonic deque gives their longest.
-  const window = new Int32Array(m);
-  let head = 0;
-  let tail = 0;
-  let r = m;
   for (let q = m - 1; q >= 0; q--) {
-    const x = latestFrom[q]!;
-    fillOnward(x);
-    while (r > q && A[r - 1]! >= x) r--;
-    while (tail > head && S[window[tail - 1]!]! <= S[q]!) tail--;
-    window[tail++] = q;
-    while (head < tail && window[head]! >= r) head++;
-    const longest = head < tail ? window[head]! : -1;
-    // It stays pending until x + its service, so no run can end before then when its
-    // latest start leaves no cold start of gap: the run goes on at least that far.
-    startValue[q] = run(x, q, 0, -1, longest);
+    fillOnward(latestFrom[q]!);
+    startValue[q] = run(latestFrom[q]!, q, 0);
     if (steps > input.budget) return undefined;
   }
   fillOnward(-Infinity);
@@ -239,6 +219,39 @@ function completions(A: Float64Array, S: Float64Array, latest: Float64Array): { 
     next[k] = q;
   }
   return { at, due, next };
+}
+
+/** Index of the largest value over a range, in O(log n): a segment tree of indices. */
+class RangeArgMax {
+  private readonly tree: Int32Array;
+  private readonly size: number;
+
+  constructor(private readonly values: Float64Array) {
+    let size = 1;
+    while (size < values.length) size <<= 1;
+    this.size = size;
+    this.tree = new Int32Array(2 * size).fill(-1);
+    for (let i = 0; i < values.length; i++) this.tree[size + i] = i;
+    for (let i = size - 1; i >= 1; i--) this.tree[i] = this.better(this.tree[2 * i]!, this.tree[2 * i + 1]!);
+  }
+
+  /** The index in [from, to) of the largest value (the first of equals), or -1 for an empty range. */
+  argMax(from: number, to: number): number {
+    let best = -1;
+    for (let lo = from + this.size, hi = to + this.size; lo < hi; lo >>= 1, hi >>= 1) {
+      if (lo & 1) best = this.better(best, this.tree[lo++]!);
+      if (hi & 1) best = this.better(best, this.tree[--hi]!);
+    }
+    return best;
+  }
+
+  private better(i: number, j: number): number {
+    if (i < 0) return j;
+    if (j < 0) return i;
+    const vi = this.values[i]!;
+    const vj = this.values[j]!;
+    return vj > vi || (vj === vi && j < i) ? j : i;
+  }
 }
 
 /** First index whose value is at or above `t` (values ascending). */
