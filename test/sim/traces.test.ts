@@ -5,8 +5,10 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ComputeError } from '../../src/errors.js';
+import { readNumberCells } from '../../src/sim/trace/fields.js';
 import { readTrace } from '../../src/sim/trace/index.js';
 import type { ServiceModel } from '../../src/sim/trace/types.js';
 import { rejectionOf } from '../support/rejection.js';
@@ -55,6 +57,29 @@ describe('generic CSV', () => {
     await fails(file('bad3.csv', 'time,service_ms\n1,10\n'), /bad3\.csv: .*timestamp_s/, 'generic');
     await fails(file('bad4.csv', 'timestamp_s,input_tokens\n1,10\n'), /bad4\.csv: token columns come in pairs/);
     await fails(file('bad5.csv', 'timestamp_s,service_ms\n1\n'), /bad5\.csv:2: expected 2 columns/);
+  });
+
+  it('reads plain rows on a fast path that gives exactly what Number gives, and leaves the rest to the general one', () => {
+    const cells = Int32Array.from([0, 2]);
+    const out = new Float64Array(2);
+    let fast = 0;
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), fc.integer({ min: 0, max: 9 }), (x, digits) => {
+        const text = x.toFixed(digits);
+        if (readNumberCells(`${text},skip,${text}`, 3, cells, out)) {
+          fast++;
+          expect(out[0]).toBe(Number(text));
+          expect(out[1]).toBe(Number(text));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    expect(fast).toBeGreaterThan(1500);
+    expect(readNumberCells('12.5,x,-0.25', 3, cells, out)).toBe(true);
+    expect([...out]).toEqual([12.5, -0.25]);
+    for (const line of ['1e3,x,1', ' 1,x,1', '"1",x,1', '1,x', '1,x,', '+1,x,1', '1.2.3,x,1', '0x10,x,1', '12345678901234567,x,1']) {
+      expect(readNumberCells(line, 3, cells, out), line).toBe(false);
+    }
   });
 
   it('fails with one line for a missing file, an empty trace and an unknown header', async () => {

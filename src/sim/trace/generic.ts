@@ -5,7 +5,7 @@
  * through the token model; with neither, every request takes the default.
  */
 import { TraceBuilder } from './builder.js';
-import { columnIndex, parseNumber } from './fields.js';
+import { columnIndex, parseNumber, readNumberCells } from './fields.js';
 import { forEachLine, splitCsv } from './lines.js';
 import { rowError, traceError, type ServiceModel, type ServiceSource } from './types.js';
 
@@ -17,6 +17,10 @@ export async function readGeneric(path: string, builder: TraceBuilder, model: Se
   let tout = -1;
   let width = 0;
   let source: ServiceSource = 'default';
+  // The numeric cells a row needs, in column order, and where each role sits among them.
+  let cells = new Int32Array(0);
+  const values = new Float64Array(3);
+  let at = { ts: 0, svc: 0, tin: 0, tout: 0 };
   await forEachLine(path, (line, lineNo) => {
     if (lineNo === 1) {
       const header = splitCsv(line);
@@ -34,12 +38,24 @@ export async function readGeneric(path: string, builder: TraceBuilder, model: Se
         tout = index.get('output_tokens')!;
         source = 'tokens';
       }
+      const used = [ts, svc, tin, tout].filter((c) => c >= 0).sort((a, b) => a - b);
+      cells = Int32Array.from(used);
+      at = { ts: used.indexOf(ts), svc: used.indexOf(svc), tin: used.indexOf(tin), tout: used.indexOf(tout) };
       return;
+    }
+    // Plain rows (bare decimals, no quotes) take the fast path; anything else, and any
+    // value out of range, the general one, which reads what `Number` does and names errors.
+    if (readNumberCells(line, width, cells, values)) {
+      const service = serviceOf(values, at, model);
+      if (service !== undefined) {
+        builder.add(values[at.ts]! * 1000, service);
+        return;
+      }
     }
     if (line.trim() === '') return;
     const f = splitCsv(line);
     if (f.length < width) throw rowError(path, lineNo, `expected ${width} columns, found ${f.length}`);
-    const at = parseNumber(f[ts], path, lineNo, 'timestamp_s') * 1000;
+    const arrival = parseNumber(f[ts], path, lineNo, 'timestamp_s') * 1000;
     let service = model.defaultServiceMs;
     if (svc >= 0) service = parseNumber(f[svc], path, lineNo, 'service_ms', 0);
     else if (tin >= 0) {
@@ -47,8 +63,18 @@ export async function readGeneric(path: string, builder: TraceBuilder, model: Se
       const output = parseNumber(f[tout], path, lineNo, 'output_tokens', 0);
       service = model.baseMs + model.msPerInputToken * input + model.msPerOutputToken * output;
     }
-    builder.add(at, service);
+    builder.add(arrival, service);
   });
   if (ts === -1) throw traceError(path, 'empty file: expected a header with "timestamp_s"');
   return source;
+}
+
+/** The service time of a fast-read row, or undefined when a size is negative (an error the general path names). */
+function serviceOf(values: Float64Array, at: { svc: number; tin: number; tout: number }, model: ServiceModel): number | undefined {
+  if (at.svc >= 0) return values[at.svc]! >= 0 ? values[at.svc]! : undefined;
+  if (at.tin < 0) return model.defaultServiceMs;
+  const input = values[at.tin]!;
+  const output = values[at.tout]!;
+  if (input < 0 || output < 0) return undefined;
+  return model.baseMs + model.msPerInputToken * input + model.msPerOutputToken * output;
 }
