@@ -35,9 +35,11 @@ import { unionCoverMs } from './union-cover.js';
 
 // Work allowed to the union-cover term, in steps per request of a stretch (plus a
 // floor): it takes 2 to 20 on sparse traffic and about 100 on bursty traffic of a few
-// requests a second; past the allowance the stretch keeps its other terms.
+// requests a second; past the allowance the stretch keeps its other terms. The whole
+// trace's allowance is capped too (a few seconds' work), so that no trace waits on it.
 const COVER_STEPS_PER_REQUEST = 256;
 const COVER_STEPS_MIN = 100_000;
+const COVER_STEPS_TOTAL = 200_000_000;
 
 /** The bound, in node-seconds and in money. */
 export interface LowerBound {
@@ -103,6 +105,7 @@ export function lowerBound(input: LowerBoundInput): LowerBound {
  */
 class StretchSum {
   totalMs = 0;
+  private coverStepsLeft = COVER_STEPS_TOTAL;
   private from = 0;
   private termsMs = 0;
   private endMs = 0;
@@ -125,17 +128,20 @@ class StretchSum {
     const { from, a } = this;
     if (to <= from) return;
     let cover: number | undefined;
+    const budget = Math.min(COVER_STEPS_PER_REQUEST * (to - from) + COVER_STEPS_MIN, this.coverStepsLeft);
     // One run from the first arrival to the last window's end, after one cold start, serves
     // them all: when the terms reach that, the cover term cannot add anything.
-    if (this.termsMs < this.endMs - a[from]! + this.c) {
-      cover = unionCoverMs({
+    if (this.termsMs < this.endMs - a[from]! + this.c && budget > 0) {
+      const result = unionCoverMs({
         arrivalMs: a.subarray(from, to),
         serviceMs: this.s.subarray(from, to),
         latencyTargetMs: this.L,
         coldStartMs: this.c,
         atOrigin: from === 0,
-        budget: COVER_STEPS_PER_REQUEST * (to - from) + COVER_STEPS_MIN,
+        budget,
       });
+      cover = result.ms;
+      this.coverStepsLeft -= result.steps;
     }
     this.totalMs += Math.max(this.termsMs, cover ?? 0);
     this.from = to;

@@ -58,11 +58,19 @@ export interface CoverInput {
 // Pending-state chains deeper than this are cut (their value taken as 0: lower, so still a bound).
 const MAX_DEPTH = 64;
 
-/** The union-cover term in node-ms, or undefined when it did not fit the budget. */
-export function unionCoverMs(input: CoverInput): number | undefined {
+/** What {@link unionCoverMs} found, and what it spent. */
+export interface CoverResult {
+  /** The term in node-ms, or undefined when it did not fit the budget. */
+  ms: number | undefined;
+  /** Steps spent (at most a little over the budget). */
+  steps: number;
+}
+
+/** The union-cover term of one stretch. */
+export function unionCoverMs(input: CoverInput): CoverResult {
   const { arrivalMs: A, serviceMs: S, latencyTargetMs: L, coldStartMs: c } = input;
   const m = A.length;
-  if (m === 0) return 0;
+  if (m === 0) return { ms: 0, steps: 0 };
   const latest = new Float64Array(m);
   for (let i = 0; i < m; i++) latest[i] = A[i]! + L - S[i]!;
   // Least latest start from each request on: where the next run must start.
@@ -185,13 +193,14 @@ export function unionCoverMs(input: CoverInput): number | undefined {
   for (let q = m - 1; q >= 0; q--) {
     fillOnward(latestFrom[q]!);
     startValue[q] = run(latestFrom[q]!, q, 0);
-    if (steps > input.budget) return undefined;
+    if (steps > input.budget) return { ms: undefined, steps };
   }
   fillOnward(-Infinity);
   const first = latestFrom[0]!;
-  if (!input.atOrigin) return c + startValue[0]!;
+  if (!input.atOrigin) return { ms: c + startValue[0]!, steps };
   // From the origin a node may be warm: a run from time 0 owes no cold start.
-  return Math.min(run(0, 0, 0), Math.min(first, c) + startValue[0]!);
+  const fromOrigin = run(0, 0, 0);
+  return { ms: Math.min(fromOrigin, Math.min(first, c) + startValue[0]!), steps };
 }
 
 /**
