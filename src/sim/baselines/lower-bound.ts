@@ -53,11 +53,17 @@ export interface LowerBound {
 
 /** Inputs of {@link lowerBound}. */
 export interface LowerBoundInput {
+  /** Arrival times (ms, ascending). */
   arrivalMs: Float64Array;
+  /** Service time of each request on one slot (ms). */
   serviceMs: Float64Array;
+  /** Requests in the arrays. */
   count: number;
+  /** Queue wait plus service allowed per request (ms). */
   latencyTargetMs: number;
+  /** Slots per node. */
   slots: number;
+  /** From lease request to a node taking work (ms). */
   coldStartMs: number;
   /** Cheapest hourly price any policy can rent at. */
   pricePerHour: number;

@@ -43,7 +43,9 @@ export interface CoverInput {
   arrivalMs: Float64Array;
   /** Their service times (ms). */
   serviceMs: Float64Array;
+  /** Queue wait plus service allowed per request (ms). */
   latencyTargetMs: number;
+  /** From lease request to a node taking work (ms). */
   coldStartMs: number;
   /**
    * The stretch starts at the time origin, where nodes may already be warm: no cold
