@@ -22,8 +22,9 @@
  *    when they become ready, new ones one cold start from now. A fleet is enough
  *    when no task arriving in the look-ahead window would wait longer than the
  *    budget W = latencyTarget − S less a margin for what the rate forecast gets
- *    wrong (twice its recent relative error times the cold start, at most W/2,
- *    and W/2 until its record shows otherwise: see forecast.ts), nor longer than
+ *    wrong (twice its recent relative error times the cold start, at most W/2;
+ *    the error is taken as whole before any record, then as half until scored
+ *    forecasts show otherwise: see forecast.ts), nor longer than
  *    the budget of the longest share (a backlog delays every task alike);
  *    right after new capacity arrives, the backlog that built up during its cold
  *    start may take longer to clear: up to what its tasks have left of W after
