@@ -15,6 +15,8 @@ export interface ScaleEvent {
   nodes: { requested: number; provisioning: number; ready: number; draining: number };
   /** Leases requested by this decision. */
   added: number;
+  /** Draining nodes taken back into service by this decision. */
+  restored: number;
   /** Nodes put into draining by this decision. */
   drained: number;
   /** Nodes released by this decision. */

@@ -137,10 +137,11 @@ export class ControlLoop {
       });
       if (key !== undefined) added++;
     }
+    for (const id of d.restore) leases.restore(id, d.reason);
     for (const id of d.drain) leases.drain(id, d.reason);
     for (const id of d.release) void leases.release(id, d.reason);
     this.applyBudgetVerdict(runtime, d);
-    if (added + d.drain.length + d.release.length > 0) {
+    if (added + d.restore.length + d.drain.length + d.release.length > 0) {
       const nodes = { requested: 0, provisioning: 0, ready: 0, draining: 0 };
       for (const n of leases.nodesOf(runtime.name)) nodes[n.state]++;
       this.deps.emitScale({
@@ -149,6 +150,7 @@ export class ControlLoop {
         desired: d.desired,
         nodes,
         added,
+        restored: d.restore.length,
         drained: d.drain.length,
         released: d.release.length,
         reason: d.reason,

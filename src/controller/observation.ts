@@ -19,6 +19,12 @@ export interface NodeView {
   state: NodeState;
   /** Tasks running on it now. */
   inFlight: number;
+  /**
+   * How long its oldest running task has been running, ms (0 with none). Absent:
+   * not known. With heavy-tailed tasks, a task that has run long is likely to run
+   * much longer, and keeps its node paid for until it ends.
+   */
+  oldestTaskMs?: number;
   /** Hourly price of this lease. */
   pricePerHour: number;
   /** When the lease was requested (ms, clock time). Billing is assumed to start here. */
@@ -146,6 +152,11 @@ export interface WorkloadDecision {
   drain: string[];
   /** Nodes to release at once (idle draining nodes, budget emergencies). */
   release: string[];
+  /**
+   * Draining nodes to take back into service: they take tasks again at once, before
+   * any lease is rented (one still finishing a long task is paid for either way).
+   */
+  restore: string[];
   /** Why, in one line; goes into the `scale` event. */
   reason: string;
   /** The budget stopped capacity the workload needs. */

@@ -33,7 +33,7 @@ import type { Offer } from '../market/protocol.js';
 import { canAfford, commitLease, enforceCaps, fmt, runningBudget, totalExhausted } from './budget-guard.js';
 import type { ForcedRelease, Refusal, RunningBudget } from './budget-guard.js';
 import { estimateDemand } from './demand.js';
-import { completeSwap, nodesToReplace, nodeToTradeDown } from './rebalance.js';
+import { completeSwap, nodesToReplace, nodesToRestore, nodeToTradeDown } from './rebalance.js';
 import { pushDesired, windowMax } from './stabilization.js';
 import { trackForecast } from './forecast.js';
 import { LONG_RATE_WINDOW_MS, pushRate } from './trend.js';
@@ -77,12 +77,14 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
   const release = [...(forced?.ids ?? []), ...idleDrained];
   // Decisions and memories are built field by field, not spread: this runs every tick
   // and object spread is V8's slow path.
+  let restore: string[] = [];
   const decide = (desired: number, add: LeaseRequest[], drain: string[], reason: string, memory: PlannerMemory, budgetBlocked = false, budgetExhausted = false): WorkloadDecision => ({
     name: w.name,
     desired,
     add,
     drain: moved.drain.length > 0 ? [...moved.drain, ...drain] : drain,
     release,
+    restore,
     reason,
     budgetBlocked,
     budgetExhausted,
@@ -135,10 +137,12 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
     const need = `need ${demand.nodesUp}${demand.nodesUp > policy.maxNodes ? ` (max ${policy.maxNodes})` : ''} for ${policy.latencyTargetMs} ms p95`;
     const load = `queue ${w.queued}${demand.arrivalRate > 0 ? `, ${demand.arrivalRate.toFixed(1)}/s` : ''}${w.inFlight > 0 ? `, ${w.inFlight} in flight` : ''}`;
     const wanted = Math.max(up, current);
-    const { add, refusal } = rentNodes(w.name, wanted - current, requirement, w.memory, ctx);
+    const best = (): Offer | undefined => rankOffers(ctx.offers, requirement, { avoidSpot: ctx.now < w.memory.avoidSpotUntil })[0];
+    // Capacity still draining comes back first: it is up now and paid for while it finishes.
+    restore = wanted > current ? nodesToRestore(nodes, wanted - current, best()).map((n) => n.id) : [];
+    const { add, refusal } = rentNodes(w.name, wanted - current - restore.length, requirement, w.memory, ctx);
     // Steady, nothing on its way: nodes on an offer much dearer than the best one now get
     // replacements (as far as maxNodes and the budget caps allow; nothing is held back for them).
-    const best = (): Offer | undefined => rankOffers(ctx.offers, requirement, { avoidSpot: ctx.now < w.memory.avoidSpotUntil })[0];
     const steady = wanted === current && coming === 0 && w.queued === 0 && moved.pending === undefined;
     const dear = steady ? nodesToReplace(live, best()) : [];
     // Held back by the hourly cap on a dear offer: give one dear node back (its tasks finish)
@@ -152,10 +156,12 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
     add.push(...swap);
     const started = swap.length > 0 ? { replacing: dear.slice(0, swap.length).map((n) => n.id), fleet: current } : undefined;
     const blocked = refusal !== undefined || (forced !== undefined && target > 0);
-    const holding = current + add.length - swap.length;
+    const holding = current + restore.length + add.length - swap.length;
     let text = `${load}, ${current - coming} ready + ${coming} provisioning, ${need}`;
-    if (add.length > 0) text += `: ${describeAdds(add)}`;
-    if (add.length < wanted - current) {
+    const acts = restore.length > 0 ? [`take back ${restore.length} draining`] : [];
+    if (add.length > 0) acts.push(describeAdds(add));
+    if (acts.length > 0) text += `: ${acts.join(', ')}`;
+    if (holding < wanted) {
       text += refusal !== undefined ? `; ${describeRefusal(refusal)}, holding at ${holding}` : `; no eligible offer available, holding at ${holding}`;
       if (traded !== undefined) text += `; give back a node at $${traded.pricePerHour.toFixed(2)}/h to rent cheaper ones within the cap`;
     } else if (swap.length > 0) {
@@ -186,7 +192,8 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
         : `${what} of ${seconds(policy.scaleDownDelayMs)} scale-down delay: holding ${current}`;
     return decide(current, [], [], say(text), low, blocked, exhausted(current));
   }
-  const { drain, kept, paidLeftMs } = pickSurplus(live, current - downTo, excess, ctx.horizonMs + demand.serviceTimeMs, ctx.now, w.queued > 0);
+  const freeIn = (node: NodeView): number => timeToFree(node, w.serviceTimeSpreadMs, demand.serviceTimeMs);
+  const { drain, kept, paidLeftMs } = pickSurplus(live, current - downTo, excess, ctx.horizonMs + demand.serviceTimeMs, ctx.now, w.queued > 0, freeIn);
   const parts = [excess > 0 ? `above maxNodes ${policy.maxNodes}: drain ${drain.length}` : `${what}: drain ${drain.length} (increments end soonest)`];
   if (drain.length === 0) parts[0] = `${what}`;
   if (kept > 0) parts.push(`keep ${kept} serving (paid for ${seconds(paidLeftMs)} more)`);
@@ -195,6 +202,29 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
   // as soon as the window's maximum allows, without a second full delay.
   const memory = current - drain.length <= target ? remember(null, recentDesired, rates) : low;
   return decide(downTo, [], drain, say(text), memory, blocked, exhausted(current - drain.length));
+}
+
+/**
+ * When a node given no more tasks would be free, expected, in ms: 0 when idle; else
+ * the longer of a new task's service and what its oldest task can still be expected
+ * to run. That comes from the recent service times (`spread`, equal shares): the mean
+ * excess over its age of the shares above it, or, past all of them, its age again (a
+ * task that outlived every recent one is in a heavy tail, where the longer a task has
+ * run, the longer it is likely to run). Unknown ages count as new tasks.
+ */
+export function timeToFree(node: NodeView, spread: readonly number[] | undefined, meanMs: number): number {
+  if (node.inFlight === 0) return 0;
+  const age = node.oldestTaskMs;
+  if (age === undefined || spread === undefined || spread.length === 0) return meanMs;
+  let sum = 0;
+  let above = 0;
+  for (const ms of spread) {
+    if (ms > age) {
+      sum += ms - age;
+      above++;
+    }
+  }
+  return Math.max(meanMs, above > 0 ? sum / above : age);
 }
 
 /** Rent up to `count` nodes from the best offers the caps and availability allow. */
@@ -238,15 +268,18 @@ function rentNodes(
  * look-ahead horizon plus one service time, so that tasks in flight can finish and
  * the node be released before the next increment), and are kept serving otherwise.
  */
-function pickSurplus(live: readonly NodeView[], surplus: number, forcedCount: number, windowMs: number, now: number, queueWaiting: boolean) {
+function pickSurplus(live: readonly NodeView[], surplus: number, forcedCount: number, windowMs: number, now: number, queueWaiting: boolean, freeIn: (node: NodeView) => number) {
   const ends = new Map(live.map((n) => [n.id, paidUntil(n, now)]));
   const serving = (n: NodeView): number => (queueWaiting && n.state === 'ready' ? 1 : 0);
   const paid = (n: NodeView): number => (ends.get(n.id)! - now > windowMs ? 1 : 0);
+  // A drained node costs until its paid increment ends or its last task does, whichever is later.
+  const costsFor = (n: NodeView): number => Math.max(ends.get(n.id)! - now, freeIn(n));
   const order = [...live].sort(
     (a, b) =>
       serving(a) - serving(b) ||
       paid(a) - paid(b) ||
       b.pricePerHour - a.pricePerHour ||
+      costsFor(a) - costsFor(b) ||
       ends.get(a.id)! - ends.get(b.id)! ||
       a.inFlight - b.inFlight ||
       (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),

@@ -38,6 +38,21 @@ export function nodesToReplace(live: readonly NodeView[], best: Offer | undefine
 }
 
 /**
+ * Draining nodes worth taking back instead of renting `count` new ones: those still
+ * running tasks (an idle one is being released) and not on an offer a move would
+ * replace, cheapest first. A draining node that waits for a long task is paid for
+ * until that task ends; giving it tasks again costs nothing, renting costs a cold start.
+ */
+export function nodesToRestore(nodes: readonly NodeView[], count: number, best: Offer | undefined): NodeView[] {
+  if (count <= 0) return [];
+  const bar = best === undefined ? Infinity : offerScore(best) / (1 - REBALANCE_MIN_SAVING);
+  return nodes
+    .filter((node) => node.state === 'draining' && node.inFlight > 0 && node.pricePerHour <= bar)
+    .sort((a, b) => a.pricePerHour - b.pricePerHour || b.inFlight - a.inFlight || (a.id < b.id ? -1 : 1))
+    .slice(0, count);
+}
+
+/**
  * Once nothing is in cold start any more, the dear nodes of a move to give back: as
  * many as the ready fleet exceeds both its size before the move and what demand
  * needs now (`needed`), dearest first. A replacement lost to a preemption or a failed

@@ -46,7 +46,8 @@ interface Slot {
   /** Takes new tasks (false while draining or suspected). */
   accepting: boolean;
   draining: boolean;
-  readonly attempts: Set<Cancellation>;
+  /** Attempts running on it, and when each started (clock ms). */
+  readonly attempts: Map<Cancellation, number>;
 }
 
 // Abort reasons the dispatcher itself uses, to tell them from a caller's abort.
@@ -65,7 +66,7 @@ export class WorkloadDispatcher {
   /** A node passed its health check: start sending it tasks. */
   addNode(id: string, client: NodeTransport): void {
     if (this.nodes.has(id)) return;
-    this.nodes.set(id, { id, client, inFlight: 0, accepting: true, draining: false, attempts: new Set() });
+    this.nodes.set(id, { id, client, inFlight: 0, accepting: true, draining: false, attempts: new Map() });
     this.pump();
   }
 
@@ -76,6 +77,28 @@ export class WorkloadDispatcher {
     slot.accepting = false;
     slot.draining = true;
     if (slot.inFlight === 0) this.options.hooks?.onNodeIdle?.(id);
+  }
+
+  /**
+   * A draining node is wanted again: it takes tasks again (`accepting`: false while it
+   * is suspected; {@link reinstate} then lets it take them once it proves healthy).
+   */
+  restoreNode(id: string, accepting: boolean): void {
+    const slot = this.nodes.get(id);
+    if (!slot || !slot.draining) return;
+    slot.draining = false;
+    slot.accepting = accepting;
+    this.pump();
+  }
+
+  /** How long the oldest task running on a node has been running, ms (0 with none or unknown node). */
+  oldestTaskMs(id: string): number {
+    const slot = this.nodes.get(id);
+    if (!slot || slot.attempts.size === 0) return 0;
+    const now = this.options.clock.now();
+    let oldest = now;
+    for (const at of slot.attempts.values()) if (at < oldest) oldest = at;
+    return now - oldest;
   }
 
   /** Health-check a node over its own connection (false for unknown nodes). Never throws. */
@@ -102,7 +125,7 @@ export class WorkloadDispatcher {
     if (!slot) return;
     this.nodes.delete(id);
     slot.accepting = false;
-    for (const attempt of slot.attempts) attempt.abort(planned ? NODE_RELEASED : NODE_LOST);
+    for (const attempt of slot.attempts.keys()) attempt.abort(planned ? NODE_RELEASED : NODE_LOST);
     void slot.client.close();
   }
 
@@ -172,7 +195,7 @@ export class WorkloadDispatcher {
     task.attempts++;
     slot.inFlight++;
     const attempt = new Cancellation();
-    slot.attempts.add(attempt);
+    slot.attempts.set(attempt, task.startedAt);
     task.cancelRunning = () => attempt.abort();
     const streamed = task.input instanceof StreamRequest;
     const input = streamed ? (task.input as StreamRequest).input : task.input;

@@ -151,6 +151,15 @@ export class LeaseManager {
     }
   }
 
+  /** Take a draining node back into service: it gets tasks again (once healthy, if suspected). */
+  restore(key: string, reason: string): void {
+    const record = this.leases.get(key);
+    if (!record || record.state !== 'draining') return;
+    this.move(record, 'ready');
+    this.emit(record, 'ready', `taken back into service: ${reason}`);
+    this.deps.dispatcherFor(record.spec.workload)?.restoreNode(key, !record.suspected);
+  }
+
   /** Give the lease back now. In-flight tasks go back to the queue. Idempotent. */
   async release(key: string, reason: string): Promise<void> {
     const record = this.leases.get(key);
@@ -214,7 +223,7 @@ export class LeaseManager {
     const views: NodeView[] = [];
     for (const record of this.leases.values()) {
       if (record.spec.workload !== workload || !isLive(record.state)) continue;
-      views.push(toNodeView(record, dispatcher?.inFlight(record.key) ?? 0));
+      views.push(toNodeView(record, dispatcher?.inFlight(record.key) ?? 0, dispatcher?.oldestTaskMs(record.key) ?? 0));
     }
     return views;
   }

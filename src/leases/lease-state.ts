@@ -1,7 +1,7 @@
 /**
  * The SDK-side lease lifecycle. A lease only moves forward:
  *
- *   requested ─▶ provisioning ─▶ ready ─▶ draining ─▶ released
+ *   requested ─▶ provisioning ─▶ ready ⇄ draining ─▶ released
  *        │             │           │          │
  *        └──────┬──────┴─────┬─────┴──────────┘
  *               ▼            ▼
@@ -27,7 +27,7 @@ const NEXT: Readonly<Record<ManagedLeaseState, readonly ManagedLeaseState[]>> = 
   requested: ['provisioning', 'ready', 'releasing', 'released', 'failed', 'preempted'],
   provisioning: ['ready', 'draining', 'releasing', 'released', 'failed', 'preempted'],
   ready: ['draining', 'releasing', 'released', 'failed', 'preempted'],
-  draining: ['releasing', 'released', 'failed', 'preempted'],
+  draining: ['ready', 'releasing', 'released', 'failed', 'preempted'],
   releasing: ['released', 'failed', 'preempted'],
   released: [],
   preempted: [],

@@ -5,7 +5,7 @@ import type { NodeState, NodeView } from '../controller/observation.js';
 import type { ManagedLease } from './lease-manager.js';
 
 /** The planner's view of one live lease. */
-export function toNodeView(record: ManagedLease, inFlight: number): NodeView {
+export function toNodeView(record: ManagedLease, inFlight: number, oldestTaskMs: number): NodeView {
   const { offer } = record.spec;
   // A lease being released still bills until confirmed, but is no capacity: the planner sees it draining.
   const state: NodeState = record.state === 'releasing' ? 'draining' : (record.state as NodeState);
@@ -13,6 +13,7 @@ export function toNodeView(record: ManagedLease, inFlight: number): NodeView {
     id: record.key,
     state,
     inFlight,
+    oldestTaskMs,
     pricePerHour: offer.pricePerHour,
     requestedAt: record.requestedAt,
     billingIncrementSec: offer.billingIncrementSec,

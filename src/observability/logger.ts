@@ -32,7 +32,7 @@ export function attachLogger(compute: Compute, logger: Logger, secrets: readonly
     else logger.info(clean, scrub({ msg }, secrets).msg as string);
   };
   const onScale = (e: Parameters<Parameters<typeof compute.on<'scale'>>[1]>[0]): void =>
-    log('info', { event: 'scale', workload: e.workload, desired: e.desired, added: e.added, drained: e.drained, released: e.released, at: e.at }, e.reason);
+    log('info', { event: 'scale', workload: e.workload, desired: e.desired, added: e.added, restored: e.restored, drained: e.drained, released: e.released, at: e.at }, e.reason);
   const onLease = (e: Parameters<Parameters<typeof compute.on<'lease'>>[1]>[0]): void =>
     log(e.type === 'failed' || e.type === 'preempted' ? 'warn' : 'info', { event: 'lease', type: e.type, workload: e.workload, leaseId: e.leaseId, offerId: e.offerId, gpu: e.gpu, pricePerHour: e.pricePerHour, at: e.at }, e.reason);
   const onBudget = (e: Parameters<Parameters<typeof compute.on<'budget'>>[1]>[0]): void =>

@@ -115,6 +115,13 @@ export class Cluster {
     const node = this.nodes[k]!;
     if (node.state === 'ready') this.levels.move(node, node.inFlight, node.inFlight - 1);
     node.inFlight--;
+    // Swap-remove from the node's running list (a few slots: a scan is cheapest).
+    const at = node.running.indexOf(i);
+    const last = node.running.length - 1;
+    node.running[at] = node.running[last]!;
+    node.startedAt[at] = node.startedAt[last]!;
+    node.running.pop();
+    node.startedAt.pop();
     if (node.state === 'ready') {
       this.freeSlots++;
       if (node.inFlight === 0) this.idleReady++;
@@ -128,7 +135,7 @@ export class Cluster {
   /** Rent a node of `offer` at `t`; it takes work at `readyAt` (`t` for a warm node). */
   addNode(t: number, key: string, offer: Offer, readyAt: number, preemptAt: number): SimNode {
     this.tick(t);
-    const node: SimNode = { idx: this.nodes.length, key, offer, state: 'provisioning', requestedAt: t, readyAt, preemptAt, inFlight: 0, pos: -1 };
+    const node: SimNode = { idx: this.nodes.length, key, offer, state: 'provisioning', requestedAt: t, readyAt, preemptAt, inFlight: 0, pos: -1, running: [], startedAt: [] };
     this.nodes.push(node);
     this.live.push(node);
     this.liveCount++;
@@ -165,6 +172,18 @@ export class Cluster {
     this.drainingCount++;
     this.freeSlots -= this.slots - node.inFlight;
     this.levels.remove(node, node.inFlight);
+  }
+
+  /** Take a draining node back into service (it takes tasks again). */
+  restore(t: number, node: SimNode): void {
+    if (node.state !== 'draining') return;
+    this.tick(t);
+    node.state = 'ready';
+    this.readyCount++;
+    this.drainingCount--;
+    this.freeSlots += this.slots - node.inFlight;
+    this.levels.add(node, node.inFlight);
+    this.pump(t);
   }
 
   /**
@@ -215,6 +234,8 @@ export class Cluster {
     }
     this.inFlight -= lost.length;
     node.inFlight = 0;
+    node.running.length = 0;
+    node.startedAt.length = 0;
   }
 
   /** Start waiting tasks while a slot is free, each on the least-loaded accepting node. */
@@ -231,6 +252,8 @@ export class Cluster {
       this.freeSlots--;
       this.inFlight++;
       this.runNode[i] = best.idx;
+      best.running.push(i);
+      best.startedAt.push(t);
       this.completions.push(t + this.svc[i]!, i, best.idx);
     }
   }

@@ -26,14 +26,25 @@ export interface SimNode {
   inFlight: number;
   /** Position in the cluster's bucket of nodes with as many tasks in flight (ready nodes only). */
   pos: number;
+  /** Requests running on it, and when each started (ms): parallel, in no order. */
+  running: number[];
+  startedAt: number[];
 }
 
-/** The planner's view of a live node, as the lease manager projects a managed lease. */
-export function nodeView(node: SimNode): NodeView {
+/** How long the oldest task running on `node` has been running at `now` (0 with none). */
+export function oldestTaskMs(node: SimNode, now: number): number {
+  let oldest = now;
+  for (const at of node.startedAt) if (at < oldest) oldest = at;
+  return now - oldest;
+}
+
+/** The planner's view of a live node at `now`, as the lease manager projects a managed lease. */
+export function nodeView(node: SimNode, now: number): NodeView {
   return {
     id: node.key,
     state: node.state === 'gone' ? 'draining' : node.state,
     inFlight: node.inFlight,
+    oldestTaskMs: oldestTaskMs(node, now),
     pricePerHour: node.offer.pricePerHour,
     requestedAt: node.requestedAt,
     billingIncrementSec: node.offer.billingIncrementSec,

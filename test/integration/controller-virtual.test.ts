@@ -106,6 +106,30 @@ describe('controller on virtual time', () => {
     expect(b).toEqual(a);
   });
 
+  it('takes a draining node back into service for new work, instead of renting while it finishes a long task', async () => {
+    const { clock, market, work, scale, leases } = build({ coldStartMs: 1000, scaling: { maxNodes: 4, concurrencyPerNode: 2, latencyTargetMs: 5000, scaleDownDelayMs: 2000 } });
+    // A minute-long and a 3 s task on each of four nodes: once the short ones are done, two
+    // nodes' worth of slots carry the long tasks, and the two nodes drained then still run theirs.
+    const first = Array.from({ length: 8 }, (_, i) => work.run({ ms: i % 2 === 0 ? 60_000 : 3000 }));
+    await clock.advance(10_000);
+    const drainedBusy = leases.filter((e) => e.type === 'draining').length;
+    expect(drainedBusy).toBeGreaterThan(0);
+    const leasesBefore = market.leases.size;
+    // New work while the long tasks run: the draining nodes come back before anything is rented.
+    let done = false;
+    const second = burst(work, 12, 2000).then(() => (done = true));
+    await clock.advance(15_000);
+    expect(done).toBe(true);
+    const back = scale.filter((e) => e.restored > 0);
+    expect(back.length).toBeGreaterThan(0);
+    expect(back[0]!.reason).toContain('take back');
+    expect(leases.some((e) => e.type === 'ready' && e.reason.startsWith('taken back into service'))).toBe(true);
+    expect(market.leases.size).toBe(leasesBefore);
+    await clock.advance(60_000);
+    await second;
+    await expect(Promise.all(first)).resolves.toHaveLength(8);
+  });
+
   it('pause scales to zero and holds work; resume runs it', async () => {
     const { clock, market, work, compute } = build({ coldStartMs: 500 });
     await expect(Promise.all([work.run({ ms: 10 }), clock.advance(5000)])).resolves.toBeDefined();

@@ -2,7 +2,8 @@
  * Traces of shapes the shared ones do not cover, generated here from a seed and
  * written as generic CSVs: a steady stream with sudden spikes, on/off traffic,
  * heavy-tailed service times, a ramp with timestamps only, a latency target shorter
- * than a cold start, steady high-volume traffic, and sparse traffic.
+ * than a cold start, steady high-volume traffic, unbounded service times, and sparse
+ * traffic.
  * On each, as the acceptance asks of any unseen trace: ours meets the SLO and is
  * the cheapest policy that does (the lower bound aside), and the bound is below it.
  */
@@ -46,6 +47,10 @@ const SHAPES: Record<string, { header: string; rows: (random: Random) => Row[]; 
   'heavy-tailed service times': {
     header: 'timestamp_s,service_ms',
     rows: (random) => arrivals(random, 2 * 3600, 3, () => 3).map((t) => [t, Math.min(200_000, Math.round(1000 / Math.pow(random.nextOpen(), 1 / 1.5)))]),
+  },
+  'service times with no bound (Pareto, shape 1.2): drained nodes finishing long tasks come back first': {
+    header: 'timestamp_s,service_ms',
+    rows: (random) => arrivals(random, 2 * 3600, 2, () => 2).map((t) => [t, Math.round(1000 / Math.pow(random.nextOpen(), 1 / 1.2))]),
   },
   'a two-hour ramp, timestamps only': {
     header: 'timestamp_s',

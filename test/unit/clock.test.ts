@@ -50,7 +50,7 @@ describe('VirtualClock', () => {
 });
 
 describe('lease state machine', () => {
-  it('only moves forward and ends in terminal states', () => {
+  it('moves forward (a draining node may be taken back), and ends in terminal states', () => {
     expect(canTransition('requested', 'provisioning')).toBe(true);
     expect(canTransition('provisioning', 'ready')).toBe(true);
     expect(canTransition('ready', 'draining')).toBe(true);
@@ -59,7 +59,9 @@ describe('lease state machine', () => {
     expect(canTransition('ready', 'preempted')).toBe(true);
     expect(canTransition('ready', 'provisioning')).toBe(false);
     expect(canTransition('released', 'ready')).toBe(false);
-    expect(canTransition('draining', 'ready')).toBe(false);
+    expect(canTransition('draining', 'ready')).toBe(true);
+    expect(canTransition('releasing', 'ready')).toBe(false);
+    expect(canTransition('releasing', 'draining')).toBe(false);
     for (const s of ['released', 'preempted', 'failed'] as const) expect(isLive(s)).toBe(false);
     for (const s of ['requested', 'provisioning', 'ready', 'draining', 'releasing'] as const) expect(isLive(s)).toBe(true);
   });

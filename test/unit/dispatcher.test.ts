@@ -148,6 +148,46 @@ describe('dispatcher', () => {
     await expect(second).resolves.toBe(2);
   });
 
+  it('restores: a draining node taken back gets the waiting task, and no idle callback follows', async () => {
+    const { queue, calls, add, dispatcher, events } = setup({ concurrency: 2 });
+    add('a');
+    const first = queue.enqueue(1);
+    dispatcher.drainNode('a');
+    const second = queue.enqueue(2);
+    expect(calls).toHaveLength(1);
+    dispatcher.restoreNode('a', true);
+    expect(calls).toHaveLength(2);
+    for (const call of calls.splice(0)) call.finish({ output: 'done' });
+    await expect(Promise.all([first, second])).resolves.toEqual(['done', 'done']);
+    expect(events.idle).toEqual([]);
+    // Taken back while suspected: no task until it proves healthy.
+    dispatcher.drainNode('a');
+    dispatcher.restoreNode('a', false);
+    const third = queue.enqueue(3);
+    expect(calls).toHaveLength(0);
+    dispatcher.reinstate('a');
+    calls.shift()!.finish({ output: 3 });
+    await expect(third).resolves.toBe(3);
+  });
+
+  it('tells how long the oldest task on a node has been running', async () => {
+    const { queue, calls, add, dispatcher, clock } = setup({ concurrency: 2 });
+    add('a');
+    expect(dispatcher.oldestTaskMs('a')).toBe(0);
+    const first = queue.enqueue(1);
+    await clock.advance(5000);
+    const second = queue.enqueue(2);
+    await clock.advance(1000);
+    expect(dispatcher.oldestTaskMs('a')).toBe(6000);
+    calls.shift()!.finish({ output: 1 });
+    await first;
+    expect(dispatcher.oldestTaskMs('a')).toBe(1000);
+    calls.shift()!.finish({ output: 2 });
+    await second;
+    expect(dispatcher.oldestTaskMs('a')).toBe(0);
+    expect(dispatcher.oldestTaskMs('unknown')).toBe(0);
+  });
+
   it('removing a node puts its in-flight tasks back at the front of the queue', async () => {
     const { queue, calls, add, dispatcher } = setup({ concurrency: 1 });
     add('a');

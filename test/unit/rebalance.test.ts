@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { INITIAL_MEMORY } from '../../src/controller/observation.js';
 import type { BudgetView, NodeView, Observation, PlannerMemory, WorkloadObservation } from '../../src/controller/observation.js';
 import { plan } from '../../src/controller/planner.js';
-import { completeSwap, nodesToReplace, nodeToTradeDown } from '../../src/controller/rebalance.js';
+import { completeSwap, nodesToReplace, nodesToRestore, nodeToTradeDown } from '../../src/controller/rebalance.js';
 import { makeOffer, makePolicy } from './planner-driver.js';
 
 const T = 5_000_000;
@@ -95,5 +95,35 @@ describe('rebalancing onto a cheaper offer', () => {
     const stillDraining = tick(draining, T, [onDemand, spot], policy, { ...capped, maxPerHour: 5.5, hourlyRate: 5 });
     expect(stillDraining.reason).toContain('maxPerHour 5.5 reached');
     expect(stillDraining.drain).toEqual([]);
+  });
+});
+
+describe('taking draining nodes back', () => {
+  const only = [onDemand];
+
+  it('takes back a draining node still running tasks before renting, cheapest first, never an idle or a dear one', () => {
+    const nodes = [
+      node('a'),
+      node('long', { state: 'draining', inFlight: 1 }),
+      node('idle', { state: 'draining', inFlight: 0 }),
+      node('dear', { state: 'draining', inFlight: 3, pricePerHour: 9 }),
+      node('cheap', { state: 'draining', inFlight: 1, pricePerHour: 2 }),
+    ];
+    expect(nodesToRestore(nodes, 5, onDemand).map((n) => n.id)).toEqual(['cheap', 'long']);
+    expect(nodesToRestore(nodes, 1, onDemand).map((n) => n.id)).toEqual(['cheap']);
+    expect(nodesToRestore(nodes, 0, onDemand)).toEqual([]);
+  });
+
+  it('answers a queue with the draining node, not a new lease', () => {
+    // One ready node, one draining with a long task; 40 queued at 3/s of 4 s: two nodes needed.
+    const w = steady([node('a', { inFlight: 8 }), node('d', { state: 'draining', inFlight: 1 })], INITIAL_MEMORY, { queued: 40, inFlight: 9 });
+    const d = tick(w, T, only);
+    expect(d.restore).toEqual(['d']);
+    expect(d.add.length).toBe(Math.max(0, d.desired - 2));
+    expect(d.reason).toContain('take back 1 draining');
+    // Without the draining node, the same demand rents.
+    const without = tick(steady([node('a', { inFlight: 8 })], INITIAL_MEMORY, { queued: 40, inFlight: 8 }), T, only);
+    expect(without.restore).toEqual([]);
+    expect(without.add.length).toBeGreaterThan(0);
   });
 });

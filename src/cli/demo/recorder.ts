@@ -72,7 +72,7 @@ export class DemoRecorder {
   }
 
   private onScale(e: ScaleEvent): void {
-    const direction = e.added > 0 ? 'up' : e.drained + e.released > 0 ? 'down' : 'hold';
+    const direction = e.added + e.restored > 0 ? 'up' : e.drained + e.released > 0 ? 'down' : 'hold';
     const decision: ScaleDecision = {
       atSec: Math.round(this.elapsedSec() * 10) / 10,
       direction,
@@ -83,7 +83,7 @@ export class DemoRecorder {
       reason: e.reason,
     };
     this.decisions.push(decision);
-    const change = [e.added > 0 ? `+${e.added} requested` : '', e.drained > 0 ? `${e.drained} draining` : '', e.released > 0 ? `${e.released} released` : '']
+    const change = [e.added > 0 ? `+${e.added} requested` : '', e.restored > 0 ? `${e.restored} back from draining` : '', e.drained > 0 ? `${e.drained} draining` : '', e.released > 0 ? `${e.released} released` : '']
       .filter(Boolean)
       .join(', ');
     this.say(decision.atSec, `scale ${direction} to ${e.desired} node${e.desired === 1 ? '' : 's'} (${change}): ${e.reason}`);

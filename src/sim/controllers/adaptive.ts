@@ -111,7 +111,7 @@ export class AdaptiveController implements Controller {
   private observe(engine: Engine, now: number): WorkloadObservation {
     const c = engine.cluster;
     const oldest = c.oldestQueuedAt();
-    const nodes = c.liveNodes().map(nodeView);
+    const nodes = c.liveNodes().map((node) => nodeView(node, now));
     return {
       name: SIM_WORKLOAD,
       queued: c.queued,
