@@ -111,7 +111,7 @@ export class WorkloadRuntime {
       hooks: {
         ...hooks,
         onAttempt: (nodeId, ms, ok) => {
-          if (ok) this.serviceTime.record(ms, clock.now());
+          if (ok) this.serviceTime.record(ms, clock.now() - ms);
           hooks.onAttempt?.(nodeId, ms, ok);
         },
       },

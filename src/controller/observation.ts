@@ -50,6 +50,11 @@ export interface PlannerMemory {
   avoidSpotUntil: number;
   /** Recent long-window arrival rates, for the trend (predictive scale-up). */
   rates?: readonly RateSample[];
+  /**
+   * Since when (ms) the long window has held arrivals without a break: it holds a whole
+   * minute of them, and its rate means something, only a minute after that.
+   */
+  arrivingSince?: number;
   /** A move onto a cheaper offer under way (see rebalance.ts). */
   swap?: SwapInProgress;
   /** The rate forecasts in flight and how wrong past ones were (see forecast.ts). */

@@ -91,9 +91,12 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
     memory,
   });
   let forecast = w.memory.forecast;
+  // No arrival in the long window: whatever comes next starts a new count (and no trend).
+  const arrivingSince = w.arrivalRateLong > 0 ? (w.memory.arrivingSince ?? ctx.now) : undefined;
   const remember = (lowDemandSince: number | null, recentDesired: PlannerMemory['recentDesired'], rates: PlannerMemory['rates'], swap = moved.pending): PlannerMemory => {
     const memory: PlannerMemory = { lowDemandSince, recentDesired, avoidSpotUntil: w.memory.avoidSpotUntil };
     if (rates !== undefined) memory.rates = rates;
+    if (arrivingSince !== undefined) memory.arrivingSince = arrivingSince;
     if (forecast !== undefined) memory.forecast = forecast;
     if (swap !== undefined) memory.swap = swap;
     return memory;
@@ -125,9 +128,10 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
   moved = completeSwap(w.memory.swap, live, target);
   if (moved.drain.length > 0) live = live.filter((n) => !moved.drain.includes(n.id));
   const recentDesired = pushDesired(w.memory.recentDesired, ctx.now, target, policy.scaleDownDelayMs);
-  // A long rate still filling its window is no trend: sample it only once it is full.
-  const longRateFull = (w.observedForMs ?? Infinity) >= LONG_RATE_WINDOW_MS;
-  const rates = longRateFull ? pushRate(w.memory.rates, ctx.now, w.arrivalRateLong) : w.memory.rates;
+  // A long rate still filling its window is no trend: after a start, or after a break in
+  // arrivals, it climbs for a minute however the traffic came. Sampled once it is full.
+  const longRateFull = (w.observedForMs ?? Infinity) >= LONG_RATE_WINDOW_MS && arrivingSince !== undefined && ctx.now - arrivingSince >= LONG_RATE_WINDOW_MS;
+  const rates = longRateFull ? pushRate(w.memory.rates, ctx.now, w.arrivalRateLong) : arrivingSince === undefined ? undefined : w.memory.rates;
   // Forecasts are scored against the long rate, so only once it is a rate and not a window filling up.
   if (longRateFull) forecast = trackForecast(w.memory.forecast, ctx.now, w.arrivalRateLong, demand.forecast);
   const current = live.length;

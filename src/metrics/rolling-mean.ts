@@ -6,8 +6,8 @@
  * next, and a planner that rents on a high reading and keeps what it rented ends up
  * at the highest of them. So the window holds every sample of the last minute, up to
  * a cap (±1.6 % at 4096), and never fewer than the last few hundred, so that a slow
- * workload still follows a real change within that many requests. O(1) per sample:
- * a ring and a running sum.
+ * workload still follows a real change within that many requests. Samples are dated
+ * by when their task started. O(1) per sample: a ring and a running sum.
  */
 
 /** How far back the window reaches. */
@@ -25,6 +25,7 @@ export class RollingMean {
   private readonly minSamples: number;
   private readonly horizonMs: number;
   private start = 0; // oldest sample in the window (ring index)
+  private latest = -Infinity; // the latest `at` recorded
   private count = 0;
   private sum = 0;
   private sinceResum = 0;
@@ -43,7 +44,12 @@ export class RollingMean {
     this.horizonMs = options.horizonMs ?? 60_000;
   }
 
-  /** Add a sample taken at `at` (ms, clock time); old ones leave as the module comment says. */
+  /**
+   * Add a sample; `at` (ms, clock time) is when its task started, not when it ended:
+   * when traffic stops, the last tasks to end are the longest, and a window of the last
+   * minute's completions would hold only them (and the next burst would be sized for
+   * tasks five times too long). Old ones leave as the module comment says.
+   */
   record(value: number, at = 0): void {
     const cap = this.values.length;
     if (this.count === cap) this.dropOldest();
@@ -52,7 +58,8 @@ export class RollingMean {
     this.times[i] = at;
     this.count++;
     this.sum += value;
-    while (this.count > this.minSamples && this.times[this.start]! < at - this.horizonMs) this.dropOldest();
+    if (at > this.latest) this.latest = at;
+    while (this.count > this.minSamples && this.times[this.start]! < this.latest - this.horizonMs) this.dropOldest();
     this.sinceSpread++;
     // Re-add from scratch now and then so float error in the running sum cannot build up.
     if (++this.sinceResum >= cap) {

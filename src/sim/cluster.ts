@@ -111,7 +111,7 @@ export class Cluster {
     this.lastCompletionAt = t;
     this.completed++;
     this.inFlight--;
-    this.serviceTime.record(this.svc[i]!, t);
+    this.serviceTime.record(this.svc[i]!, t - this.svc[i]!);
     const node = this.nodes[k]!;
     if (node.state === 'ready') this.levels.move(node, node.inFlight, node.inFlight - 1);
     node.inFlight--;

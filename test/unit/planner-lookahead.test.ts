@@ -149,9 +149,19 @@ describe('demand with the look-ahead', () => {
       memory = plan({ now: T + t, tickMs: 1000, workloads: [observed] }, { w: policy }, [makeOffer()], NO_BUDGET).workloads[0]!.memory;
     }
     expect(memory.rates ?? []).toEqual([]);
-    // Once the window is full, samples are kept.
-    const full = workload({ observedForMs: 60_000, memory });
-    expect(plan({ now: T + 60_000, tickMs: 1000, workloads: [full] }, { w: policy }, [makeOffer()], NO_BUDGET).workloads[0]!.memory.rates).toHaveLength(1);
+    // Once the window holds a whole minute of arrivals (first seen at 10 s), samples are kept.
+    const tickAt = (t: number, over: Partial<WorkloadObservation>) =>
+      plan({ now: T + t, tickMs: 1000, workloads: [workload({ observedForMs: t, memory, ...over })] }, { w: policy }, [makeOffer()], NO_BUDGET).workloads[0]!.memory;
+    expect(tickAt(60_000, {}).rates ?? []).toEqual([]);
+    memory = tickAt(70_000, {});
+    expect(memory.rates).toHaveLength(1);
+    // A minute without arrivals ends the count: the next ones fill the window again, and
+    // what they show in the meantime (a climb from nothing) is no trend either.
+    memory = tickAt(200_000, { arrivalRateLong: 0, arrivalRateShort: 0, queued: 0, inFlight: 0 });
+    expect(memory.rates).toBeUndefined();
+    for (let t = 210_000; t <= 260_000; t += 10_000) memory = tickAt(t, { arrivalRateLong: (4 * (t - 200_000)) / 60_000 });
+    expect(memory.rates ?? []).toEqual([]);
+    expect(tickAt(270_000, {}).rates).toHaveLength(1);
   });
 
   it('sizes for the rate the new nodes will meet when arrivals are rising', () => {

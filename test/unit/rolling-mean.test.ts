@@ -71,3 +71,16 @@ describe('RollingMean over time', () => {
     expect(w.value).toBeCloseTo(last16.reduce((a, b) => a + b, 0) / 16, 9);
   });
 });
+
+describe('RollingMean dated by task start', () => {
+  it('keeps a burst when its longest tasks end last, after the traffic stopped', () => {
+    // 100 tasks of 1 s start one a second; 10 of 100 s start at 95 s and end last, at 195 s.
+    const w = new RollingMean(4096, { minSamples: 4, horizonMs: 60_000 });
+    for (let s = 0; s < 100; s++) w.record(1000, s * 1000);
+    for (let k = 0; k < 10; k++) w.record(100_000, 95_000);
+    // Dated by start, the last minute of starts (39..99 s) is all of them since then: 61 short
+    // and 10 long. Dated by end, the stragglers alone would be the last minute.
+    expect(w.size).toBe(71);
+    expect(w.value).toBeCloseTo((61 * 1000 + 10 * 100_000) / 71, 6);
+  });
+});

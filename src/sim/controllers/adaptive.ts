@@ -66,7 +66,9 @@ export class AdaptiveController implements Controller {
     // Nothing live, nothing waiting, no arrival within the long window: the planner can only
     // answer "hold at zero" until the next arrival, which nudges. Skipping those ticks is exact.
     if (workload.nodes.length === 0 && workload.queued === 0 && workload.inFlight === 0 && workload.arrivalRateLong === 0 && policy.minNodes === 0) {
-      this.memory = { ...this.memory, lowDemandSince: null, recentDesired: [] };
+      // What the planner would remember from such a tick: no low period, no arrivals, no trend.
+      const { rates: _rates, arrivingSince: _since, ...kept } = this.memory;
+      this.memory = { ...kept, lowDemandSince: null, recentDesired: [] };
       this.nextAt = Infinity;
       return;
     }
