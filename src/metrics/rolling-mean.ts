@@ -7,7 +7,8 @@
  * at the highest of them. So the window holds every sample of the last minute, up to
  * a cap (±1.6 % at 4096), and never fewer than the last few hundred, so that a slow
  * workload still follows a real change within that many requests. Samples are dated
- * by when their task started. O(1) per sample: a ring and a running sum.
+ * by when their task started, and a quiet spell does not age the window (see
+ * `record`). O(1) per sample: a ring and a running sum.
  */
 
 /** How far back the window reaches. */
@@ -26,6 +27,7 @@ export class RollingMean {
   private readonly horizonMs: number;
   private start = 0; // oldest sample in the window (ring index)
   private latest = -Infinity; // the latest `at` recorded
+  private resumedAt = -Infinity; // the first `at` after a quiet spell longer than the horizon
   private count = 0;
   private sum = 0;
   private sinceResum = 0;
@@ -58,8 +60,14 @@ export class RollingMean {
     this.times[i] = at;
     this.count++;
     this.sum += value;
+    // After a quiet spell the window ages from the new traffic only once it has run for a
+    // horizon: its first completions are its shortest tasks, and what the window held
+    // before (the tasks started last before the spell) stands in for the rest meanwhile.
+    if (at > this.latest + this.horizonMs) this.resumedAt = at;
     if (at > this.latest) this.latest = at;
-    while (this.count > this.minSamples && this.times[this.start]! < this.latest - this.horizonMs) this.dropOldest();
+    if (this.latest - this.resumedAt >= this.horizonMs) {
+      while (this.count > this.minSamples && this.times[this.start]! < this.latest - this.horizonMs) this.dropOldest();
+    }
     this.sinceSpread++;
     // Re-add from scratch now and then so float error in the running sum cannot build up.
     if (++this.sinceResum >= cap) {

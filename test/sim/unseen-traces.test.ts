@@ -2,8 +2,8 @@
  * Traces of shapes the shared ones do not cover, generated here from a seed and
  * written as generic CSVs: a steady stream with sudden spikes, on/off traffic,
  * heavy-tailed service times, a ramp with timestamps only, a latency target shorter
- * than a cold start, steady high-volume traffic, unbounded service times, and sparse
- * traffic.
+ * than a cold start, steady high-volume traffic, unbounded service times, large bursts
+ * after quiet spells, and sparse traffic.
  * On each, as the acceptance asks of any unseen trace: ours meets the SLO and is
  * the cheapest policy that does (the lower bound aside), and the bound is below it.
  */
@@ -51,6 +51,10 @@ const SHAPES: Record<string, { header: string; rows: (random: Random) => Row[]; 
   'service times with no bound (Pareto, shape 1.2): drained nodes finishing long tasks come back first': {
     header: 'timestamp_s,service_ms',
     rows: (random) => arrivals(random, 2 * 3600, 2, () => 2).map((t) => [t, Math.round(1000 / Math.pow(random.nextOpen(), 1 / 1.2))]),
+  },
+  'bursts of 120 requests/s for 200 s every 10 minutes, log-normal sizes (a restart after each quiet spell)': {
+    header: 'timestamp_s,service_ms',
+    rows: (random) => arrivals(random, 3600, 120, (t) => (t % 600 < 200 ? 120 : 0)).map((t) => [t, Math.round(Math.exp(8 + random.normal()))]),
   },
   'a two-hour ramp, timestamps only': {
     header: 'timestamp_s',

@@ -55,10 +55,12 @@ describe('RollingMean over time', () => {
     w.record(10, 16); // 0 and 5 are now more than 10 ms old
     expect(w.size).toBe(3);
     expect(w.value).toBeCloseTo((3 + 4 + 10) / 3, 12);
-    w.record(20, 100); // everything else is old: the latest two stay
+    w.record(20, 100); // after a quiet spell: nothing ages until the new traffic has run a horizon
+    expect(w.size).toBe(4);
+    w.record(5, 110); // it has: the old ones go, the latest two stay
     expect(w.size).toBe(2);
-    expect(w.value).toBe(15);
-    for (let i = 0; i < 10; i++) w.record(7, 100); // the capacity caps a busy horizon
+    expect(w.value).toBe(12.5);
+    for (let i = 1; i <= 10; i++) w.record(7, 110 + i); // the capacity caps a busy horizon
     expect(w.size).toBe(6);
     expect(w.value).toBe(7);
   });
@@ -82,5 +84,23 @@ describe('RollingMean dated by task start', () => {
     // and 10 long. Dated by end, the stragglers alone would be the last minute.
     expect(w.size).toBe(71);
     expect(w.value).toBeCloseTo((61 * 1000 + 10 * 100_000) / 71, 6);
+  });
+});
+
+describe('RollingMean after a quiet spell', () => {
+  it('keeps what it knew until the new traffic has run a horizon (its first tasks to end are its shortest)', () => {
+    const w = new RollingMean(4096, { minSamples: 8, horizonMs: 60_000 });
+    // A burst: 1 s and 9 s tasks alternate, one a second for 100 s.
+    for (let s = 0; s < 100; s++) w.record(s % 2 === 0 ? 1000 : 9000, s * 1000);
+    // Started in its last minute (39..99 s): 30 short, 31 long.
+    expect(w.value).toBeCloseTo((30 * 1000 + 31 * 9000) / 61, 6);
+    // Quiet, then a new burst of the same tasks: the short ones end first.
+    for (let s = 0; s < 20; s++) w.record(1000, 600_000 + s * 1000);
+    expect(w.value!).toBeGreaterThan(3000); // still held up by what came before
+    // A horizon into the new traffic, with its long tasks ending too: the old samples are gone.
+    for (let s = 20; s < 130; s++) w.record(s % 2 === 0 ? 1000 : 9000, 600_000 + s * 1000);
+    // Started in the last minute (669..729 s): 30 short, 31 long.
+    expect(w.size).toBe(61);
+    expect(w.value).toBeCloseTo((30 * 1000 + 31 * 9000) / 61, 6);
   });
 });
