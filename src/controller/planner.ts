@@ -266,8 +266,9 @@ function rentNodes(
  * Choose `surplus` nodes to leave. With tasks waiting, nodes not ready yet go first
  * (a ready node is serving that queue now, a provisioning one only later); then
  * those whose paid time ends within `windowMs`, the dearest of them first (so that a
- * fleet moved onto a cheaper offer gives back the dear node); then paid time ending
- * soonest first, then the least busy. The first `forcedCount` go
+ * fleet moved onto a cheaper offer gives back the dear node); then those that stop
+ * costing soonest (their paid time or their last task ends, whichever is later: see
+ * `freeIn`), then paid time ending soonest, then the least busy. The first `forcedCount` go
  * regardless; the others go only when their paid time ends within `windowMs` (the
  * look-ahead horizon plus one service time, so that tasks in flight can finish and
  * the node be released before the next increment), and are kept serving otherwise.
