@@ -64,7 +64,9 @@ export function lineChart(c: LineChart): string {
     parts.push(`<line x1="${PAD.left}" x2="${PAD.left + iw}" y1="${f(py(y))}" y2="${f(py(y))}" class="grid"/>`);
     parts.push(`<text x="${PAD.left - 4}" y="${f(py(y) + 3)}" text-anchor="end">${esc(c.yFormat(y))}</text>`);
   }
-  const xTicks = c.logX ? logTicks(x0, x1) : Array.from({ length: 6 }, (_, i) => x0 + ((x1 - x0) * i) / 5);
+  // Labels such as "138 min" need room (the last is drawn ending at the edge): a narrow chart gets fewer.
+  const intervals = Math.max(2, Math.min(5, Math.floor(iw / 90)));
+  const xTicks = c.logX ? logTicks(x0, x1) : Array.from({ length: intervals + 1 }, (_, i) => x0 + ((x1 - x0) * i) / intervals);
   xTicks.forEach((v, i) => {
     const x = c.logX ? 10 ** v : v;
     const anchor = i === 0 && !c.logX ? 'start' : i === xTicks.length - 1 && !c.logX ? 'end' : 'middle';
