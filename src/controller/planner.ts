@@ -36,6 +36,7 @@ import { estimateDemand } from './demand.js';
 import { completeSwap, nodesToReplace, nodesToRestore, nodeToTradeDown } from './rebalance.js';
 import { pushDesired, windowMax } from './stabilization.js';
 import { trackForecast } from './forecast.js';
+import { timeToFree } from './time-to-free.js';
 import { LONG_RATE_WINDOW_MS, pushRate } from './trend.js';
 import type { BudgetView, Decision, LeaseRequest, NodeView, Observation, PlannerMemory, PlannerPolicy, WorkloadDecision, WorkloadObservation } from './observation.js';
 
@@ -206,29 +207,6 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
   // as soon as the window's maximum allows, without a second full delay.
   const memory = current - drain.length <= target ? remember(null, recentDesired, rates) : low;
   return decide(downTo, [], drain, say(text), memory, blocked, exhausted(current - drain.length));
-}
-
-/**
- * When a node given no more tasks would be free, expected, in ms: 0 when idle; else
- * the longer of a new task's service and what its oldest task can still be expected
- * to run. That comes from the recent service times (`spread`, equal shares): the mean
- * excess over its age of the shares above it, or, past all of them, its age again (a
- * task that outlived every recent one is in a heavy tail, where the longer a task has
- * run, the longer it is likely to run). Unknown ages count as new tasks.
- */
-export function timeToFree(node: NodeView, spread: readonly number[] | undefined, meanMs: number): number {
-  if (node.inFlight === 0) return 0;
-  const age = node.oldestTaskMs;
-  if (age === undefined || spread === undefined || spread.length === 0) return meanMs;
-  let sum = 0;
-  let above = 0;
-  for (const ms of spread) {
-    if (ms > age) {
-      sum += ms - age;
-      above++;
-    }
-  }
-  return Math.max(meanMs, above > 0 ? sum / above : age);
 }
 
 /** Rent up to `count` nodes from the best offers the caps and availability allow. */

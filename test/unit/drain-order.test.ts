@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { INITIAL_MEMORY } from '../../src/controller/observation.js';
 import type { NodeView, Observation, WorkloadObservation } from '../../src/controller/observation.js';
-import { plan, timeToFree } from '../../src/controller/planner.js';
+import { plan } from '../../src/controller/planner.js';
+import { timeToFree } from '../../src/controller/time-to-free.js';
 import { makeOffer, makePolicy } from './planner-driver.js';
 
 const T = 9_000_000;

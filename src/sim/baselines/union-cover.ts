@@ -36,6 +36,7 @@
 // that arrive within about one target of it; traffic dense enough to make that
 // costly is where work over slots binds, and callers skip this term (see `budget`).
 import { EventHeap } from '../heap.js';
+import { firstAfter, firstAtOrAfter } from '../sorted.js';
 
 /** One stretch of requests the term is computed over. */
 export interface CoverInput {
@@ -111,7 +112,7 @@ export function unionCoverMs(input: CoverInput): CoverResult {
 
   /** Continue a run that is on at `y` and owes nothing to gap arrivals: on to the next completion. */
   const onwardFrom = (y: number): number => {
-    const k = firstAbove(ends.at, y);
+    const k = firstAfter(ends.at, y);
     return k < K ? ends.at[k]! - y + goOn[k]! : 0;
   };
 
@@ -263,28 +264,4 @@ class RangeArgMax {
     const vj = this.values[j]!;
     return vj > vi || (vj === vi && j < i) ? j : i;
   }
-}
-
-/** First index whose value is at or above `t` (values ascending). */
-function firstAtOrAfter(values: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (values[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index whose value is above `t` (values ascending). */
-function firstAbove(values: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (values[mid]! <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
