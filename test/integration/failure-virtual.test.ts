@@ -3,8 +3,8 @@
  * written before a lease is requested, node endpoints vetted, orphans reconciled by
  * tag (and other hosts' leases left alone), slow provisioning given up.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock.js';
@@ -13,6 +13,7 @@ import { ComputeOptionsSchema } from '../../src/config/compute.js';
 import type { LeaseEvent, WarningEvent } from '../../src/events.js';
 import type { CreateLeaseRequest, Lease } from '../../src/market/protocol.js';
 import { MemoryMarket, modelledNodes } from '../support/memory-market.js';
+import { tempDir } from '../support/temp-dir.js';
 
 function build(options: { market?: MemoryMarket; clock?: VirtualClock; compute?: Record<string, unknown>; gpu?: Record<string, unknown>; scaling?: Record<string, unknown> } = {}) {
   const clock = options.clock ?? new VirtualClock(1_700_000_000_000);
@@ -55,7 +56,7 @@ describe('failure model on virtual time', () => {
   it('records a lease in the journal before the request reaches the marketplace', async () => {
     const clock = new VirtualClock(1_700_000_000_000);
     const market = new MemoryMarket(clock, { coldStartMs: 500 });
-    const path = join(mkdtempSync(join(tmpdir(), 'ac-journal-')), 'j.json');
+    const path = join(tempDir('ac-journal'), 'j.json');
     const seenAtRequest: string[] = [];
     const create = market.createLease.bind(market);
     market.createLease = async (request: CreateLeaseRequest, key: string): Promise<Lease> => {

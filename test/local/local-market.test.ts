@@ -2,8 +2,7 @@
  * The embedded local marketplace over loopback: protocol v1 with the shared schemas,
  * moving prices, billing, faults, and leases whose nodes are real agent processes.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock.js';
@@ -15,6 +14,7 @@ import type { LocalMarketServer } from '../../src/local/market/local-market.js';
 import type { LocalMarketOptions } from '../../src/local/market/options.js';
 import { agent, call } from './http.js';
 import { isRunning, waitUntil } from './processes.js';
+import { tempDir } from '../support/temp-dir.js';
 
 afterAll(() => agent.close());
 const opened: LocalMarketServer[] = [];
@@ -151,7 +151,7 @@ describe('nodes are agent processes', () => {
   });
 
   it("runs a user handler module named by the lease image, and fails the lease when the module is unusable", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ac-handler-'));
+    const dir = tempDir('ac-handler');
     writeFileSync(
       join(dir, 'upper.mjs'),
       `export default async (input, ctx) => ({ output: { upper: String(input.text).toUpperCase(), task: ctx.taskId, env: ctx.env.GREETING, sawToken: 'ADAPTIVE_COMPUTE_NODE_TOKEN' in ctx.env || 'ADAPTIVE_COMPUTE_NODE_TOKEN' in process.env }, serviceMs: 50 });`,

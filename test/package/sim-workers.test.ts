@@ -5,8 +5,8 @@
  * rejects the run instead of leaving it pending.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -17,6 +17,7 @@ import { defaultJobs, runInWorkers } from '../../src/sim/parallel.js';
 import { ADAPTIVE, runPolicy, type PolicyRunInput } from '../../src/sim/run.js';
 import { traceStats } from '../../src/sim/trace-stats.js';
 import { readTrace } from '../../src/sim/trace/index.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const workerScript = join(root, 'dist', 'sim-worker.js');
@@ -47,7 +48,7 @@ describe('simulation on worker threads', () => {
   });
 
   it('rejects when a worker cannot start or stops before its policy is done', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sim-worker-'));
+    const dir = tempDir('sim-worker');
     const broken = join(dir, 'broken.mjs');
     writeFileSync(broken, 'throw new Error("broken worker");\n');
     const quits = join(dir, 'quits.mjs');
@@ -64,7 +65,7 @@ describe('simulation on worker threads', () => {
   });
 
   it('--jobs 2 and --jobs 1 write the same JSON report', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sim-jobs-'));
+    const dir = tempDir('sim-jobs');
     const outs: string[] = [];
     for (const jobs of ['1', '2']) {
       const json = join(dir, `jobs${jobs}.json`);

@@ -3,16 +3,16 @@
  * rows, a self-contained HTML page with charts, determinism by seed, and
  * one-line errors for bad input.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ComputeError } from '../../src/errors.js';
 import { parseBaselines, runSimulate } from '../../src/cli/simulate-run.js';
 import { renderJson } from '../../src/sim/report/json.js';
 import { simulate } from '../../src/sim/simulate.js';
+import { tempDir } from '../support/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sim-report-'));
+const dir = tempDir('sim-report');
 const azure = new URL('../fixtures/traces/azure-conv-5min.csv', import.meta.url).pathname;
 
 function io() {

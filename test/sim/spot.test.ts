@@ -2,15 +2,15 @@
  * The spot market: the SkyPilot series replay (availability and preemptions at its
  * drops), the seeded rate model, and spot capacity used by our policy and SkyServe.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SpotSchema } from '../../src/sim/config.js';
 import { spotTimeline } from '../../src/sim/spot.js';
 import { simulate } from '../../src/sim/simulate.js';
+import { tempDir } from '../support/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sim-spot-'));
+const dir = tempDir('sim-spot');
 
 describe('spot market', () => {
   it('replays a SkyPilot series: obtainable while above zero, a fall preempts its share', async () => {

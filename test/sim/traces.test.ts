@@ -2,8 +2,7 @@
  * Trace readers: every format, detection, sorting and re-basing, and one-line
  * errors that name the file and the line of a bad row.
  */
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -12,9 +11,10 @@ import { readNumberCells } from '../../src/sim/trace/fields.js';
 import { readTrace } from '../../src/sim/trace/index.js';
 import type { ServiceModel } from '../../src/sim/trace/types.js';
 import { rejectionOf } from '../support/rejection.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const MODEL: ServiceModel = { baseMs: 50, msPerInputToken: 0.1, msPerOutputToken: 20, defaultServiceMs: 1000 };
-const dir = mkdtempSync(join(tmpdir(), 'sim-traces-'));
+const dir = tempDir('sim-traces');
 const fixture = (name: string): string => new URL(`../fixtures/traces/${name}`, import.meta.url).pathname;
 
 function file(name: string, text: string): string {
