@@ -179,10 +179,11 @@ export class Compute extends EventEmitter<ComputeEvents> {
     if (this.#shutdown) throw new ComputeError('SHUTDOWN', 'compute is shut down');
     const config = parseOptions(WorkloadOptionsSchema, options, `workload "${name}"`);
     const runtime = new WorkloadRuntime(name, config, this.#clock, {
-      // Work with no node at all must not wait for the next tick (scale from zero).
+      // Work with no node taking it must not wait for the next tick: scale from zero, or
+      // take back a node that is draining.
       onTakeable: () => {
         this.#pendingHold ??= holdOpen(this.#clock);
-        if (runtime.dispatcher.nodeCount === 0) this.#loop.nudge();
+        if (runtime.dispatcher.acceptingCount === 0) this.#loop.nudge();
       },
       onNodeSuspect: (nodeId) => this.#leases.suspect(nodeId),
       onTaskSettled: (workload, ms, ok) => {

@@ -42,9 +42,14 @@
  * 4. Tasks in flight hold their slots: never fewer slots than tasks in flight.
  *
  * Unknown service time: S = latencyTarget / 2, and while ready nodes run tasks (whose
- * completions will soon measure it) the fleet at most doubles on that guess. No queued
- * task, none in flight and no arrival in the short window: demand is zero (scale to
- * zero can start).
+ * completions will soon measure it) the fleet at most doubles on that guess.
+ *
+ * No queued task and no arrival in the short window: demand is zero (scale to zero can
+ * start), even while tasks still run. Their nodes do not need new capacity kept for
+ * them: once the scale-down delay has passed, a drained node finishes its tasks and is
+ * released as the last one ends, and is taken back into service if work comes first.
+ * Counting them as demand would hold every node idle for the whole delay after its
+ * last long task, and pay for that on every quiet spell.
  */
 import type { NodeView, PlannerPolicy, WorkloadObservation } from './observation.js';
 import { fewestNodes, type ProjectionInput } from './projection.js';
@@ -86,7 +91,7 @@ export interface DemandEstimate {
   nodes: number;
   /** Nodes needed over the short window: fewer than this live means rent now. */
   nodesUp: number;
-  /** No demand at all: nothing queued or in flight, no arrival in the short window. */
+  /** No new demand: nothing queued, no arrival in the short window (tasks may still run). */
   idle: boolean;
   /** Arrival rate used (tasks/s), trend not included. */
   arrivalRate: number;
@@ -100,6 +105,11 @@ export interface DemandEstimate {
   backlogSlots: number;
   /** The rate expected when capacity rented now arrives, to be scored then (see forecast.ts). */
   forecast: PendingForecast | undefined;
+  /**
+   * With no node at all, how much longer renting the first one can wait while the work
+   * still meets its budget (ms; set only when it waits: `nodes` and `nodesUp` are then 0).
+   */
+  firstNodeCanWaitMs?: number;
 }
 
 /**
@@ -155,7 +165,7 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
   const serviceTimeMs = Math.max(workload.serviceTimeMs ?? policy.latencyTargetMs / 2, MIN_SERVICE_MS);
   const queued = Math.max(0, workload.queued);
   const inFlight = Math.max(0, workload.inFlight);
-  const idle = queued === 0 && inFlight === 0 && !(workload.arrivalRateShort > 0);
+  const idle = queued === 0 && !(workload.arrivalRateShort > 0);
   const arrivalRate = idle ? 0 : robustRate(workload.arrivalRateShort, workload.arrivalRateLong);
   if (idle) return { nodes: 0, nodesUp: 0, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots: 0, backlogSlots: 0, forecast: undefined };
 
@@ -221,8 +231,25 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
   // The forecast is of the rate at newNodeAt; the long window, which lags by half its
   // length, is centred on that time half a window later: scored then.
   const forecast = { due: now + LONG_WINDOW_LAG_MS + newNodeAt, rate: rateAtNewNodes * 1000 };
+  const canWaitMs = nodes <= 1 && workload.nodes.length === 0 ? firstNodeSlackMs(workload.oldestQueuedMs, coldStartMs, tickMs, steadyMs) : 0;
+  if (canWaitMs > 0) {
+    return { nodes: 0, nodesUp: 0, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots, backlogSlots: 0, forecast, firstNodeCanWaitMs: canWaitMs };
+  }
   // Listed, not spread: this runs every tick and object spread is the slow path.
   return { nodes, nodesUp, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots, backlogSlots, forecast };
+}
+
+/**
+ * Scale from zero, when one node is all the work needs: how much longer renting it can
+ * wait (0: rent now). The oldest task has waited `oldestQueuedMs`; a node rented at the
+ * next tick takes work a cold start after that, and the task may wait the same budget
+ * as any other (`steadyMs`, which leaves the longest tasks their service time and
+ * holds back the forecast margin). A latency target longer than a cold start plus
+ * that is slack the planner spends: tasks that arrive meanwhile share the node, and
+ * sparse traffic pays one cold start for several of them instead of one each.
+ */
+export function firstNodeSlackMs(oldestQueuedMs: number, coldStartMs: number, tickMs: number, steadyMs: number): number {
+  return Math.max(0, steadyMs - (Math.max(0, oldestQueuedMs) + tickMs + coldStartMs));
 }
 
 /**

@@ -139,7 +139,10 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
   const coming = live.filter((n) => n.state !== 'ready').length;
 
   if (target >= current || up > current) {
-    const need = `need ${demand.nodesUp}${demand.nodesUp > policy.maxNodes ? ` (max ${policy.maxNodes})` : ''} for ${policy.latencyTargetMs} ms p95`;
+    const need =
+      demand.firstNodeCanWaitMs !== undefined
+        ? `the first node can wait ${seconds(demand.firstNodeCanWaitMs)} more for ${policy.latencyTargetMs} ms p95`
+        : `need ${demand.nodesUp}${demand.nodesUp > policy.maxNodes ? ` (max ${policy.maxNodes})` : ''} for ${policy.latencyTargetMs} ms p95`;
     const load = `queue ${w.queued}${demand.arrivalRate > 0 ? `, ${demand.arrivalRate.toFixed(1)}/s` : ''}${w.inFlight > 0 ? `, ${w.inFlight} in flight` : ''}`;
     const wanted = Math.max(up, current);
     const best = (): Offer | undefined => rankOffers(ctx.offers, requirement, { avoidSpot: ctx.now < w.memory.avoidSpotUntil })[0];
@@ -187,7 +190,7 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
   const settled = lowFor >= policy.scaleDownDelayMs && coming === 0;
   const downTo = settled ? Math.min(windowMax(recentDesired), policy.maxNodes, current) : policy.maxNodes;
   const low = remember(since, recentDesired, rates);
-  const what = demand.idle ? `idle ${seconds(lowFor)}` : `demand needs ${target} of ${current} for ${seconds(lowFor)}`;
+  const what = demand.idle ? (w.inFlight > 0 ? `no new work ${seconds(lowFor)} (${w.inFlight} finishing)` : `idle ${seconds(lowFor)}`) : `demand needs ${target} of ${current} for ${seconds(lowFor)}`;
   const blocked = forced !== undefined && target > 0;
 
   if (!settled && excess === 0) {

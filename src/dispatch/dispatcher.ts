@@ -139,6 +139,13 @@ export class WorkloadDispatcher {
     return this.nodes.size;
   }
 
+  /** Nodes taking new tasks now (not draining, not suspected). */
+  get acceptingCount(): number {
+    let n = 0;
+    for (const slot of this.nodes.values()) if (slot.accepting) n++;
+    return n;
+  }
+
   /** Tasks in flight on all nodes. */
   get totalInFlight(): number {
     let n = 0;

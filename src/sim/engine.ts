@@ -22,7 +22,7 @@ export interface Controller {
   init(engine: Engine): void;
   /** Make a decision at `now` and act on it through the engine. */
   decide(engine: Engine, now: number): void;
-  /** A task arrived while no node can take work (the runtime nudges its loop). */
+  /** A task arrived while no node takes work (the runtime nudges its loop). */
   onIdleArrival(engine: Engine, now: number): void;
   /** A spot node of this run was preempted. */
   onPreempted(engine: Engine, now: number): void;
@@ -117,7 +117,8 @@ export class Engine {
         else controller.decide(this, tD);
         continue;
       }
-      const canServe = c.readyCount + c.drainingCount > 0;
+      // Only a ready node takes the task; with none, the loop is nudged (it may take back a draining one).
+      const canServe = c.readyCount > 0;
       c.arrive(tA);
       if (!canServe) controller.onIdleArrival(this, tA);
       if (c.next >= progressAt) {

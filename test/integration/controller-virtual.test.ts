@@ -130,6 +130,22 @@ describe('controller on virtual time', () => {
     await expect(Promise.all(first)).resolves.toHaveLength(8);
   });
 
+  it('with no new work, releases a node as its last long task ends, not a scale-down delay later', async () => {
+    const { clock, market, work, leases } = build({ coldStartMs: 1000, scaling: { latencyTargetMs: 120_000, scaleDownDelayMs: 20_000 } });
+    let endedAt = 0;
+    const long = work.run({ ms: 60_000 }).then(() => (endedAt = clock.now()));
+    await clock.advance(70_000);
+    await long;
+    // The delay ran while the task did: the node drained then, and goes when the task ends.
+    const drained = leases.find((e) => e.type === 'draining');
+    expect(drained).toBeDefined();
+    expect(drained!.at).toBeLessThan(endedAt);
+    await clock.advance(2000);
+    expect(market.live()).toHaveLength(0);
+    const released = leases.find((e) => e.type === 'released');
+    expect(released!.at - endedAt).toBeLessThanOrEqual(1000);
+  });
+
   it('pause scales to zero and holds work; resume runs it', async () => {
     const { clock, market, work, compute } = build({ coldStartMs: 500 });
     await expect(Promise.all([work.run({ ms: 10 }), clock.advance(5000)])).resolves.toBeDefined();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateDemand, slotsForLatency } from '../../src/controller/demand.js';
+import { estimateDemand, firstNodeSlackMs, slotsForLatency } from '../../src/controller/demand.js';
 import { INITIAL_MEMORY } from '../../src/controller/observation.js';
 import type { BudgetView, NodeView, Observation, PlannerPolicy, WorkloadObservation } from '../../src/controller/observation.js';
 import { plan } from '../../src/controller/planner.js';
@@ -99,14 +99,17 @@ describe('demand', () => {
   });
 
   it('keeps a slot for every task in flight, without counting arrivals twice', () => {
-    expect(estimateDemand(workload({ inFlight: 10 }), makePolicy(), 1000).nodes).toBe(3);
+    expect(estimateDemand(workload({ inFlight: 10, arrivalRateShort: 0.01 }), makePolicy(), 1000).nodes).toBe(3);
     // a = 2 Erlang needs 3 slots; 2 in flight are already part of that load.
     const d = estimateDemand(workload({ inFlight: 2, arrivalRateShort: 20 }), makePolicy({ concurrencyPerNode: 1 }), 1000);
     expect(d.nodes).toBe(3);
   });
 
-  it('is idle only without queue, tasks in flight and short-window arrivals', () => {
+  it('is idle without queue and short-window arrivals, whatever still runs', () => {
     expect(estimateDemand(workload({ arrivalRateLong: 5 }), makePolicy(), 1000)).toMatchObject({ idle: true, nodes: 0 });
+    // Tasks still running need no capacity kept for new work: their nodes drain and finish them.
+    expect(estimateDemand(workload({ inFlight: 10, arrivalRateLong: 5 }), makePolicy(), 1000)).toMatchObject({ idle: true, nodes: 0 });
+    expect(estimateDemand(workload({ queued: 1, inFlight: 10 }), makePolicy(), 1000)).toMatchObject({ idle: false });
     expect(estimateDemand(workload({ arrivalRateShort: 0.01 }), makePolicy(), 1000)).toMatchObject({ idle: false, nodes: 1 });
   });
 });
@@ -119,6 +122,32 @@ describe('plan: scaling up', () => {
     expect(d.desired).toBe(3);
     expect(d.reason).toBe('queue 120, 0 ready + 0 provisioning, need 3 for 500 ms p95: +3 A100 @ $2.00/h');
     expect(d.memory.lowDemandSince).toBeNull();
+  });
+
+  it('lets the first node wait while the oldest task can still meet its budget, then rents it', () => {
+    // Target 120 s, service 10 s, cold start 30 s: W = 110 s, half held back for the
+    // forecast (no record yet) leaves 55 s of wait. A task queued 10 s ago, with a node
+    // rented at the next tick (1 s) and ready 30 s later, waits 41 s: 14 s to spare.
+    const policy = makePolicy({ latencyTargetMs: 120_000 });
+    const sparse = { queued: 1, arrivalRateShort: 1 / 6, arrivalRateLong: 1 / 60, serviceTimeMs: 10_000, coldStartMs: 30_000 };
+    const waiting = planOne(workload({ ...sparse, oldestQueuedMs: 10_000 }), policy);
+    expect(waiting.add).toHaveLength(0);
+    expect(waiting.desired).toBe(0);
+    expect(waiting.reason).toContain('the first node can wait 14s more');
+    // Once it cannot wait another tick, the node is rented.
+    expect(planOne(workload({ ...sparse, oldestQueuedMs: 24_000 }), policy).add).toHaveLength(1);
+    // A burst that needs more than one node rents at once; so does a target shorter than a cold start.
+    expect(planOne(workload({ ...sparse, queued: 200 }), policy).add.length).toBeGreaterThan(1);
+    expect(planOne(workload({ ...sparse, oldestQueuedMs: 0 }), makePolicy({ latencyTargetMs: 20_000 })).add).toHaveLength(1);
+    // With a node up, even draining, nothing waits on purpose: the node is there.
+    const draining = planOne(workload({ ...sparse, oldestQueuedMs: 0, inFlight: 1, nodes: [node('d', { state: 'draining', inFlight: 1 })] }), policy);
+    expect(draining.restore).toEqual(['d']);
+  });
+
+  it('gives the first node no slack past the target: firstNodeSlackMs', () => {
+    expect(firstNodeSlackMs(10_000, 30_000, 1000, 55_000)).toBe(14_000);
+    expect(firstNodeSlackMs(24_000, 30_000, 1000, 55_000)).toBe(0);
+    expect(firstNodeSlackMs(0, 60_000, 1000, 30_000)).toBe(0);
   });
 
   it('counts provisioning nodes as coming capacity', () => {

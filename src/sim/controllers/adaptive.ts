@@ -82,6 +82,13 @@ export class AdaptiveController implements Controller {
       const key = engine.nextKey();
       if (c.ledger.reserve(SIM_WORKLOAD, key, request.offer, now).ok && engine.rent(now, request.offer, false, key)) changed++;
     }
+    for (const id of decision.restore) {
+      const node = engine.byKey.get(id);
+      if (node && node.state === 'draining') {
+        c.restore(now, node);
+        changed++;
+      }
+    }
     for (const id of decision.drain) {
       const node = engine.byKey.get(id);
       if (node && node.state !== 'gone') {
