@@ -6,7 +6,7 @@ import type { Clock } from './clock.js';
 import type { WorkloadConfig } from './config/workload.js';
 import { validate, type Validator } from './config/validator.js';
 import type { PlannerMemory, PlannerPolicy, NodeView, WorkloadObservation } from './controller/observation.js';
-import { INITIAL_MEMORY, SERVICE_SPREAD_POINTS } from './controller/observation.js';
+import { INITIAL_MEMORY, SERVICE_SPREAD_POINTS, SERVICE_TAIL_QUANTILE } from './controller/observation.js';
 import { WorkloadDispatcher, type DispatcherHooks } from './dispatch/dispatcher.js';
 import { ComputeError } from './errors.js';
 import { LatencyWindow } from './metrics/latency-window.js';
@@ -161,6 +161,7 @@ export class WorkloadRuntime {
       observedForMs: now - this.createdAt,
       serviceTimeMs: this.serviceTime.value,
       serviceTimeSpreadMs: this.serviceTime.spread(SERVICE_SPREAD_POINTS),
+      serviceTimeTailMs: this.serviceTime.quantile(SERVICE_TAIL_QUANTILE),
       oldestQueuedMs: oldest === undefined ? 0 : now - oldest,
       coldStartMs,
       nodes,

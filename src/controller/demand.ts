@@ -231,7 +231,7 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
   // The forecast is of the rate at newNodeAt; the long window, which lags by half its
   // length, is centred on that time half a window later: scored then.
   const forecast = { due: now + LONG_WINDOW_LAG_MS + newNodeAt, rate: rateAtNewNodes * 1000 };
-  const canWaitMs = nodes <= 1 && workload.nodes.length === 0 ? firstNodeSlackMs(workload.oldestQueuedMs, coldStartMs, tickMs, steadyMs) : 0;
+  const canWaitMs = nodes <= 1 && workload.nodes.length === 0 ? firstNodeSlackMs(workload.oldestQueuedMs, coldStartMs, tickMs, firstTaskBudgetMs(policy.latencyTargetMs, workload.serviceTimeTailMs, steadyMs)) : 0;
   if (canWaitMs > 0) {
     return { nodes: 0, nodesUp: 0, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots, backlogSlots: 0, forecast, firstNodeCanWaitMs: canWaitMs };
   }
@@ -242,14 +242,25 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
 /**
  * Scale from zero, when one node is all the work needs: how much longer renting it can
  * wait (0: rent now). The oldest task has waited `oldestQueuedMs`; a node rented at the
- * next tick takes work a cold start after that, and the task may wait the same budget
- * as any other (`steadyMs`, which leaves the longest tasks their service time and
- * holds back the forecast margin). A latency target longer than a cold start plus
- * that is slack the planner spends: tasks that arrive meanwhile share the node, and
- * sparse traffic pays one cold start for several of them instead of one each.
+ * next tick takes work a cold start after that, and the task may wait `budgetMs` in
+ * all (see {@link firstTaskBudgetMs}). A latency target longer than a cold start plus
+ * a long task is slack the planner spends: tasks that arrive meanwhile share the node,
+ * and sparse traffic pays one cold start for several of them instead of one each.
  */
-export function firstNodeSlackMs(oldestQueuedMs: number, coldStartMs: number, tickMs: number, steadyMs: number): number {
-  return Math.max(0, steadyMs - (Math.max(0, oldestQueuedMs) + tickMs + coldStartMs));
+export function firstNodeSlackMs(oldestQueuedMs: number, coldStartMs: number, tickMs: number, budgetMs: number): number {
+  return Math.max(0, budgetMs - (Math.max(0, oldestQueuedMs) + tickMs + coldStartMs));
+}
+
+/**
+ * What the oldest task may wait for the first node: what the target leaves after all
+ * but the slowest 1 % of recent service times (`tailMs`; the share the queueing model
+ * lets be late too), or the budget every queued task has (`steadyMs`) if that is more.
+ * The forecast margin inside `steadyMs` is not needed here: it covers a backlog that
+ * more arrivals than forecast would build, and the fleet of one node this applies to
+ * was sized with it. Without a measured tail, `steadyMs`.
+ */
+export function firstTaskBudgetMs(latencyTargetMs: number, tailMs: number | undefined, steadyMs: number): number {
+  return tailMs === undefined ? steadyMs : Math.max(steadyMs, latencyTargetMs - tailMs);
 }
 
 /**

@@ -64,6 +64,12 @@ export interface PlannerMemory {
 /** Shares the service-time spread is given in (see `serviceTimeSpreadMs`): 5 % each. */
 export const SERVICE_SPREAD_POINTS = 20;
 
+/**
+ * The quantile `serviceTimeTailMs` reads: all but the slowest 1 % of tasks, the share
+ * the planner's queueing model lets wait past the target (`MODEL_LATE_SHARE`).
+ */
+export const SERVICE_TAIL_QUANTILE = 0.99;
+
 /** The starting memory of a workload. */
 export const INITIAL_MEMORY: PlannerMemory = { lowDemandSince: null, recentDesired: [], avoidSpotUntil: 0 };
 
@@ -93,6 +99,11 @@ export interface WorkloadObservation {
    * stands in for every task.
    */
   serviceTimeSpreadMs?: readonly number[] | undefined;
+  /**
+   * The recent service time only the slowest 1 % of tasks exceed
+   * ({@link SERVICE_TAIL_QUANTILE}), ms; absent until a few hundred tasks were measured.
+   */
+  serviceTimeTailMs?: number | undefined;
   /** Age in ms of the oldest queued task (0 when none). */
   oldestQueuedMs: number;
   /** Expected ms from lease request to a node taking tasks. */

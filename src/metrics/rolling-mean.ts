@@ -31,12 +31,14 @@ export class RollingMean {
   private count = 0;
   private sum = 0;
   private sinceResum = 0;
-  // The spread last computed, and how many samples came since: it is recomputed once as
-  // many samples as the window holds have come (one sort per window of tasks, not one
-  // per call: sorting is what the simulator would otherwise spend most of its time on).
+  // The window last sorted, and how many samples came since: it is re-sorted once as
+  // many samples as it held have come (one sort per window of tasks, not one per call:
+  // sorting is what the simulator would otherwise spend most of its time on). The
+  // spread is read from it, and kept until it changes.
+  private lastSorted: Float64Array | undefined;
+  private sinceSort = 0;
   private lastSpread: number[] | undefined;
-  private sinceSpread = 0;
-  private spreadOf = 0;
+  private spreadFrom: Float64Array | undefined;
 
   /** @param capacity most samples held. @default 4096 */
   constructor(capacity = 4096, options: RollingMeanOptions = {}) {
@@ -68,7 +70,7 @@ export class RollingMean {
     if (this.latest - this.resumedAt >= this.horizonMs) {
       while (this.count > this.minSamples && this.times[this.start]! < this.latest - this.horizonMs) this.dropOldest();
     }
-    this.sinceSpread++;
+    this.sinceSort++;
     // Re-add from scratch now and then so float error in the running sum cannot build up.
     if (++this.sinceResum >= cap) {
       let s = 0;
@@ -97,20 +99,39 @@ export class RollingMean {
    * returned array.
    */
   spread(points: number): readonly number[] | undefined {
+    const sorted = this.sortedWindow();
+    if (sorted === undefined) return undefined;
+    if (this.lastSpread === undefined || this.lastSpread.length !== points || this.spreadFrom !== sorted) {
+      const out = new Array<number>(points);
+      for (let j = 0; j < points; j++) out[j] = sorted[Math.min(sorted.length - 1, Math.floor(((j + 0.5) / points) * sorted.length))]!;
+      this.lastSpread = out;
+      this.spreadFrom = sorted;
+    }
+    return this.lastSpread;
+  }
+
+  /**
+   * The `q` quantile of the window (nearest rank), refreshed as `spread` is; undefined
+   * while the window holds fewer than `minSamples` samples: the slowest 1 % of a few
+   * dozen tasks is one or two of them, not a tail.
+   */
+  quantile(q: number): number | undefined {
+    const sorted = this.count >= this.minSamples ? this.sortedWindow() : undefined;
+    return sorted === undefined ? undefined : sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(q * sorted.length)))];
+  }
+
+  /** The window sorted, re-sorted once it has turned over since the last time. */
+  private sortedWindow(): Float64Array | undefined {
     if (this.count === 0) return undefined;
-    const stale = this.lastSpread === undefined || this.lastSpread.length !== points || this.sinceSpread >= Math.max(1, this.spreadOf);
-    if (stale) {
+    if (this.lastSorted === undefined || this.sinceSort >= Math.max(1, this.lastSorted.length)) {
       const cap = this.values.length;
       const sorted = new Float64Array(this.count);
       for (let k = 0; k < this.count; k++) sorted[k] = this.values[(this.start + k) % cap]!;
       sorted.sort();
-      const out = new Array<number>(points);
-      for (let j = 0; j < points; j++) out[j] = sorted[Math.min(this.count - 1, Math.floor(((j + 0.5) / points) * this.count))]!;
-      this.lastSpread = out;
-      this.sinceSpread = 0;
-      this.spreadOf = this.count;
+      this.lastSorted = sorted;
+      this.sinceSort = 0;
     }
-    return this.lastSpread;
+    return this.lastSorted;
   }
 
   private dropOldest(): void {

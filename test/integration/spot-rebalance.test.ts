@@ -31,7 +31,7 @@ describe('spot rebalancing, live', () => {
     compute.on('lease', (e) => leases.push(e));
     compute.on('scale', (e) => scales.push(e));
     const work = compute.workload('w', {
-      gpu: { model: 'A100', interruptible: 'allow', spotCooloffMs: 1000 },
+      gpu: { model: 'A100', interruptible: 'allow', spotCooloffMs: 3000 },
       image: 'i',
       scaling: { minNodes: 1, maxNodes: 2, concurrencyPerNode: 2, latencyTargetMs: 2000, scaleDownDelayMs: 500 },
     });
@@ -41,7 +41,8 @@ describe('spot rebalancing, live', () => {
     expect(await work.run({ n: 1 })).toEqual({ echo: { n: 1 } });
     await until('a running spot lease', () => running().some((l) => l.offerId === 'a100-40gb-spot'));
     await market.preempt(running()[0]!.id);
-    // The fallback: on-demand while spot is avoided (a task sent now finds the node gone).
+    // The fallback: on-demand while spot is avoided (a task sent now finds the node gone). The
+    // cool-off is long enough that a loaded machine's late ticks still see it.
     expect(await work.run({ n: 2 })).toEqual({ echo: { n: 2 } });
     await until('an on-demand lease', () => running().some((l) => l.offerId === 'a100-40gb'));
     // The way back: a spot replacement, then the on-demand lease released.

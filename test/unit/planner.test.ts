@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateDemand, firstNodeSlackMs, slotsForLatency } from '../../src/controller/demand.js';
+import { estimateDemand, firstNodeSlackMs, firstTaskBudgetMs, slotsForLatency } from '../../src/controller/demand.js';
 import { INITIAL_MEMORY } from '../../src/controller/observation.js';
 import type { BudgetView, NodeView, Observation, PlannerPolicy, WorkloadObservation } from '../../src/controller/observation.js';
 import { plan } from '../../src/controller/planner.js';
@@ -148,6 +148,21 @@ describe('plan: scaling up', () => {
     expect(firstNodeSlackMs(10_000, 30_000, 1000, 55_000)).toBe(14_000);
     expect(firstNodeSlackMs(24_000, 30_000, 1000, 55_000)).toBe(0);
     expect(firstNodeSlackMs(0, 60_000, 1000, 30_000)).toBe(0);
+  });
+
+  it('lets the oldest task wait for the first node what the target leaves after the p99 service time', () => {
+    // Target 120 s, p99 service 40 s: 80 s, more than the steady budget of 55 s.
+    expect(firstTaskBudgetMs(120_000, 40_000, 55_000)).toBe(80_000);
+    // A tail longer than the target leaves less than the steady budget: that one holds.
+    expect(firstTaskBudgetMs(120_000, 100_000, 55_000)).toBe(55_000);
+    expect(firstTaskBudgetMs(120_000, undefined, 55_000)).toBe(55_000);
+    // In the planner: a task queued 30 s ago may still wait 80 - (30 + 1 + 30) = 19 s.
+    const policy = makePolicy({ latencyTargetMs: 120_000 });
+    const sparse = { queued: 1, arrivalRateShort: 1 / 6, arrivalRateLong: 1 / 60, serviceTimeMs: 10_000, coldStartMs: 30_000, oldestQueuedMs: 30_000 };
+    expect(planOne(workload(sparse), policy).add).toHaveLength(1);
+    const withTail = planOne(workload({ ...sparse, serviceTimeTailMs: 40_000 }), policy);
+    expect(withTail.add).toHaveLength(0);
+    expect(withTail.reason).toContain('the first node can wait 19s more');
   });
 
   it('counts provisioning nodes as coming capacity', () => {

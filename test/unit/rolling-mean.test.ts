@@ -27,6 +27,19 @@ describe('RollingMean', () => {
     expect(w.spread(4)).toEqual([13, 38, 63, 88]);
   });
 
+  it('reads a quantile of the window, only once it holds its floor of samples', () => {
+    const w = new RollingMean(1000, { minSamples: 200 });
+    for (const v of shuffled(Array.from({ length: 199 }, (_, i) => i + 1))) w.record(v);
+    // 199 samples: the slowest 1 % is two of them, not a tail.
+    expect(w.quantile(0.99)).toBeUndefined();
+    w.record(200);
+    expect(w.quantile(0.99)).toBe(199); // nearest rank: the 199th smallest of 1..200
+    expect(w.quantile(0)).toBe(1);
+    expect(w.quantile(1)).toBe(200);
+    // Read from the same sort as the spread, refreshed as it is.
+    expect(w.spread(2)).toEqual([51, 151]);
+  });
+
   it('refreshes the spread once the window has turned over, at each doubling while it fills', () => {
     const w = new RollingMean(8);
     w.record(1);

@@ -11,7 +11,7 @@
  * spot for `spotCooloffMs` (what `Compute` does on a `preempted` lease event).
  */
 import type { Observation, PlannerMemory, PlannerPolicy, WorkloadObservation } from '../../controller/observation.js';
-import { INITIAL_MEMORY, SERVICE_SPREAD_POINTS } from '../../controller/observation.js';
+import { INITIAL_MEMORY, SERVICE_SPREAD_POINTS, SERVICE_TAIL_QUANTILE } from '../../controller/observation.js';
 import { plan } from '../../controller/planner.js';
 import type { Offer } from '../../market/protocol.js';
 import type { Controller, Engine } from '../engine.js';
@@ -131,6 +131,7 @@ export class AdaptiveController implements Controller {
       observedForMs: now,
       serviceTimeMs: c.serviceTime.value,
       serviceTimeSpreadMs: c.serviceTime.spread(SERVICE_SPREAD_POINTS),
+      serviceTimeTailMs: c.serviceTime.quantile(SERVICE_TAIL_QUANTILE),
       oldestQueuedMs: oldest === undefined ? 0 : now - oldest,
       coldStartMs: c.coldStart.value ?? this.options.offers()[0]!.coldStartSec * 1000,
       nodes,
