@@ -183,7 +183,7 @@ export class Compute extends EventEmitter<ComputeEvents> {
       // take back a node that is draining.
       onTakeable: () => {
         this.#pendingHold ??= holdOpen(this.#clock);
-        if (runtime.dispatcher.acceptingCount === 0) this.#loop.nudge();
+        if (!runtime.dispatcher.hasAcceptingNode) this.#loop.nudge();
       },
       onNodeSuspect: (nodeId) => this.#leases.suspect(nodeId),
       onTaskSettled: (workload, ms, ok) => {

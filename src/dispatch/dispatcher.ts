@@ -139,11 +139,13 @@ export class WorkloadDispatcher {
     return this.nodes.size;
   }
 
-  /** Nodes taking new tasks now (not draining, not suspected). */
-  get acceptingCount(): number {
-    let n = 0;
-    for (const slot of this.nodes.values()) if (slot.accepting) n++;
-    return n;
+  /**
+   * Some node takes new tasks now (not draining, not suspected). Asked on every task
+   * queued: it stops at the first such node, which in steady running is the first one.
+   */
+  get hasAcceptingNode(): boolean {
+    for (const slot of this.nodes.values()) if (slot.accepting) return true;
+    return false;
   }
 
   /** Tasks in flight on all nodes. */

@@ -6,7 +6,7 @@
 import { TraceBuilder } from './builder.js';
 import { columnIndex, parseDateTime, parseNumber } from './fields.js';
 import { forEachLine, splitCsv } from './lines.js';
-import { rowError, traceError, type ServiceModel, type ServiceSource } from './types.js';
+import { rowError, type ServiceModel, type ServiceSource, tokenServiceMs, traceError } from './types.js';
 
 /** Read an Azure LLM CSV into `builder`. */
 export async function readAzure(path: string, builder: TraceBuilder, model: ServiceModel): Promise<ServiceSource> {
@@ -27,7 +27,7 @@ export async function readAzure(path: string, builder: TraceBuilder, model: Serv
     const at = parseDateTime(f[ts], path, lineNo, 'TIMESTAMP');
     const input = parseNumber(f[tin], path, lineNo, 'ContextTokens', 0);
     const output = parseNumber(f[tout], path, lineNo, 'GeneratedTokens', 0);
-    builder.add(at, model.baseMs + model.msPerInputToken * input + model.msPerOutputToken * output);
+    builder.add(at, tokenServiceMs(model, input, output));
   });
   if (ts === -1) throw traceError(path, 'empty file: expected the header TIMESTAMP,ContextTokens,GeneratedTokens');
   return 'tokens';

@@ -7,7 +7,7 @@
 import { TraceBuilder } from './builder.js';
 import { columnIndex, parseNumber, readNumberCells } from './fields.js';
 import { forEachLine, splitCsv } from './lines.js';
-import { rowError, traceError, type ServiceModel, type ServiceSource } from './types.js';
+import { rowError, type ServiceModel, type ServiceSource, tokenServiceMs, traceError } from './types.js';
 
 /** Read a generic CSV into `builder`; returns where service times came from. */
 export async function readGeneric(path: string, builder: TraceBuilder, model: ServiceModel): Promise<ServiceSource> {
@@ -61,7 +61,7 @@ export async function readGeneric(path: string, builder: TraceBuilder, model: Se
     else if (tin >= 0) {
       const input = parseNumber(f[tin], path, lineNo, 'input_tokens', 0);
       const output = parseNumber(f[tout], path, lineNo, 'output_tokens', 0);
-      service = model.baseMs + model.msPerInputToken * input + model.msPerOutputToken * output;
+      service = tokenServiceMs(model, input, output);
     }
     builder.add(arrival, service);
   });
@@ -76,5 +76,5 @@ function serviceOf(values: Float64Array, at: { svc: number; tin: number; tout: n
   const input = values[at.tin]!;
   const output = values[at.tout]!;
   if (input < 0 || output < 0) return undefined;
-  return model.baseMs + model.msPerInputToken * input + model.msPerOutputToken * output;
+  return tokenServiceMs(model, input, output);
 }

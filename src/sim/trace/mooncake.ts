@@ -6,7 +6,7 @@
 import { TraceBuilder } from './builder.js';
 import { parseNumber } from './fields.js';
 import { forEachLine } from './lines.js';
-import { rowError, type ServiceModel, type ServiceSource } from './types.js';
+import { rowError, type ServiceModel, type ServiceSource, tokenServiceMs } from './types.js';
 
 /** Read a Mooncake JSONL trace into `builder`. */
 export async function readMooncake(path: string, builder: TraceBuilder, model: ServiceModel): Promise<ServiceSource> {
@@ -23,7 +23,7 @@ export async function readMooncake(path: string, builder: TraceBuilder, model: S
     const at = parseNumber(field(r.timestamp), path, lineNo, 'timestamp');
     const input = parseNumber(field(r.input_length), path, lineNo, 'input_length', 0);
     const output = parseNumber(field(r.output_length), path, lineNo, 'output_length', 0);
-    builder.add(at, model.baseMs + model.msPerInputToken * input + model.msPerOutputToken * output);
+    builder.add(at, tokenServiceMs(model, input, output));
   });
   return 'tokens';
 }

@@ -46,6 +46,11 @@ export interface ServiceModel {
   defaultServiceMs: number;
 }
 
+/** A request's service time from its token counts: `baseMs + msPerInputToken × in + msPerOutputToken × out`. */
+export function tokenServiceMs(model: ServiceModel, input: number, output: number): number {
+  return model.baseMs + model.msPerInputToken * input + model.msPerOutputToken * output;
+}
+
 /** The error for a bad trace row: names the file and the 1-based line. */
 export function rowError(file: string, line: number, message: string): ComputeError {
   return new ComputeError('TRACE_INVALID', `${file}:${line}: ${message}`, { details: { file, line } });
