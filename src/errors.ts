@@ -6,7 +6,10 @@
 
 /** Stable error codes. Match on these, never on messages. */
 export const ERROR_CODES = [
-  /** An option given to `createCompute()` / `workload()` failed validation. Thrown synchronously. */
+  /**
+   * An option failed validation: thrown synchronously by `createCompute()` / `workload()`;
+   * a per-call option of `run()` / `map()` / `stream()` (`timeoutMs`, `signal`, ...) rejects the call instead.
+   */
   'CONFIG_INVALID',
   /** A budget cap (`maxPerHour` or `total`) stops the work. */
   'BUDGET_EXHAUSTED',

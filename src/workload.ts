@@ -17,8 +17,13 @@ import { StreamRequest } from './dispatch/stream-request.js';
 import type { NodeStream } from './dispatch/node-stream.js';
 import { streamEvents } from './dispatch/stream-events.js';
 import { mapOrdered, type MapOptions } from './queue/map.js';
+import { checkMapArguments, checkRunOptions, failing } from './queue/run-options.js';
 
-/** Per-call options of `run()`. */
+/**
+ * Per-call options of `run()` (and of `stream()`; `map()` applies them to each task).
+ * An option of the wrong type or out of range makes the call reject with
+ * `CONFIG_INVALID` naming it (`timeoutMs: must be a number >= 0`); it never throws.
+ */
 export interface RunOptions {
   /** Abort the task: it rejects with `ABORTED` (removed from the queue, or cancelled on the node). */
   signal?: AbortSignal;
@@ -87,7 +92,7 @@ export class WorkloadRuntime {
     hooks: DispatcherHooks & { onTakeable(): void; onTaskSettled?(workload: string, latencyMs: number, ok: boolean): void },
   ) {
     this.createdAt = clock.now();
-    this.queue = new TaskQueue({ clock, workload: name, maxQueued: config.scaling.maxQueued, idPrefix: name });
+    this.queue = new TaskQueue({ clock, workload: name, maxQueued: config.scaling.maxQueued });
     this.queue.onTakeable = () => {
       this.dispatcher.pump();
       hooks.onTakeable();
@@ -130,15 +135,31 @@ export class WorkloadRuntime {
 
   /** Validate and queue one task. Never throws: every failure is a rejected promise. */
   submit(input: unknown, options?: RunOptions): Promise<unknown> {
+    try {
+      return this.submitOrThrow(input, options);
+    } catch (error) {
+      // A last guard: nothing the caller passed may turn into a synchronous throw.
+      return Promise.reject(error instanceof ComputeError ? error : new ComputeError('INPUT_INVALID', `workload "${this.name}": the call failed before queueing`, { cause: error, retryable: false }));
+    }
+  }
+
+  private submitOrThrow(input: unknown, options: RunOptions | undefined): Promise<unknown> {
     const refusal = this.shutdownRefusal ?? this.budgetRefusal ?? this.pausedRefusal();
     if (refusal) return Promise.reject(refusal);
+    const badOption = checkRunOptions(this.name, options);
+    if (badOption) return Promise.reject(badOption);
     let value = input;
     if (this.config.input) {
       // A streaming request wraps the caller's input: validate what the caller gave.
       const raw = input instanceof StreamRequest ? input.input : input;
       const checked = validate(this.config.input as Validator, raw);
       if (!checked.ok) {
-        return Promise.reject(new ComputeError('INPUT_INVALID', `workload "${this.name}" input: ${checked.message}`));
+        return Promise.reject(
+          new ComputeError('INPUT_INVALID', `workload "${this.name}" input: ${checked.message}`, {
+            retryable: false,
+            ...(checked.cause !== undefined ? { cause: checked.cause } : {}),
+          }),
+        );
       }
       value = input instanceof StreamRequest ? new StreamRequest(checked.value) : checked.value;
     }
@@ -200,16 +221,23 @@ export class Workload<I = unknown, O = unknown> {
    * input order. Inputs are pulled lazily (an endless generator is fine).
    */
   map(inputs: Iterable<I> | AsyncIterable<I>, options: WorkloadMapOptions = {}): AsyncIterableIterator<O> {
-    const { concurrency, signal, timeoutMs, priority } = options;
+    const problem = checkMapArguments(this.name, inputs, options);
+    if (problem) return failing<O>(problem);
+    const { concurrency, signal, timeoutMs, priority } = options ?? {};
     const perTask: RunOptions = {
       ...(signal ? { signal } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(priority !== undefined ? { priority } : {}),
     };
-    return mapOrdered(inputs, (input) => this.run(input, perTask), {
-      ...(concurrency !== undefined ? { concurrency } : {}),
-      ...(signal ? { signal } : {}),
-    });
+    try {
+      return mapOrdered(inputs, (input) => this.run(input, perTask), {
+        ...(concurrency !== undefined ? { concurrency } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      // A bad concurrency: the iterator fails on its first next(), as every map() problem does.
+      return failing<O>(error);
+    }
   }
 
   /**
@@ -223,6 +251,8 @@ export class Workload<I = unknown, O = unknown> {
    * an iterator nobody reads costs nothing.
    */
   stream<T = unknown>(input: I, options?: RunOptions): AsyncIterableIterator<T> {
+    const badOption = checkRunOptions(this.name, options);
+    if (badOption) return streamEvents<T>(() => Promise.reject(badOption), this.name);
     if (!this.runtime.config.request) {
       const error = new ComputeError('CONFIG_INVALID', `workload "${this.name}": stream() needs a raw HTTP target (the workload's request option)`);
       return streamEvents<T>(() => Promise.reject(error), this.name);

@@ -20,21 +20,36 @@ export const ValidatorSchema = z.custom<Validator>(
   { message: 'must be a zod schema (or any Standard Schema validator)' },
 );
 
-/** Outcome of one validation. */
-export type ValidationResult = { ok: true; value: unknown } | { ok: false; message: string };
+/** Outcome of one validation (`cause`: what a validator that threw threw). */
+export type ValidationResult = { ok: true; value: unknown } | { ok: false; message: string; cause?: unknown };
 
 /**
  * Validate synchronously. Async Standard Schema validators are refused with a clear
- * message because validation happens before queueing, in the caller's turn.
+ * message because validation happens before queueing, in the caller's turn. A
+ * validator that throws (a refinement with a bug, a getter on the input that throws)
+ * is a failed validation carrying what it threw, never an exception out of `run()`.
  */
 export function validate(validator: Validator, value: unknown): ValidationResult {
+  try {
+    return validateOrThrow(validator, value);
+  } catch (error) {
+    const what = error instanceof Error ? `${error.name}: ${error.message.slice(0, 200)}` : typeof error;
+    return { ok: false, message: `the validator threw ${what}`, cause: error };
+  }
+}
+
+function validateOrThrow(validator: Validator, value: unknown): ValidationResult {
   if ('safeParse' in validator && typeof validator.safeParse === 'function') {
     const r = validator.safeParse(value);
     return r.success ? { ok: true, value: r.data } : { ok: false, message: describeIssues(r.error) };
   }
   const std = (validator as { '~standard': { validate(value: unknown): unknown } })['~standard'];
   const r = std.validate(value) as { value?: unknown; issues?: readonly StandardIssue[] } | Promise<unknown>;
-  if (r instanceof Promise) return { ok: false, message: 'async validators are not supported' };
+  if (r instanceof Promise) {
+    // Nobody awaits it: a rejection must not become an unhandled one.
+    r.catch(() => undefined);
+    return { ok: false, message: 'async validators are not supported' };
+  }
   return r.issues ? { ok: false, message: formatIssues(r.issues) } : { ok: true, value: r.value };
 }
 

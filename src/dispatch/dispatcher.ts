@@ -263,7 +263,10 @@ export class WorkloadDispatcher {
     }
     const checked = validate(schema, output);
     if (checked.ok) queue.resolve(task, checked.value);
-    else queue.reject(task, new ComputeError('OUTPUT_INVALID', `workload "${workload}" output: ${checked.message}`, { retryable: false }));
+    else {
+      const cause = checked.cause !== undefined ? { cause: checked.cause } : {};
+      queue.reject(task, new ComputeError('OUTPUT_INVALID', `workload "${workload}" output: ${checked.message}`, { retryable: false, ...cause }));
+    }
   }
 
   /** Turn an attempt failure into a NodeError, recognising our own abort reasons. */

@@ -11,7 +11,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { ComputeError } from '../errors.js';
-import { newClientId } from '../util/ids.js';
+import { newTaskIdPrefix } from '../util/ids.js';
 import { AbortHub } from './abort-hub.js';
 import { DeadlineWatch } from './deadline-watch.js';
 import { PriorityLanes } from './priority-lanes.js';
@@ -29,7 +29,7 @@ export interface TaskQueueOptions {
   /**
    * Prefix of task ids (`<prefix>-<seq>`). Nodes de-duplicate retries by task id, so
    * it should be unique per client.
-   * @default `<workload>-<8 random hex digits>`
+   * @default `<workload>-<12 random hex digits>`
    */
   idPrefix?: string;
 }
@@ -82,7 +82,7 @@ export class TaskQueue<O = unknown> {
     this.clock = clock;
     this.workload = workload;
     this.maxQueued = maxQueued;
-    this.origin = new TaskOrigin(options.idPrefix ?? `${workload}-${newClientId().slice(3)}`, clock.now());
+    this.origin = new TaskOrigin(options.idPrefix ?? newTaskIdPrefix(workload), clock.now());
     this.deadlines = new DeadlineWatch(clock, (task) => this.expire(task as Task<O>));
     this.aborts = new AbortHub((task, reason) => this.interrupt(task, abortedError(this.workload, task.taskId, reason)));
   }

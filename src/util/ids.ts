@@ -10,6 +10,16 @@ export function newIdempotencyKey(): string {
   return randomUUID();
 }
 
+/**
+ * The prefix of a workload queue's task ids (`<workload>-<12 hex digits>`, then
+ * `-<seq>` per task). Random per queue, so that ids never repeat across processes or
+ * restarts (nodes de-duplicate retries by task id: a repeated id could be answered
+ * with another task's cached output), while every attempt of one task keeps its id.
+ */
+export function newTaskIdPrefix(workload: string): string {
+  return `${workload}-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+}
+
 /** A short random client id, used as the lease tag when the app gives none. */
 export function newClientId(): string {
   return `ac-${randomUUID().slice(0, 8)}`;

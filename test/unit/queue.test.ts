@@ -80,7 +80,7 @@ describe('TaskQueue order', () => {
     track(one.enqueue(1));
     track(two.enqueue(1));
     const idOne = one.take()!.taskId;
-    expect(idOne).toMatch(/^embed-[0-9a-f]{8}-1$/);
+    expect(idOne).toMatch(/^embed-[0-9a-f]{12}-1$/);
     expect(two.take()!.taskId).not.toBe(idOne);
   });
 
