@@ -12,6 +12,7 @@ import type { AgentMessage } from '../local/agent/ipc.js';
 import { watchParent } from '../local/agent/parent-watch.js';
 import type { AgentFlags } from './agent.js';
 import { EXIT, UsageError } from './command.js';
+import { agentSettingsFromEnv } from './agent-env.js';
 
 function envNumber(name: string): number | undefined {
   const raw = process.env[name];
@@ -41,17 +42,19 @@ export async function runAgentCommand(flags: AgentFlags): Promise<number> {
   }
   // Handlers (user code) see the environment; they have no business with the token.
   delete process.env[NODE_TOKEN_ENV];
+  const settings = agentSettingsFromEnv(flags, process.env);
   let agent;
   try {
     agent = await startAgent({
-      handler: flags.handler,
-      slots: flags.slots,
-      host: flags.host,
-      port: flags.port,
+      handler: settings.handler,
+      slots: settings.slots,
+      host: settings.host,
+      port: settings.port,
       token,
-      leaseId: flags.lease,
+      leaseId: settings.lease,
       seed: flags.seed,
       tokens: tokensModel(flags),
+      tls: settings.tls,
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -59,7 +62,10 @@ export async function runAgentCommand(flags: AgentFlags): Promise<number> {
     throw error instanceof ComputeError ? error : new ComputeError('NODE_FAILED', message);
   }
   if (process.send) tell({ type: 'listening', port: agent.port });
-  else process.stdout.write(`agent listening on http://${flags.host}:${agent.port} (handler ${flags.handler}, ${flags.slots} slots)\n`);
+  else {
+    const scheme = settings.tls ? 'https' : 'http';
+    process.stdout.write(`agent listening on ${scheme}://${settings.host}:${agent.port} (handler ${settings.handler}, ${settings.slots} slots)\n`);
+  }
 
   const reason = await new Promise<string>((resolve) => {
     const unwatch = watchParent(flags.parentPid, resolve);

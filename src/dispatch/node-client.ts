@@ -7,6 +7,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { NodeError } from '../errors.js';
 import { readTextWithin } from '../util/read-body.js';
 import { NodeStream } from './node-stream.js';
+import { pinnedConnector } from '../providers/tls/pinned-connector.js';
 import type { CancelSignal } from '../util/cancellation.js';
 
 /** Options of a {@link NodeClient}. */
@@ -23,8 +24,10 @@ export interface NodeClientOptions {
   timeoutMs?: number;
   /** Largest response body accepted, bytes. @default 33554432 (32 MiB) */
   maxBodyBytes?: number;
-  /** Send through this dispatcher instead of a private Pool (tests). */
+  /** Send through this dispatcher instead of a private Pool (tests). Ignored for a pinned node. */
   dispatcher?: Dispatcher;
+  /** Require this TLS public key (SPKI SHA-256, base64url) from the node; see `Lease.tlsPin`. */
+  tlsPin?: string | undefined;
 }
 
 /** One task attempt to send. */
@@ -72,10 +75,14 @@ export class NodeClient {
     this.#maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
     const url = new URL(options.endpoint);
     this.#origin = url.origin;
-    this.#ownsDispatcher = options.dispatcher === undefined;
+    // A pinned node gets its own Pool whatever dispatcher was given: the pin lives in
+    // the Pool's connector, and a shared dispatcher would not check it.
+    const shared = options.tlsPin === undefined ? options.dispatcher : undefined;
+    this.#ownsDispatcher = shared === undefined;
     this.#dispatcher =
-      options.dispatcher ??
+      shared ??
       new Pool(url.origin, {
+        ...(options.tlsPin === undefined ? {} : { connect: pinnedConnector(options.tlsPin) }),
         connections: Math.max(1, options.connections),
         pipelining: 1,
         keepAliveTimeout: 30_000,

@@ -26,6 +26,8 @@ export interface NodeAddress {
   connections: number;
   /** Per-attempt timeout the transport enforces, ms. @default 300000 */
   timeoutMs?: number;
+  /** Pinned TLS public key of the node (see `Lease.tlsPin`): nothing is sent to a node presenting another. */
+  tlsPin?: string | undefined;
 }
 
 /** Opens a {@link NodeTransport} to a node. */

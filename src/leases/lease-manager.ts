@@ -327,7 +327,7 @@ export class LeaseManager {
           await this.release(record.key, `node endpoint ${refused}`);
           return;
         }
-        await this.connect(record, lease.endpoint, lease.nodeToken, deadline);
+        await this.connect(record, lease.endpoint, lease.nodeToken, deadline, lease.tlsPin);
         return;
       }
       if (clock.now() >= deadline) {
@@ -346,7 +346,7 @@ export class LeaseManager {
   }
 
   /** Health-check the node until it answers ready, then hand it to the dispatcher. */
-  private async connect(record: ManagedLease, endpoint: string, nodeToken: string, deadline: number): Promise<void> {
+  private async connect(record: ManagedLease, endpoint: string, nodeToken: string, deadline: number, tlsPin?: string): Promise<void> {
     const { clock } = this.deps;
     const client = this.deps.connectNode({
       leaseId: record.leaseId!,
@@ -354,6 +354,7 @@ export class LeaseManager {
       nodeToken,
       connections: record.spec.concurrencyPerNode,
       timeoutMs: record.spec.nodeTimeoutMs,
+      ...(tlsPin === undefined ? {} : { tlsPin }),
     });
     const outcome = await untilHealthy(clock, (signal, ms) => client.healthy(signal, ms), deadline, () => record.state === 'provisioning');
     if (outcome === 'ready') {

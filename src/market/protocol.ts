@@ -80,6 +80,12 @@ export const LeaseSchema = z.object({
   billedSec: z.number().nonnegative().default(0),
   cost: z.number().nonnegative().default(0),
   tags: LeaseTagsSchema.default({}),
+  /**
+   * SHA-256 of the node's TLS public key (SubjectPublicKeyInfo, base64url). When set,
+   * the SDK reaches the node only over https and only if it presents that key (a
+   * self-signed certificate is fine): provider adapters set it for nodes on plain IPs.
+   */
+  tlsPin: z.string().min(1).optional(),
 });
 /** A marketplace lease. */
 export type Lease = z.infer<typeof LeaseSchema>;

@@ -82,7 +82,7 @@ describe('built-in handlers', () => {
 
 describe('adaptive-compute agent', () => {
   it('serves the node protocol by hand with the token from the environment, and stops on SIGTERM', async () => {
-    const { child, first } = await startCli(['agent', '--handler', 'tokens', '--slots', '2'], { ADAPTIVE_COMPUTE_NODE_TOKEN: 'tok-1' });
+    const { child, first } = await startCli(['agent', '--handler', 'tokens', '--slots', '2', '--host', '127.0.0.1', '--port', '0'], { ADAPTIVE_COMPUTE_NODE_TOKEN: 'tok-1' });
     const endpoint = /listening on (http:\/\/\S+)/.exec(first)![1]!;
     expect(first).not.toContain('tok-1');
     expect((await call(endpoint, 'GET', '/healthz')).json).toEqual({ ready: true });

@@ -34,6 +34,8 @@ export interface AgentOptions {
   cwd?: string;
   /** @default realClock */
   clock?: Clock;
+  /** Serve https with this key and certificate (PEM). @default plain http */
+  tls?: { key: string; cert: string } | undefined;
 }
 
 /** A serving agent. */
@@ -59,6 +61,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     // Whatever the image, a node also answers like an OpenAI-compatible server, so
     // a workload written for vLLM (`request: { path: '/v1/chat/completions' }`) runs here.
     routes: openAiRoutes({ seed: options.seed, tokens: options.tokens }),
+    ...(options.tls ? { tls: options.tls } : {}),
   });
   server.ready = true;
   await server.start(options.host, options.port);

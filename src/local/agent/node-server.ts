@@ -5,6 +5,7 @@
  * arrival order, like a GPU that serves one batch per slot.
  */
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Clock } from '../../clock.js';
 import { RunRequestSchema } from '../../market/protocol.js';
@@ -69,6 +70,8 @@ export interface NodeServerOptions {
   clock: Clock;
   /** Extra routes (the agent's emulated OpenAI-compatible endpoint). @default none */
   routes?: readonly NodeRoute[];
+  /** Serve https with this key and certificate (PEM) instead of plain http. */
+  tls?: { key: string; cert: string } | undefined;
 }
 
 /** Load of one node. */
@@ -101,9 +104,11 @@ export class NodeServer {
 
   constructor(options: NodeServerOptions) {
     this.options = options;
-    this.server = createServer((req, res) => {
+    const listener = (req: IncomingMessage, res: ServerResponse): void => {
       this.handle(req, res).catch(() => sendError(res, 500, 'INTERNAL', 'node failed'));
-    });
+    };
+    // https.Server has the http.Server surface we use (listen, close, closeAllConnections).
+    this.server = options.tls ? (createTlsServer(options.tls, listener) as unknown as Server) : createServer(listener);
   }
 
   /** `http://127.0.0.1:<port>` once started. */
