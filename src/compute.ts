@@ -29,6 +29,7 @@ import { Ewma } from './metrics/ewma.js';
 import { stableClientId } from './util/ids.js';
 import { openJournal } from './leases/open-journal.js';
 import { Reconciler } from './leases/reconciler.js';
+import type { EndpointPolicy } from './leases/node-endpoint.js';
 import type { LeaseJournal } from './leases/journal.js';
 import { Workload, WorkloadRuntime, type Infer, type PauseOptions, type RunOptions } from './workload.js';
 
@@ -108,6 +109,11 @@ export class Compute extends EventEmitter<ComputeEvents> {
       const event: WarningEvent = { at: this.#clock.now(), error, during };
       this.emit('warning', event);
     };
+    const endpointPolicy: EndpointPolicy = {
+      allowInsecureHttp: connection?.allowInsecureHttp ?? false,
+      nodeEndpoints: config.nodeEndpoints,
+      ...(config.allowEndpoint ? { allowEndpoint: config.allowEndpoint } : {}),
+    };
     this.#offers = new OfferCache(this.#market, this.#clock, warn);
     this.#leases = new LeaseManager({
       market: this.#market,
@@ -127,10 +133,10 @@ export class Compute extends EventEmitter<ComputeEvents> {
         const runtime = this.#runtimes.get(name);
         if (runtime) runtime.memory = { ...runtime.memory, avoidSpotUntil: this.#clock.now() + runtime.config.gpu.spotCooloffMs };
       },
-      connectNode: internals.connectNode ?? httpNodeConnector(config.nodeDispatcher),
+      connectNode: internals.connectNode ?? httpNodeConnector(config.nodeDispatcher, endpointPolicy),
       ...(this.#journal ? { journal: this.#journal } : {}),
       host: hostname(),
-      endpointPolicy: { allowInsecureHttp: connection?.allowInsecureHttp ?? false },
+      endpointPolicy,
     });
     this.#reconciler = new Reconciler({
       market: this.#market,

@@ -8,6 +8,7 @@ import type { Clock } from '../clock.js';
 import type { Marketplace } from '../market/marketplace.js';
 import type { Logger } from '../observability/logger.js';
 import type { MeterLike } from '../observability/otel.js';
+import type { AllowEndpoint } from '../leases/node-endpoint.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
@@ -80,6 +81,21 @@ export const ComputeOptionsObjectSchema = z.strictObject({
   tickMs: z.number().int().positive().default(1000),
   /** Time source (tests and the simulator pass a virtual clock). */
   clock: z.custom<Clock>((v) => isObject(v) && typeof v.now === 'function' && typeof v.setTimeout === 'function', 'must implement Clock').optional(),
+  /**
+   * Which addresses a node endpoint handed out by the marketplace may have.
+   * `'public-only'`: loopback and public addresses. `'private-ok'`: private ranges too
+   * (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/8), for nodes on your own network.
+   * Link-local and cloud metadata addresses (169.254/16, fe80::/10, fd00::/8,
+   * `metadata.google.internal`) are refused either way unless `allowEndpoint` says yes;
+   * credentials, a query or a scheme other than http(s) in an endpoint are always refused.
+   * @default 'public-only'
+   */
+  nodeEndpoints: z.enum(['public-only', 'private-ok']).default('public-only'),
+  /**
+   * `(endpoint: URL, addressClass: 'private' | 'link-local' | 'metadata' | 'unusable') => boolean`:
+   * the last word on a node endpoint refused for its address; `true` lets it through.
+   */
+  allowEndpoint: z.custom<AllowEndpoint>((v) => typeof v === 'function', 'must be a function (endpoint: URL, addressClass: string) => boolean').optional(),
   /** Undici dispatcher for node traffic (tests pass a MockAgent). */
   nodeDispatcher: z.custom<Dispatcher>((v) => isObject(v) && typeof v.dispatch === 'function', 'must be an undici Dispatcher').optional(),
   /**

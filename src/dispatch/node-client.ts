@@ -9,6 +9,8 @@ import { readTextWithin } from '../util/read-body.js';
 import { NodeStream } from './node-stream.js';
 import { pinnedConnector } from '../providers/tls/pinned-connector.js';
 import type { CancelSignal } from '../util/cancellation.js';
+import type { EndpointPolicy } from '../leases/node-endpoint.js';
+import { guardedLookup } from './guarded-lookup.js';
 
 /** Options of a {@link NodeClient}. */
 export interface NodeClientOptions {
@@ -28,6 +30,8 @@ export interface NodeClientOptions {
   dispatcher?: Dispatcher;
   /** Require this TLS public key (SPKI SHA-256, base64url) from the node; see `Lease.tlsPin`. */
   tlsPin?: string | undefined;
+  /** Refuse to connect when the endpoint's host name resolves to an address these rules refuse. */
+  endpointPolicy?: EndpointPolicy | undefined;
 }
 
 /** One task attempt to send. */
@@ -82,7 +86,12 @@ export class NodeClient {
     this.#dispatcher =
       shared ??
       new Pool(url.origin, {
-        ...(options.tlsPin === undefined ? {} : { connect: pinnedConnector(options.tlsPin) }),
+        // A pinned node needs no address check: nothing is sent before it shows the pinned key.
+        ...(options.tlsPin !== undefined
+          ? { connect: pinnedConnector(options.tlsPin) }
+          : options.endpointPolicy
+            ? { connect: { lookup: guardedLookup(url, options.endpointPolicy) } }
+            : {}),
         connections: Math.max(1, options.connections),
         pipelining: 1,
         keepAliveTimeout: 30_000,
@@ -224,7 +233,14 @@ export class NodeClient {
     if (signal?.aborted) return this.failure('aborted', 'attempt aborted', undefined, signal.reason);
     const code = (error as { code?: string } | null)?.code ?? '';
     const kind: NodeFailureKind = code.includes('TIMEOUT') ? 'timeout' : code === 'BODY_TOO_LARGE' ? 'protocol' : 'connection';
-    const what = kind === 'timeout' ? 'timed out' : kind === 'protocol' ? 'sent a body over the size limit' : `connection failed (${code || 'error'})`;
+    const what =
+      kind === 'timeout'
+        ? 'timed out'
+        : kind === 'protocol'
+          ? 'sent a body over the size limit'
+          : code === 'ENDPOINT_REFUSED'
+            ? `was not connected to: ${(error as Error).message}`
+            : `connection failed (${code || 'error'})`;
     return this.failure(kind, `node ${what}`, undefined, sanitizeCause(error));
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { NodeClient, type NodeRunRequest } from './node-client.js';
+import type { EndpointPolicy } from '../leases/node-endpoint.js';
 
 /** One connection to a leased node. */
 export interface NodeTransport {
@@ -33,7 +34,11 @@ export interface NodeAddress {
 /** Opens a {@link NodeTransport} to a node. */
 export type NodeConnector = (address: NodeAddress) => NodeTransport;
 
-/** The default connector: keep-alive HTTP over undici (optionally through a given dispatcher). */
-export function httpNodeConnector(dispatcher?: Dispatcher): NodeConnector {
-  return (address) => new NodeClient({ ...address, ...(dispatcher ? { dispatcher } : {}) });
+/**
+ * The default connector: keep-alive HTTP over undici (optionally through a given
+ * dispatcher). With `endpointPolicy`, a node host name that resolves to a refused
+ * address (metadata, link-local, private) is not connected to.
+ */
+export function httpNodeConnector(dispatcher?: Dispatcher, endpointPolicy?: EndpointPolicy): NodeConnector {
+  return (address) => new NodeClient({ ...address, ...(dispatcher ? { dispatcher } : {}), ...(endpointPolicy ? { endpointPolicy } : {}) });
 }

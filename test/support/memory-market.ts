@@ -43,7 +43,7 @@ export class MemoryMarket implements Marketplace {
 
   constructor(
     private readonly clock: Clock,
-    private readonly options: { coldStartMs?: number; offers?: Offer[] } = {},
+    private readonly options: { coldStartMs?: number; offers?: Offer[]; endpoint?: (id: string) => string; nodeToken?: (id: string) => string } = {},
   ) {}
 
   async listOffers(): Promise<Offer[]> {
@@ -74,7 +74,7 @@ export class MemoryMarket implements Marketplace {
     this.peakLive = Math.max(this.peakLive, this.live().length);
     this.clock.setTimeout(() => {
       if (stored.lease.state !== 'provisioning') return;
-      stored.lease = { ...stored.lease, state: 'running', endpoint: `http://127.0.0.1:9/${id}`, nodeToken: `token-${id}`, readyAt: new Date(this.clock.now()).toISOString() };
+      stored.lease = { ...stored.lease, state: 'running', endpoint: this.options.endpoint?.(id) ?? `http://127.0.0.1:9/${id}`, nodeToken: this.options.nodeToken?.(id) ?? `token-${id}`, readyAt: new Date(this.clock.now()).toISOString() };
     }, this.options.coldStartMs ?? 2000);
     return this.view(stored);
   }
