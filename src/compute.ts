@@ -12,7 +12,6 @@ import { ComputeOptionsSchema, type ComputeConfig, type ComputeOptions, type Mar
 import { parseOptions } from './config/parse.js';
 import { WorkloadOptionsSchema, type WorkloadOptions } from './config/workload.js';
 import { ControlLoop } from './controller/loop.js';
-import { LOOKAHEAD_TICKS } from './controller/planner.js';
 import { OfferCache } from './controller/offer-cache.js';
 import { ComputeError } from './errors.js';
 import type { ComputeEvents, WarningEvent } from './events.js';
@@ -100,11 +99,7 @@ export class Compute extends EventEmitter<ComputeEvents> {
     this.clientId = opened.clientId;
     this.#journal = opened.journal;
     const { maxPerHour, total } = config.budget;
-    this.#ledger = new BudgetLedger(
-      { ...(maxPerHour !== undefined ? { maxPerHour } : {}), ...(total !== undefined ? { total } : {}) },
-      {},
-      { admissionHorizonMs: LOOKAHEAD_TICKS * config.tickMs },
-    );
+    this.#ledger = new BudgetLedger({ ...(maxPerHour !== undefined ? { maxPerHour } : {}), ...(total !== undefined ? { total } : {}) });
     const warn = (error: ComputeError, during: string): void => {
       const event: WarningEvent = { at: this.#clock.now(), error, during };
       this.emit('warning', event);

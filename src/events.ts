@@ -46,7 +46,11 @@ export interface LeaseEvent {
   reason: string;
 }
 
-/** A budget cap crossed 50 %, 80 % or 100 %. */
+/**
+ * A budget cap crossed 50 %, 80 % or 100 %: fired once `value` reaches the level,
+ * never before (a cap may refuse a node that would not fit before it is full; that
+ * is `BUDGET_EXHAUSTED`, not a 100 % event).
+ */
 export interface BudgetEvent {
   cap: 'total' | 'maxPerHour';
   /** `global`, or the workload name for a per-workload cap. */

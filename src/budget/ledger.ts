@@ -10,7 +10,7 @@
  */
 import type { Offer } from '../market/protocol.js';
 import type { BudgetView } from '../controller/observation.js';
-import { committedCost, costOverHorizon, leaseCost, minimumLeaseCost } from './cost.js';
+import { committedCost, leaseCost, minimumLeaseCost } from './cost.js';
 import type { BilledLease } from './cost.js';
 import { ThresholdTracker } from './thresholds.js';
 import type { ThresholdCrossing } from './thresholds.js';
@@ -74,16 +74,9 @@ export class BudgetLedger {
   readonly #ended = new Map<string, number>();
   readonly #thresholds = new ThresholdTracker();
 
-  readonly #admissionHorizonMs: number;
-
-  /**
-   * @param options.admissionHorizonMs the look-ahead the planner requires a new lease
-   *   to fit (its cost over that horizon), so that "100 % of total" means exactly
-   *   "the planner can admit no lease". @default 0
-   */
-  constructor(global: BudgetCaps = {}, workloads: Readonly<Record<string, BudgetCaps>> = {}, options: { admissionHorizonMs?: number } = {}) {
+  /** @param global caps over every workload. @param workloads nested caps per workload. */
+  constructor(global: BudgetCaps = {}, workloads: Readonly<Record<string, BudgetCaps>> = {}) {
     this.#global = { ...global };
-    this.#admissionHorizonMs = options.admissionHorizonMs ?? 0;
     for (const [name, caps] of Object.entries(workloads)) this.setWorkloadCaps(name, caps);
   }
 
@@ -100,7 +93,6 @@ export class BudgetLedger {
   reserve(workload: string, leaseKey: string, offer: Offer, now: number): ReserveResult {
     if (this.#leases.has(leaseKey)) return { ok: true };
     const minimum = minimumLeaseCost(offer);
-    this.#thresholds.noteLease(workload, offer.pricePerHour, Math.max(minimum, costOverHorizon(offer, this.#admissionHorizonMs)));
     const scopes: Array<['global' | 'workload', BudgetCaps, string | undefined]> = [
       ['global', this.#global, undefined],
       ['workload', this.#workloadCaps.get(workload) ?? {}, workload],
@@ -187,8 +179,9 @@ export class BudgetLedger {
 
   /**
    * Caps that crossed 50 %, 80 % or 100 % since the last call, each reported once
-   * (a level is armed again only after its value fell clearly below it). 100 % of a
-   * cap means no further lease can be afforded under it.
+   * (a level is armed again only after its value fell clearly below it). A level
+   * fires when committed spend (`total`) or the hourly rate (`maxPerHour`) reaches
+   * it, never earlier: see thresholds.ts.
    */
   thresholdsCrossed(now: number): ThresholdCrossing[] {
     const scopes: Array<[string | undefined, BudgetCaps]> = [[undefined, this.#global]];

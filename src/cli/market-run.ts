@@ -4,6 +4,7 @@
  */
 import { realClock } from '../clock.js';
 import { startLocalMarket } from '../local/market/local-market.js';
+import { formatMoney } from '../util/money.js';
 import type { LeaseRecord } from '../local/market/lease-store.js';
 import { EXIT } from './command.js';
 import type { MarketFlags } from './market.js';
@@ -56,6 +57,6 @@ export async function runMarketCommand(flags: MarketFlags): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   await market.close();
-  if (!flags.json) process.stdout.write(`stopped (${signal}); bill: $${market.account().total}\n`);
+  if (!flags.json) process.stdout.write(`stopped (${signal}); bill: ${formatMoney(market.account().total)}\n`);
   return EXIT.ok;
 }

@@ -13,6 +13,7 @@
  */
 import { committedAt, committedCost, costOverHorizon, minimumLeaseCost } from '../budget/cost.js';
 import type { Offer } from '../market/protocol.js';
+import { formatAmount } from '../util/money.js';
 import type { BudgetView, NodeView, Observation } from './observation.js';
 
 /** Usage and caps of one scope, updated as the planner decides. */
@@ -196,7 +197,7 @@ export function totalExhausted(budget: RunningBudget, workload: string, eligible
   });
 }
 
-/** A budget amount for a reason line: at most two decimals, no trailing zeros. */
+/** A budget amount for a reason line (util/money.ts: small amounts keep their significant digits). */
 export function fmt(amount: number): string {
-  return String(Math.round(amount * 100) / 100);
+  return formatAmount(amount);
 }

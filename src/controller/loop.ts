@@ -5,7 +5,8 @@
  */
 import type { Clock, Timer } from '../clock.js';
 import type { BudgetLedger } from '../budget/ledger.js';
-import { ComputeError } from '../errors.js';
+import { budgetExhaustedError } from '../budget/exhausted.js';
+import { formatMoney } from '../util/money.js';
 import type { BudgetEvent, ScaleEvent } from '../events.js';
 import type { LeaseManager } from '../leases/lease-manager.js';
 import type { WorkloadRuntime } from '../workload.js';
@@ -92,14 +93,13 @@ export class ControlLoop {
         const runtime = byName.get(d.name);
         if (runtime) this.act(runtime, d, now);
       }
+      const money = (value: number): string => formatMoney(value, this.deps.budget.currency);
       for (const crossing of ledger.thresholdsCrossed(now)) {
         this.deps.emitBudget({
           ...crossing,
           currency: this.deps.budget.currency,
           at: now,
-          reason:
-            `${crossing.scope} ${crossing.cap} at ${crossing.percent}% (${amount(crossing.value)} of ${amount(crossing.limit)})` +
-            (crossing.percent === 100 && crossing.value < crossing.limit ? ': the next lease would not fit' : ''),
+          reason: `${crossing.scope} ${crossing.cap} at ${crossing.percent}% (${money(crossing.value)} of ${money(crossing.limit)}${crossing.cap === 'maxPerHour' ? ' per hour' : ' committed'})`,
         });
       }
     } finally {
@@ -165,7 +165,7 @@ export class ControlLoop {
       return;
     }
     if (this.deps.budget.onBudgetExhausted === 'queue') return;
-    const error = new ComputeError('BUDGET_EXHAUSTED', `workload "${runtime.name}": ${d.reason}`, { retryable: false });
+    const error = budgetExhaustedError(runtime.name, this.deps.ledger.view(this.deps.clock.now()), this.deps.budget.currency);
     runtime.budgetRefusal = error;
     runtime.queue.rejectQueued(error);
   }
@@ -192,9 +192,4 @@ export class ControlLoop {
     timer.keepAlive(this.deps.leases.liveCount() > 0);
     this.timer = timer;
   }
-}
-
-/** Money for a reason line: cents for large amounts, four significant digits for tiny ones. */
-function amount(value: number): string {
-  return Math.abs(value) >= 1 ? value.toFixed(2) : String(Number(value.toPrecision(4)));
 }

@@ -30,6 +30,7 @@
 import { minimumLeaseCost, paidUntil } from '../budget/cost.js';
 import { rankOffers } from '../market/offer-selection.js';
 import type { Offer } from '../market/protocol.js';
+import { formatRate } from '../util/money.js';
 import { canAfford, commitLease, enforceCaps, fmt, runningBudget, totalExhausted } from './budget-guard.js';
 import type { ForcedRelease, Refusal, RunningBudget } from './budget-guard.js';
 import { estimateDemand } from './demand.js';
@@ -171,9 +172,9 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
     if (acts.length > 0) text += `: ${acts.join(', ')}`;
     if (holding < wanted) {
       text += refusal !== undefined ? `; ${describeRefusal(refusal)}, holding at ${holding}` : `; no eligible offer available, holding at ${holding}`;
-      if (traded !== undefined) text += `; give back a node at $${traded.pricePerHour.toFixed(2)}/h to rent cheaper ones within the cap`;
+      if (traded !== undefined) text += `; give back a node at ${formatRate(traded.pricePerHour)} to rent cheaper ones within the cap`;
     } else if (swap.length > 0) {
-      text = `steady at ${current}: ${text} to replace ${swap.length === 1 ? 'a node' : `${swap.length} nodes`} at $${dear[0]!.pricePerHour.toFixed(2)}/h`;
+      text = `steady at ${current}: ${text} to replace ${swap.length === 1 ? 'a node' : `${swap.length} nodes`} at ${formatRate(dear[0]!.pricePerHour)}`;
     } else if (wanted === current) {
       text = `steady at ${current}: ${text}`;
     }
@@ -297,8 +298,7 @@ function describeAdds(add: readonly LeaseRequest[]): string {
 }
 
 function price(offer: Offer): string {
-  const amount = offer.pricePerHour.toFixed(2);
-  return offer.currency === 'USD' ? `$${amount}/h` : `${amount} ${offer.currency}/h`;
+  return formatRate(offer.pricePerHour, offer.currency);
 }
 
 function describeRefusal(r: Refusal): string {

@@ -4,7 +4,6 @@
  * clairvoyant lower bound. Returns a {@link SimReport}; nothing here prints.
  */
 import { BudgetLedger } from '../budget/ledger.js';
-import { LOOKAHEAD_TICKS } from '../controller/planner.js';
 import type { PlannerPolicy } from '../controller/observation.js';
 import { createBaseline, lowerBound, type BaselineName, type LowerBound, type PolicyContext } from './baselines/index.js';
 import type { SimConfig } from './config.js';
@@ -130,7 +129,7 @@ export function runPolicy(input: PolicyRunInput, name: string, onProgress?: (sha
 
 function ledgerFor(name: string, config: SimConfig): BudgetLedger {
   const caps = name === ADAPTIVE && config.budget ? config.budget : {};
-  return new BudgetLedger(caps, {}, { admissionHorizonMs: LOOKAHEAD_TICKS * config.tickMs });
+  return new BudgetLedger(caps);
 }
 
 function adaptiveController(

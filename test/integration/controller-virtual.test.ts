@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock.js';
 import { Compute } from '../../src/compute.js';
+import type { ComputeError } from '../../src/errors.js';
 import { ComputeOptionsSchema } from '../../src/config/compute.js';
 import type { LeaseEvent, ScaleEvent } from '../../src/events.js';
 import { MemoryMarket, modelledNodes } from '../support/memory-market.js';
@@ -166,7 +167,7 @@ describe('controller on virtual time', () => {
   it('emits budget events at 50, 80 and 100 % of the total, in order, and forecasts exhaustion', async () => {
     // $2/h nodes, a total of 0.05: about 90 node-seconds.
     const { clock, market, work, compute } = build({ coldStartMs: 500, budget: { total: 0.05 } });
-    const budget: { percent: number; cap: string; scope: string; reason: string }[] = [];
+    const budget: { percent: number; cap: string; scope: string; reason: string; value: number }[] = [];
     compute.on('budget', (e) => budget.push(e));
     const done = Promise.allSettled(Array.from({ length: 400 }, () => work.run({ ms: 1000 })));
     await clock.advance(3000);
@@ -176,11 +177,21 @@ describe('controller on virtual time', () => {
     expect(m.forecastExhaustedAt).toBeGreaterThan(clock.now());
     await clock.advance(300_000);
     const outcomes = await done;
-    const totals = budget.filter((e) => e.cap === 'total' && e.scope === 'global').map((e) => e.percent);
-    expect(totals).toEqual([50, 80, 100]);
+    const totals = budget.filter((e) => e.cap === 'total' && e.scope === 'global');
+    // Each level fires once committed spend reaches it, never before; the guard keeps it under the cap.
+    const committed = compute.metrics().budget.committed;
+    expect(totals.map((e) => e.percent)).toEqual(committed >= 0.05 - 1e-9 ? [50, 80, 100] : [50, 80]);
+    for (const e of totals) expect(e.value).toBeGreaterThanOrEqual((0.05 * e.percent) / 100 - 1e-9);
     expect(budget.every((e) => e.reason.length > 0)).toBe(true);
     expect(outcomes.some((o) => o.status === 'fulfilled')).toBe(true);
-    expect(outcomes.filter((o) => o.status === 'rejected').every((o) => (o as PromiseRejectedResult).reason.code === 'BUDGET_EXHAUSTED')).toBe(true);
+    const rejected = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as ComputeError);
+    expect(rejected.length).toBeGreaterThan(0);
+    for (const error of rejected) {
+      expect(error.code).toBe('BUDGET_EXHAUSTED');
+      // Which cap, how much of it is committed and what is left, not the planner's reason line.
+      expect(error.details).toMatchObject({ workload: 'w', cap: 'total', scope: 'global', limit: 0.05 });
+      expect((error.details.committed as number) + (error.details.remaining as number)).toBeCloseTo(0.05, 9);
+    }
     expect(market.billTotal()).toBeLessThanOrEqual(0.05 + 1e-9);
     expect(compute.metrics().budget.committed).toBeLessThanOrEqual(0.05 + 1e-9);
   });

@@ -134,7 +134,7 @@ describe('BudgetLedger: thresholds', () => {
   // $36/h, 60 s increments: every lease commits $0.60 at once.
   const big = makeOffer({ pricePerHour: 36, billingIncrementSec: 60, minLeaseSec: 0 });
 
-  it('reports 50, 80 and 100 % of total once each; 100 % when no further lease fits', () => {
+  it('reports 50, 80 and 100 % of total once each, when committed spend crosses them and never before', () => {
     const ledger = new BudgetLedger({ total: 10 });
     let n = 0;
     const reserveUpTo = (count: number): void => {
@@ -143,26 +143,30 @@ describe('BudgetLedger: thresholds', () => {
     reserveUpTo(9); // 5.40
     expect(ledger.thresholdsCrossed(0)).toEqual([{ cap: 'total', scope: 'global', percent: 50, value: expect.closeTo(5.4, 9), limit: 10 }]);
     expect(ledger.thresholdsCrossed(0)).toEqual([]);
-    reserveUpTo(14); // 8.40, and 9.00 would still fit
+    reserveUpTo(14); // 8.40
     expect(ledger.thresholdsCrossed(0).map((c) => [c.scope, c.percent])).toEqual([['global', 80]]);
-    reserveUpTo(16); // 9.60: the next $0.60 does not fit
-    expect(ledger.thresholdsCrossed(0).map((c) => [c.scope, c.percent])).toEqual([['global', 100]]);
+    reserveUpTo(16); // 9.60: the next $0.60 does not fit, but the cap is not reached
     expect(ledger.reserve('a', 'again', big, 0)).toMatchObject({ ok: false, reason: 'total' });
+    expect(ledger.thresholdsCrossed(0)).toEqual([]);
+    // $24/h for 60 s: $0.40, exactly what is left.
+    expect(ledger.reserve('a', 'last', makeOffer({ pricePerHour: 24, billingIncrementSec: 60, minLeaseSec: 0 }), 0)).toEqual({ ok: true });
+    expect(ledger.thresholdsCrossed(0)).toEqual([{ cap: 'total', scope: 'global', percent: 100, value: expect.closeTo(10, 9), limit: 10 }]);
     expect(ledger.thresholdsCrossed(0)).toEqual([]);
   });
 
-  it('reports the hourly cap per scope and re-arms after the rate falls', () => {
-    // 36 of 60 is 60 %, and a second $36 lease cannot fit: the cap is full.
+  it('reports the hourly cap per scope when the rate crosses each level, and re-arms after the rate falls', () => {
+    // 36 of 60 is 60 %: only the 50 % level, though a second $36 lease cannot fit.
     const ledger = new BudgetLedger({}, { a: { maxPerHour: 60 } });
     ledger.reserve('a', 'k1', big, 0);
+    expect(ledger.thresholdsCrossed(0).map((c) => [c.scope, c.cap, c.percent])).toEqual([['a', 'maxPerHour', 50]]);
+    ledger.reserve('a', 'k2', makeOffer({ pricePerHour: 24, billingIncrementSec: 60, minLeaseSec: 0 }), 0);
     expect(ledger.thresholdsCrossed(0).map((c) => [c.scope, c.cap, c.percent])).toEqual([
-      ['a', 'maxPerHour', 50],
       ['a', 'maxPerHour', 80],
       ['a', 'maxPerHour', 100],
     ]);
-    ledger.end('k1', 1000);
+    ledger.end('k1', 1000); // 24 of 60: every level re-arms
     expect(ledger.thresholdsCrossed(1000)).toEqual([]);
-    ledger.reserve('a', 'k2', big, 1000);
+    ledger.reserve('a', 'k3', big, 1000);
     expect(ledger.thresholdsCrossed(1000).map((c) => c.percent)).toEqual([50, 80, 100]);
   });
 });

@@ -217,7 +217,7 @@ describe('plan: budget', () => {
     expect(d.add).toHaveLength(2);
     expect(d.desired).toBe(5);
     expect(d.budgetBlocked).toBe(true);
-    expect(d.reason).toContain('budget: maxPerHour 10 reached, holding at 5');
+    expect(d.reason).toContain('budget: maxPerHour 10.00 reached, holding at 5');
   });
 
   it('shares the global cap across workloads in observation order', () => {
@@ -233,7 +233,7 @@ describe('plan: budget', () => {
     const budget: BudgetView = { ...NO_BUDGET, workloads: { embed: { maxPerHour: 4, hourlyRate: 0, committed: 0 } } };
     const d = planOne(workload({ queued: 1000 }), makePolicy(), [makeOffer()], budget);
     expect(d.add).toHaveLength(2);
-    expect(d.reason).toContain('budget: workload maxPerHour 4 reached, holding at 2');
+    expect(d.reason).toContain('budget: workload maxPerHour 4.00 reached, holding at 2');
   });
 
   it('releases a lease before its next increment would pass the total', () => {
@@ -245,7 +245,7 @@ describe('plan: budget', () => {
     expect(d.release).toEqual(['x']);
     expect(d.add).toHaveLength(0);
     expect(d.budgetBlocked).toBe(true);
-    expect(d.reason).toMatch(/^budget: total cap \(next increments would pass 11\): release 1/);
+    expect(d.reason).toMatch(/^budget: total cap \(next increments would pass 11.00\): release 1/);
   });
 
   it('does not add a lease that the look-ahead would release again', () => {
@@ -285,7 +285,7 @@ describe('plan: budget', () => {
     const d = planOne(workload({ queued: 5 }), makePolicy(), offers, { ...NO_BUDGET, total: 10, committed: 9.99 });
     expect(d.budgetExhausted).toBe(true);
     expect(d.budgetBlocked).toBe(true);
-    expect(d.reason).toContain('budget: total 10 reached');
+    expect(d.reason).toContain('budget: total 10.00 reached');
     const withNode = planOne(workload({ queued: 5, nodes: [node('n', { requestedAt: T })] }), makePolicy(), offers, { ...NO_BUDGET, total: 10, committed: 9.99 });
     expect(withNode.budgetExhausted).toBe(false);
     const fits = planOne(workload({ queued: 5 }), makePolicy(), offers, { ...NO_BUDGET, total: 10, committed: 9.9 });

@@ -93,7 +93,7 @@ describe('rebalancing onto a cheaper offer', () => {
     // While that node drains, nothing more is given back.
     const draining = steady([node('a', { state: 'draining' }), node('b')], INITIAL_MEMORY, { queued: 200, inFlight: 8, arrivalRateShort: 6, arrivalRateLong: 6 });
     const stillDraining = tick(draining, T, [onDemand, spot], policy, { ...capped, maxPerHour: 5.5, hourlyRate: 5 });
-    expect(stillDraining.reason).toContain('maxPerHour 5.5 reached');
+    expect(stillDraining.reason).toContain('maxPerHour 5.50 reached');
     expect(stillDraining.drain).toEqual([]);
   });
 });

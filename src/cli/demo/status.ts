@@ -3,6 +3,8 @@
  * and the demo's own counters) and one-line renderings of it.
  */
 
+import { formatMoney, formatRate } from '../../util/money.js';
+
 /** The demo at one moment. */
 export interface DemoStatus {
   elapsedSec: number;
@@ -25,16 +27,11 @@ export interface DemoStatus {
   lastScale: { atSec: number; desired: number; direction: 'up' | 'down' | 'hold'; reason: string } | undefined;
 }
 
-/** `$0.0123` */
-export function money(value: number, currency = 'USD'): string {
-  const digits = Math.abs(value) < 1 ? 4 : 2;
-  return currency === 'USD' ? `$${value.toFixed(digits)}` : `${value.toFixed(digits)} ${currency}`;
-}
+/** `$0.0123` (util/money.ts) */
+export const money = formatMoney;
 
-/** `$0.65/h` */
-export function hourly(value: number, currency = 'USD'): string {
-  return currency === 'USD' ? `$${value.toFixed(2)}/h` : `${value.toFixed(2)} ${currency}/h`;
-}
+/** `$0.65/h` (util/money.ts) */
+export const hourly = formatRate;
 
 /** `1.23 s` or `850 ms` */
 export function duration(ms: number | null): string {

@@ -3,11 +3,11 @@
  * show the same figures.
  */
 import type { PolicyResult } from '../results.js';
+import { formatMoney } from '../../util/money.js';
 
-/** Money with two decimals (four below one cent, so small runs do not read as zero). */
+/** Money in USD (util/money.ts: small amounts keep their significant digits). */
 export function money(amount: number): string {
-  if (!Number.isFinite(amount)) return '-';
-  return Math.abs(amount) < 0.01 && amount !== 0 ? `$${amount.toFixed(4)}` : `$${amount.toFixed(2)}`;
+  return formatMoney(amount);
 }
 
 /** A ratio such as cost / lower bound. */
