@@ -24,6 +24,8 @@ export interface SimulateFlags {
   seed: number;
   /** Policies simulated at once (worker threads); by default one per core, as memory allows. */
   jobs?: number | undefined;
+  /** Add a `<baseline>-tuned` row per autoscaler (its cheapest setting that meets the SLO). */
+  tuneBaselines?: boolean | undefined;
 }
 
 /** Where output goes. */
@@ -52,7 +54,7 @@ export async function runSimulate(flags: SimulateFlags, io: SimulateIo): Promise
   const progress = progressBar(io.stderr);
   let result;
   try {
-    result = await simulate({ trace: flags.trace, format: flags.format, policy: flags.policy, baselines, seed: flags.seed, jobs: flags.jobs ?? 'auto', onProgress: (share, policy) => progress.update(share, policy) });
+    result = await simulate({ trace: flags.trace, format: flags.format, policy: flags.policy, baselines, seed: flags.seed, jobs: flags.jobs ?? 'auto', tuneBaselines: flags.tuneBaselines, onProgress: (share, policy) => progress.update(share, policy) });
   } finally {
     progress.done();
   }

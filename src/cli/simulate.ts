@@ -21,6 +21,7 @@ export const simulateCommand: CliCommand = {
       .option('--format <format>', `trace format, detected when omitted: ${TRACE_FORMATS.join(', ')}`, oneOf('--format', TRACE_FORMATS))
       .option('--policy <file>', 'policy.json overriding the defaults printed at the top of the report')
       .option('--baselines <list>', 'all, none, or a comma-separated list (static-peak, fixed-reserved, hpa, kpa, ray-serve, keda, skyserve)', 'all')
+      .option('--tune-baselines', "also run each autoscaler at 0.25x to 2x its target per node, with minNodes 0 and 1, and add its cheapest setting that meets the SLO as a '<baseline>-tuned' row")
       .option('--json <file>', 'write the report as JSON (a row per policy under "policies")')
       .option('--html <file>', 'write a self-contained HTML report with charts')
       .option('--seed <n>', 'seed of generated arrivals and spot preemptions', integer('--seed', 0), 1)

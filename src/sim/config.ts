@@ -33,6 +33,12 @@ export const SimPolicySchema = z
   .strictObject({
     /** Per-request latency target (queue wait + service), ms. Default: see {@link resolveLatencyTarget}. */
     latencyTargetMs: positive.optional(),
+    /**
+     * Share of requests that must meet `latencyTargetMs` for a policy to meet the SLO
+     * (the SDK's `scaling.sloTarget`): what the report's verdict, the tuned baselines
+     * and the sweep's frontier hold every policy to.
+     */
+    sloTarget: z.number().gt(0).max(1).default(D.DEFAULT_SLO_TARGET),
     concurrencyPerNode: z.number().int().positive().default(D.DEFAULT_CONCURRENCY_PER_NODE),
     minNodes: z.number().int().nonnegative().default(0),
     maxNodes: z.number().int().positive().default(D.DEFAULT_MAX_NODES),

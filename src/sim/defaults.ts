@@ -77,3 +77,6 @@ export const DEFAULT_SPOT = {
 
 /** How long our policy prefers on-demand after a spot preemption: the SDK's `gpu.spotCooloffMs` default. */
 export const DEFAULT_SPOT_COOLOFF_MS = 600_000;
+
+/** Share of requests within the latency target that meets the SLO (the SDK's `scaling.sloTarget` default). */
+export const DEFAULT_SLO_TARGET = 0.99;

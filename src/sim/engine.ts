@@ -41,9 +41,25 @@ export interface EngineOptions {
   sampleMs: number;
   /** Give up on requests not finished this long after the last arrival. */
   maxTailMs: number;
+  /**
+   * Leases the policy holds for good on an empty queue (its floor: `minNodes`, HPA's
+   * one replica, a fixed fleet). After the last request the run goes on until the
+   * policy is down to them, so that each lease it lets go is paid until it does.
+   * @default 0
+   */
+  restingNodes?: number | undefined;
+  /** How long after the last completion the policy gets to come to rest. @default {@link MAX_DRAIN_MS} */
+  maxDrainMs?: number | undefined;
   /** Called now and then with the share of arrivals replayed. */
   onProgress?: ((share: number) => void) | undefined;
 }
+
+/**
+ * The longest a policy is given, after the last completion, to let go of the leases
+ * above its floor: longer than any default delay among the baselines (SkyServe waits
+ * 20 minutes of low demand before it scales down).
+ */
+export const MAX_DRAIN_MS = 2 * 3_600_000;
 
 const READY = 0;
 const PREEMPT = 1;
@@ -55,7 +71,7 @@ export class Engine {
   spotAvailable: boolean;
   preemptions = 0;
   scaleEvents = 0;
-  /** Time the run ended (last completion, or the give-up time). */
+  /** Time the run ended: when the policy came to rest after the last completion, or the give-up time. */
   endedAt = 0;
   private readonly nodeEvents = new EventHeap(64);
   private readonly dice: SpotDice;
@@ -126,7 +142,7 @@ export class Engine {
         this.options.onProgress?.(c.next / n);
       }
     }
-    this.finish(giveUpAt);
+    this.finish(controller, giveUpAt);
   }
 
   private nodeEvent(controller: Controller): void {
@@ -152,13 +168,48 @@ export class Engine {
     controller.onPreempted(this, t);
   }
 
-  /** End the run: every lease still live is released at the last completion (or the give-up time). */
-  private finish(giveUpAt: number): void {
+  /**
+   * End the run. When every request finished, the policy keeps deciding on the empty
+   * queue until it is down to its resting nodes (see {@link drain}); those, and every
+   * lease still live after giving up on requests, are released then.
+   */
+  private finish(controller: Controller, giveUpAt: number): void {
     const c = this.cluster;
-    const end = c.completed === c.n ? c.lastCompletionAt : Math.max(c.lastCompletionAt, Math.min(giveUpAt, this.lastEventAt));
-    if (c.completed < c.n) c.markUnfinished();
+    let end: number;
+    if (c.completed === c.n) end = this.drain(controller, c.lastCompletionAt);
+    else {
+      end = Math.max(c.lastCompletionAt, Math.min(giveUpAt, this.lastEventAt));
+      c.markUnfinished();
+    }
     this.endedAt = end;
     for (const node of c.liveNodes()) c.release(end, node);
     c.meter.finish(end, 0, 0, 0, 0);
+  }
+
+  /**
+   * After the last completion: run the policy's decisions, cold starts and spot events
+   * (no arrivals are left) until no more than its resting nodes are live, so that every
+   * lease it lets go on an empty queue is paid until it does (plus its billing increment
+   * or minimum, as the ledger settles any lease), not until the last completion.
+   * Returns when the policy came to rest (`from` if it already was).
+   */
+  private drain(controller: Controller, from: number): number {
+    const c = this.cluster;
+    const resting = this.options.restingNodes ?? 0;
+    const until = from + (this.options.maxDrainMs ?? MAX_DRAIN_MS);
+    const spotEvents = this.options.spot?.timeline.events ?? [];
+    let at = from;
+    while (c.liveCount > resting) {
+      const tN = this.nodeEvents.peekTime();
+      const tS = this.spotIdx < spotEvents.length ? spotEvents[this.spotIdx]!.at : Infinity;
+      const tD = controller.nextAt;
+      const t = Math.max(from, Math.min(tN, tS, tD));
+      if (t === Infinity || t > until) return Math.min(until, Math.max(at, from));
+      at = t;
+      if (tN <= tS && tN <= tD) this.nodeEvent(controller);
+      else if (tS <= tD) this.spotEvent(controller, spotEvents[this.spotIdx++]!);
+      else controller.decide(this, t);
+    }
+    return at;
   }
 }

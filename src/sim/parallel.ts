@@ -10,15 +10,15 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ComputeError, type ComputeErrorCode } from '../errors.js';
 import type { PolicyResult } from './results.js';
-import type { PolicyRunInput, RunOptions } from './run.js';
+import type { PolicyJob, PolicyRunInput, RunOptions } from './run.js';
 import type { Trace } from './trace/types.js';
 
-/** A job for a worker: run `names[index]`. */
+/** A job for a worker: run `jobs[index]`. */
 export interface WorkerJob {
   /** Position of the policy in the run's list (results come back in that order). */
   index: number;
-  /** Policy id: `adaptive` or a baseline's name. */
-  name: string;
+  /** Policy id (`adaptive` or a baseline's name), or a policy run under a config of its own. */
+  job: PolicyJob;
 }
 
 /** What a worker says back. */
@@ -50,19 +50,20 @@ export function builtWorkerScript(): string | undefined {
 }
 
 /**
- * Run `names` on `jobs` worker threads of `script` and return their results in
- * `names` order, or `undefined` when there is no worker script: the caller then
+ * Run `list` on `jobs` worker threads of `script` and return their results in
+ * `list` order, or `undefined` when there is no worker script: the caller then
  * runs them on its own thread. Rejects if a worker fails or stops early.
  */
 export async function runInWorkers(
   input: PolicyRunInput,
-  names: readonly string[],
+  list: readonly PolicyJob[],
   jobs: number,
   options: Pick<RunOptions, 'onProgress'>,
   script = builtWorkerScript(),
 ): Promise<PolicyResult[] | undefined> {
   if (script === undefined) return undefined;
   const workerData: PolicyRunInput = { ...input, trace: shareTrace(input.trace) };
+  const names = list.map((job) => (typeof job === 'string' ? job : job.run.id));
   const results: PolicyResult[] = new Array<PolicyResult>(names.length);
   const shares = new Float64Array(names.length);
   const workers: Worker[] = [];
@@ -78,7 +79,7 @@ export async function runInWorkers(
     await new Promise<void>((resolve, reject) => {
       const handOut = (worker: Worker): void => {
         if (handedOut >= names.length) return;
-        const job: WorkerJob = { index: handedOut, name: names[handedOut]! };
+        const job: WorkerJob = { index: handedOut, job: list[handedOut]! };
         handedOut++;
         worker.postMessage(job);
       };

@@ -3,6 +3,7 @@
  * uses: cost, SLO attainment, latency percentiles and CDF, node-time, and the
  * node count over time.
  */
+import type { TargetKnob } from './baselines/types.js';
 import type { Engine } from './engine.js';
 import { distribution } from './select.js';
 
@@ -18,8 +19,14 @@ export interface PolicyResult {
   cost: number;
   /** `cost / lowerBound.cost` (filled in by the report). */
   costPerLowerBound: number;
-  /** Share of requests finished within the latency target. */
+  /** Share of requests finished within the latency target (queue wait + service). */
   sloAttainment: number;
+  /** `sloAttainment >= sloTarget`. */
+  meetsSlo: boolean;
+  /** A `<baseline>-tuned` row: the cheapest setting of the grid that met the SLO (or, if none did, the one closest to it). */
+  tuned: boolean;
+  /** An autoscaler's setting in force: its main knob and its floor. */
+  setting?: PolicySetting | undefined;
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
@@ -39,22 +46,37 @@ export interface PolicyResult {
   cdf: Array<[number, number]>;
 }
 
+/** An autoscaler baseline's setting in a run. */
+export interface PolicySetting {
+  /** Its main target knob (name upstream, value per node). */
+  knob: string;
+  value: number;
+  /** The knob as a multiple of its default (1: the published default). */
+  targetFactor: number;
+  /** The floor of nodes it may scale down to. */
+  minNodes: number;
+}
+
 const CDF_QUANTILES = [...Array.from({ length: 100 }, (_, k) => k / 100), 0.995, 0.999, 1];
 
 /** Summarise a finished engine run. */
-export function summarise(policy: string, title: string, engine: Engine, latencyTargetMs: number): PolicyResult {
+export function summarise(policy: string, title: string, engine: Engine, latencyTargetMs: number, sloTarget: number, setting?: PolicySetting): PolicyResult {
   const c = engine.cluster;
   let met = 0;
   for (let i = 0; i < c.n; i++) if (c.latency[i]! <= latencyTargetMs) met++;
   // The latencies are not needed after this: select in place instead of sorting a copy.
   const dist = distribution(c.latency.subarray(0, c.n), [0.5, 0.95, 0.99], CDF_QUANTILES);
   const at = (q: number): number => dist.at.get(q) ?? 0;
+  const sloAttainment = c.n === 0 ? 1 : met / c.n;
   return {
     policy,
     title,
     cost: c.cost,
     costPerLowerBound: NaN,
-    sloAttainment: c.n === 0 ? 1 : met / c.n,
+    sloAttainment,
+    meetsSlo: sloAttainment >= sloTarget,
+    tuned: false,
+    setting,
     p50Ms: at(0.5),
     p95Ms: at(0.95),
     p99Ms: at(0.99),
@@ -66,4 +88,9 @@ export function summarise(policy: string, title: string, engine: Engine, latency
     nodes: c.meter.samples,
     cdf: dist.cdf,
   };
+}
+
+/** The setting of an autoscaler run with `knob` in force. */
+export function settingOf(knob: TargetKnob | undefined, targetFactor: number, minNodes: number): PolicySetting | undefined {
+  return knob ? { knob: knob.name, value: knob.value, targetFactor, minNodes } : undefined;
 }

@@ -9,9 +9,10 @@ import { createBaseline, lowerBound, type BaselineName, type LowerBound, type Po
 import type { SimConfig } from './config.js';
 import { AdaptiveController } from './controllers/adaptive.js';
 import { BaselineController } from './controllers/baseline.js';
-import { Engine, type Controller } from './engine.js';
+import { Engine } from './engine.js';
 import { onDemandOffer, SIM_GPU, spotOffer } from './offers.js';
-import { ADAPTIVE, summarise, type PolicyResult } from './results.js';
+import { ADAPTIVE, settingOf, summarise, type PolicyResult } from './results.js';
+import { isTunable, pickTuned, tuningGrid, tuningId, type Tuning } from './baselines/tuning.js';
 import { spotTimeline, type SpotTimeline } from './spot.js';
 import { loadPerBucket, nodesForLoad, traceStats, type TraceStats } from './trace-stats.js';
 import type { Trace } from './trace/types.js';
@@ -41,6 +42,12 @@ export interface RunOptions {
    * as far as free memory allows for this trace. @default 1
    */
   jobs?: number | 'auto' | undefined;
+  /**
+   * Also run each autoscaler among `baselines` over its tuning grid (target knob 0.25x
+   * to 2x, `minNodes` 0 and 1) and add a `<baseline>-tuned` row: its cheapest setting
+   * that met the SLO. @default false
+   */
+  tuneBaselines?: boolean | undefined;
 }
 
 /**
@@ -57,74 +64,142 @@ export interface PolicyRunInput {
   timeline: SpotTimeline | undefined;
 }
 
-/** Simulate `trace` under `config` for our policy and the baselines. */
-export async function runSimulation(trace: Trace, config: SimConfig, options: RunOptions): Promise<SimReport> {
-  const stats = traceStats(trace);
-  const sampleMs = Math.max(1000, Math.ceil(stats.spanMs / MAX_BUCKETS / 1000) * 1000);
-  const timeline = config.spot ? await spotTimeline(config.spot, stats.spanMs + MAX_TAIL_MS, options.seed) : undefined;
-  const input: PolicyRunInput = { trace, config, stats, seed: options.seed, sampleMs, timeline };
-  const names = [ADAPTIVE, ...options.baselines];
-  const asked = options.jobs === 'auto' ? defaultJobs(trace.count) : (options.jobs ?? 1);
-  const jobs = Math.min(names.length, Math.max(1, Math.floor(asked)));
-  // Workers start at once; this thread computes the bound meanwhile.
-  const inWorkers = jobs > 1 ? runInWorkers(input, names, jobs, options) : undefined;
-  const bound = boundOf(trace, config);
-  const results = (await inWorkers) ?? runHere(input, names, options);
-  options.onProgress?.(1, '');
-  return buildReport(trace, stats, config, options.seed, sampleMs, timeline, results, bound);
+/** One policy's run: ours, a baseline at its defaults, or an autoscaler at a point of its tuning grid. */
+export interface PolicyRun {
+  /** Row id in the report. */
+  id: string;
+  /** `adaptive` or a baseline's name. */
+  policy: string;
+  tuning?: Tuning | undefined;
 }
 
-function runHere(input: PolicyRunInput, names: readonly string[], options: RunOptions): PolicyResult[] {
+/** A run under a config of its own (a sweep's cell) instead of the input's. */
+export interface PolicyTask {
+  run: PolicyRun;
+  config: SimConfig;
+}
+
+/** What a worker or this thread is asked to run: a policy by name under the input's config, or a task. */
+export type PolicyJob = string | PolicyTask;
+
+/** Simulate `trace` under `config` for our policy and the baselines. */
+export async function runSimulation(trace: Trace, config: SimConfig, options: RunOptions): Promise<SimReport> {
+  const [report] = await runSimulations(trace, [config], options);
+  return report!;
+}
+
+/**
+ * Simulate `trace` under each of `configs` (the cells of a sweep), with every policy
+ * of every cell on one pool of worker threads, and one report per config. The
+ * configs may differ in anything but `spot` (the spot market is drawn once).
+ */
+export async function runSimulations(trace: Trace, configs: readonly SimConfig[], options: RunOptions): Promise<SimReport[]> {
+  const stats = traceStats(trace);
+  const sampleMs = Math.max(1000, Math.ceil(stats.spanMs / MAX_BUCKETS / 1000) * 1000);
+  const first = configs[0]!;
+  const timeline = first.spot ? await spotTimeline(first.spot, stats.spanMs + MAX_TAIL_MS, options.seed) : undefined;
+  const input: PolicyRunInput = { trace, config: first, stats, seed: options.seed, sampleMs, timeline };
+  const plans = configs.map((config) => policyRuns(config, options));
+  const tasks: PolicyTask[] = plans.flatMap((runs, cell) => runs.map((run) => ({ run, config: configs[cell]! })));
+  const asked = options.jobs === 'auto' ? defaultJobs(trace.count) : (options.jobs ?? 1);
+  const jobs = Math.min(tasks.length, Math.max(1, Math.floor(asked)));
+  // Workers start at once; this thread computes the bounds meanwhile.
+  const inWorkers = jobs > 1 ? runInWorkers(input, tasks, jobs, options) : undefined;
+  const bounds = configs.map((config) => boundOf(trace, config));
+  const results = (await inWorkers) ?? runHere(input, tasks, options);
+  options.onProgress?.(1, '');
+  let at = 0;
+  return configs.map((config, cell) => {
+    const runs = plans[cell]!;
+    const cellResults = results.slice(at, at + runs.length);
+    at += runs.length;
+    return buildReport(trace, stats, config, options.seed, sampleMs, timeline, withTuned(runs, cellResults), bounds[cell]!);
+  });
+}
+
+/** Ours, each baseline at its defaults, then (tuning) each autoscaler's grid. */
+function policyRuns(config: SimConfig, options: RunOptions): PolicyRun[] {
+  const runs: PolicyRun[] = [ADAPTIVE, ...options.baselines].map((name) => ({ id: name, policy: name }));
+  if (options.tuneBaselines) {
+    for (const name of options.baselines) {
+      if (!isTunable(name)) continue;
+      for (const tuning of tuningGrid(name, config.minNodes)) runs.push({ id: tuningId(name, tuning), policy: name, tuning });
+    }
+  }
+  return runs;
+}
+
+/**
+ * The report's rows: the untuned runs as they are, then per tuned autoscaler its
+ * `<baseline>-tuned` row (the grid points themselves stay out of the rows).
+ */
+function withTuned(runs: readonly PolicyRun[], results: PolicyResult[]): { rows: PolicyResult[]; grid: Record<string, PolicyResult[]> } {
+  const rows: PolicyResult[] = [];
+  const grid: Record<string, PolicyResult[]> = {};
+  runs.forEach((run, i) => {
+    const result = results[i]!;
+    if (run.tuning === undefined) rows.push(result);
+    if (isTunable(run.policy) && runs.some((r) => r.tuning !== undefined && r.policy === run.policy)) (grid[run.policy] ??= []).push(result);
+  });
+  for (const [name, candidates] of Object.entries(grid)) {
+    const tuned = pickTuned(name, candidates);
+    if (tuned) rows.push(tuned);
+  }
+  return { rows, grid };
+}
+
+function runHere(input: PolicyRunInput, tasks: readonly PolicyTask[], options: RunOptions): PolicyResult[] {
   const results: PolicyResult[] = [];
-  for (const [index, name] of names.entries()) {
-    const progress = options.onProgress ? (share: number) => options.onProgress!((index + share) / names.length, name) : undefined;
-    options.onPolicy?.('start', name);
-    results.push(runPolicy(input, name, progress));
-    options.onPolicy?.('end', name);
+  for (const [index, task] of tasks.entries()) {
+    const id = task.run.id;
+    const progress = options.onProgress ? (share: number) => options.onProgress!((index + share) / tasks.length, id) : undefined;
+    options.onPolicy?.('start', id);
+    results.push(runPolicy({ ...input, config: task.config }, task.run, progress));
+    options.onPolicy?.('end', id);
   }
   return results;
 }
 
-/** Run one policy (ours or a baseline by name) on its own engine. */
-export function runPolicy(input: PolicyRunInput, name: string, onProgress?: (share: number) => void): PolicyResult {
+/** Run one policy (ours or a baseline by name, or a {@link PolicyRun}) on its own engine, under `input.config`. */
+export function runPolicy(input: PolicyRunInput, which: string | PolicyRun, onProgress?: (share: number) => void): PolicyResult {
+  const run: PolicyRun = typeof which === 'string' ? { id: which, policy: which } : which;
   const { trace, config, stats, seed, sampleMs, timeline } = input;
   const onDemand = onDemandOffer(config);
   const spot = spotOffer(config);
+  const minNodes = run.tuning?.minNodes ?? config.minNodes;
+  const targetFactor = run.tuning?.targetFactor ?? 1;
   const initialNodes = config.warmStart ? nodesForLoad(stats.firstLoad, stats.firstServiceMs, config.latencyTargetMs, config.concurrencyPerNode, config.maxNodes) : 0;
   const ctx: PolicyContext = {
     slots: config.concurrencyPerNode,
-    minNodes: config.minNodes,
+    minNodes,
     maxNodes: config.maxNodes,
     latencyTargetMs: config.latencyTargetMs,
     meanServiceMs: stats.meanServiceMs,
     coldStartMs: config.coldStartSec * 1000,
     spotEnabled: spot !== undefined,
-    initialNodes: Math.max(config.minNodes, initialNodes),
+    initialNodes: Math.max(minNodes, initialNodes),
+    targetFactor,
   };
+  const baseline = run.policy === ADAPTIVE ? undefined : createBaseline(run.policy as BaselineName, ctx, stats);
   const engine = new Engine({
     trace,
     slots: config.concurrencyPerNode,
     onDemand,
     spot: spot && timeline ? { offer: spot, timeline } : undefined,
-    ledger: ledgerFor(name, config),
+    ledger: ledgerFor(run.policy, config),
     seed,
-    policy: name,
+    policy: run.policy,
     sampleMs,
     maxTailMs: MAX_TAIL_MS,
+    restingNodes: baseline ? baseline.restingNodes : config.minNodes,
     onProgress,
   });
-  let controller: Controller;
-  let title: string;
-  if (name === ADAPTIVE) {
-    controller = adaptiveController(engine, config, ctx.initialNodes, config.warmStart ? stats.firstServiceMs : undefined, onDemand, spot);
-    title = 'adaptive-compute planner (ours)';
-  } else {
-    const policy = createBaseline(name as BaselineName, ctx, stats);
-    controller = new BaselineController(policy, onDemand, policy.name === 'skyserve' ? spot : undefined);
-    title = policy.title;
+  if (baseline === undefined) {
+    engine.run(adaptiveController(engine, config, ctx.initialNodes, config.warmStart ? stats.firstServiceMs : undefined, onDemand, spot));
+    return summarise(run.id, 'adaptive-compute planner (ours)', engine, config.latencyTargetMs, config.sloTarget);
   }
-  engine.run(controller);
-  return summarise(name, title, engine, config.latencyTargetMs);
+  engine.run(new BaselineController(baseline, onDemand, baseline.name === 'skyserve' ? spot : undefined));
+  return summarise(run.id, baseline.title, engine, config.latencyTargetMs, config.sloTarget, settingOf(baseline.knob, targetFactor, baseline.restingNodes));
 }
 
 function ledgerFor(name: string, config: SimConfig): BudgetLedger {
@@ -173,10 +248,10 @@ function buildReport(
   seed: number,
   sampleMs: number,
   timeline: SpotTimeline | undefined,
-  results: PolicyResult[],
+  { rows: results, grid }: { rows: PolicyResult[]; grid: Record<string, PolicyResult[]> },
   bound: LowerBound,
 ): SimReport {
-  for (const r of results) r.costPerLowerBound = bound.cost > 0 ? r.cost / bound.cost : NaN;
+  for (const r of [...results, ...Object.values(grid).flat()]) r.costPerLowerBound = bound.cost > 0 ? r.cost / bound.cost : NaN;
   const buckets = Math.max(1, ...results.map((r) => r.nodes.length));
   const demand = loadPerBucket(trace, sampleMs, buckets).map((load) => load / config.concurrencyPerNode);
   return {
@@ -197,5 +272,6 @@ function buildReport(
     bucketMs: sampleMs,
     demand,
     results,
+    tuning: grid,
   };
 }

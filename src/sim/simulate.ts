@@ -26,6 +26,8 @@ export interface SimulateOptions {
   onProgress?: ((share: number, policy: string) => void) | undefined;
   /** Policies run at once on worker threads (see {@link RunOptions.jobs}). @default 1 */
   jobs?: number | 'auto' | undefined;
+  /** Also run each autoscaler over its tuning grid (see {@link RunOptions.tuneBaselines}). @default false */
+  tuneBaselines?: boolean | undefined;
 }
 
 /** The report and the settings keys the policy file set. */
@@ -41,6 +43,6 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const service = { ...policy.serviceTime, defaultServiceMs: policy.serviceTime.defaultMs };
   const trace = await readTrace(options.trace, { format: options.format, service, seed });
   const config = resolveLatencyTarget(policy, traceStats(trace).p99ServiceMs);
-  const report = await runSimulation(trace, config, { baselines: options.baselines ?? BASELINE_NAMES, seed, onProgress: options.onProgress, jobs: options.jobs });
+  const report = await runSimulation(trace, config, { baselines: options.baselines ?? BASELINE_NAMES, seed, onProgress: options.onProgress, jobs: options.jobs, tuneBaselines: options.tuneBaselines });
   return { report, policyKeys: keys };
 }

@@ -39,7 +39,9 @@ describe('our policy in the simulator', () => {
       [0, 100_000],
       [200_000, 1000],
     ]);
-    expect(result.idleNodeSeconds).toBeLessThan(1);
-    expect(result.nodeSeconds).toBeLessThanOrEqual(100 + 61 + 1);
+    // After the last request the run goes on until the policy lets its node go: that
+    // tail (at most the 10 s scale-down delay) is paid, and is the only idle time.
+    expect(result.idleNodeSeconds).toBeLessThanOrEqual(10 + 1);
+    expect(result.nodeSeconds).toBeLessThanOrEqual(100 + 61 + 1 + 10 + 1);
   });
 });

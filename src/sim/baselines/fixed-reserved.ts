@@ -16,10 +16,12 @@ export class FixedReservedPolicy implements Policy {
   readonly periodMs = Infinity;
   readonly wakeOnArrival = false;
   readonly initialNodes: number;
+  readonly restingNodes: number;
 
   constructor(ctx: PolicyContext, stats: TraceStats) {
     const meanLoad = stats.spanMs > 0 ? stats.workMs / stats.spanMs : stats.workMs > 0 ? 1 : 0;
     this.initialNodes = clampNodes(Math.max(1, Math.ceil(meanLoad / ctx.slots)), Math.max(1, ctx.minNodes), ctx.maxNodes);
+    this.restingNodes = this.initialNodes;
   }
 
   decide(): number {

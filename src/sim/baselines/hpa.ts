@@ -12,7 +12,7 @@
 // without any ready pod there is no metric and the count holds. minReplicas is 1
 // (the upstream default; scaling to zero needs the alpha HPAScaleToZero gate and an
 // external metric), so `minNodes: 0` becomes 1 for this baseline.
-import { clampNodes, type Policy, type PolicyContext, type PolicyView } from './types.js';
+import { clampNodes, type Policy, type PolicyContext, type PolicyView, type TargetKnob } from './types.js';
 
 /** HPA settings (upstream defaults). */
 export const HPA_DEFAULTS = {
@@ -36,12 +36,16 @@ export class HpaPolicy implements Policy {
   readonly periodMs = HPA_DEFAULTS.syncPeriodMs;
   readonly wakeOnArrival = false;
   readonly initialNodes: number;
+  readonly restingNodes: number;
+  readonly knob: TargetKnob;
   private readonly min: number;
   private history: Recommendation[] = [];
 
   constructor(private readonly ctx: PolicyContext) {
     this.min = Math.max(1, ctx.minNodes);
     this.initialNodes = clampNodes(ctx.initialNodes, this.min, ctx.maxNodes);
+    this.restingNodes = this.min;
+    this.knob = { name: 'averageUtilization', value: HPA_DEFAULTS.targetUtilization * (ctx.targetFactor ?? 1) };
   }
 
   decide(view: PolicyView): number {
@@ -64,7 +68,7 @@ export class HpaPolicy implements Policy {
   /** horizontal.go's replica calculation for a utilisation metric. */
   private recommend(view: PolicyView, current: number): number {
     if (view.ready === 0) return current;
-    const target = HPA_DEFAULTS.targetUtilization * view.slots;
+    const target = this.knob.value * view.slots;
     const usage = view.avgInFlight(HPA_DEFAULTS.syncPeriodMs / 1000);
     const ratio = usage / view.ready / target;
     if (Math.abs(ratio - 1) <= HPA_DEFAULTS.tolerance) return current;

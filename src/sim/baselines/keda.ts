@@ -9,7 +9,7 @@
 // published 5 is used as is. Between one and N replicas the HPA it feeds applies
 // its own tolerance, rate limits and 300 s scale-down window.
 import { HPA_DEFAULTS } from './hpa.js';
-import { clampNodes, type Policy, type PolicyContext, type PolicyView } from './types.js';
+import { clampNodes, type Policy, type PolicyContext, type PolicyView, type TargetKnob } from './types.js';
 
 /** KEDA settings (upstream defaults). */
 export const KEDA_DEFAULTS = {
@@ -26,12 +26,16 @@ export class KedaPolicy implements Policy {
   readonly periodMs = HPA_DEFAULTS.syncPeriodMs;
   readonly wakeOnArrival = false;
   readonly initialNodes: number;
+  readonly restingNodes: number;
+  readonly knob: TargetKnob;
   private lastActiveAt = 0;
   private lastPollAt = -Infinity;
   private history: Array<{ at: number; replicas: number }> = [];
 
   constructor(private readonly ctx: PolicyContext) {
     this.initialNodes = clampNodes(ctx.initialNodes, ctx.minNodes, ctx.maxNodes);
+    this.restingNodes = ctx.minNodes;
+    this.knob = { name: 'queueLength', value: KEDA_DEFAULTS.queueLength * (ctx.targetFactor ?? 1) };
   }
 
   decide(view: PolicyView): number {
@@ -53,8 +57,8 @@ export class KedaPolicy implements Policy {
 
   /** The HPA step for an AverageValue external metric. */
   private hpa(now: number, current: number, total: number): number {
-    const ratio = total / (KEDA_DEFAULTS.queueLength * current);
-    const recommendation = Math.abs(ratio - 1) <= HPA_DEFAULTS.tolerance ? current : Math.ceil(total / KEDA_DEFAULTS.queueLength);
+    const ratio = total / (this.knob.value * current);
+    const recommendation = Math.abs(ratio - 1) <= HPA_DEFAULTS.tolerance ? current : Math.ceil(total / this.knob.value);
     const floor = Math.max(1, this.ctx.minNodes);
     const rec = clampNodes(recommendation, floor, this.ctx.maxNodes);
     this.history = this.history.filter((r) => r.at > now - HPA_DEFAULTS.scaleDownWindowMs);

@@ -8,7 +8,7 @@
 // The per-pod target is `concurrencyPerNode` (the container-concurrency target)
 // times the 70 % target utilisation. From zero, the activator reports the first
 // request at once (`wakeOnArrival`).
-import { clampNodes, type Policy, type PolicyContext, type PolicyView } from './types.js';
+import { clampNodes, type Policy, type PolicyContext, type PolicyView, type TargetKnob } from './types.js';
 
 /** KPA settings (upstream defaults). */
 export const KPA_DEFAULTS = {
@@ -29,16 +29,21 @@ export class KpaPolicy implements Policy {
   readonly periodMs = KPA_DEFAULTS.tickMs;
   readonly wakeOnArrival = true;
   readonly initialNodes: number;
+  readonly restingNodes: number;
+  readonly knob: TargetKnob;
   private panicTime: number | null = null;
   private maxPanicPods = 0;
   private lastActiveAt = -Infinity;
 
   constructor(private readonly ctx: PolicyContext) {
     this.initialNodes = clampNodes(ctx.initialNodes, ctx.minNodes, ctx.maxNodes);
+    this.restingNodes = ctx.minNodes;
+    // The container-concurrency target times the target utilisation, per pod.
+    this.knob = { name: 'target concurrency x utilisation', value: ctx.slots * KPA_DEFAULTS.targetUtilization * (ctx.targetFactor ?? 1) };
   }
 
   decide(view: PolicyView): number {
-    const target = view.slots * KPA_DEFAULTS.targetUtilization;
+    const target = this.knob.value;
     const readyPods = Math.max(1, view.ready);
     const maxUp = Math.ceil(KPA_DEFAULTS.maxScaleUpRate * readyPods);
     const maxDown = Math.floor(readyPods / KPA_DEFAULTS.maxScaleDownRate);

@@ -10,7 +10,7 @@
 // mean. Ray's controller loop runs every 0.1 s; it is evaluated here every 1 s with
 // the delays in seconds unchanged (the 30 s mean it reads moves little within a
 // second, and a 0.1 s loop would cost ten times the decisions for the same rule).
-import { clampNodes, type Policy, type PolicyContext, type PolicyView } from './types.js';
+import { clampNodes, type Policy, type PolicyContext, type PolicyView, type TargetKnob } from './types.js';
 
 /** Ray Serve settings (upstream defaults). */
 export const RAY_DEFAULTS = {
@@ -31,11 +31,16 @@ export class RayServePolicy implements Policy {
   readonly periodMs = RAY_DEFAULTS.evaluateEveryMs;
   readonly wakeOnArrival = true;
   readonly initialNodes: number;
+  readonly restingNodes: number;
+  readonly knob: TargetKnob;
   /** Positive: consecutive seconds pointing up; negative: down. */
   private counter = 0;
 
   constructor(private readonly ctx: PolicyContext) {
     this.initialNodes = clampNodes(ctx.initialNodes, ctx.minNodes, ctx.maxNodes);
+    this.restingNodes = ctx.minNodes;
+    const perNode = (RAY_DEFAULTS.targetOngoingRequests * ctx.slots) / RAY_DEFAULTS.maxOngoingRequests;
+    this.knob = { name: 'target_ongoing_requests', value: perNode * (ctx.targetFactor ?? 1) };
   }
 
   decide(view: PolicyView): number {
@@ -68,7 +73,7 @@ export class RayServePolicy implements Policy {
     const running = view.ready;
     // No replica running yet (all starting): Ray keeps its target.
     if (running === 0) return current;
-    const targetPerNode = (RAY_DEFAULTS.targetOngoingRequests * view.slots) / RAY_DEFAULTS.maxOngoingRequests;
+    const targetPerNode = this.knob.value;
     const err = ongoing / (targetPerNode * running);
     const factor = err >= 1 ? RAY_DEFAULTS.upscalingFactor : RAY_DEFAULTS.downscalingFactor;
     let desired = Math.ceil(running * (1 + (err - 1) * factor));

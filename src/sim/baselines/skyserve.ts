@@ -9,7 +9,7 @@
 // in the run, the fleet is spot with `base_ondemand_fallback_replicas` 0 and
 // `dynamic_ondemand_fallback` on: on-demand nodes stand in for every spot node not
 // ready (preempted, unobtainable or still starting) and leave when spot is back.
-import { clampNodes, type Fleet, type Policy, type PolicyContext, type PolicyView } from './types.js';
+import { clampNodes, type Fleet, type Policy, type PolicyContext, type PolicyView, type TargetKnob } from './types.js';
 
 /** SkyServe settings (upstream defaults). */
 export const SKYSERVE_DEFAULTS = {
@@ -28,6 +28,8 @@ export class SkyServePolicy implements Policy {
   readonly periodMs = SKYSERVE_DEFAULTS.decisionIntervalMs;
   readonly wakeOnArrival = true;
   readonly initialNodes: number;
+  readonly restingNodes: number;
+  readonly knob: TargetKnob;
   /** Node throughput the QPS target is set to (requests/s). */
   readonly targetQpsPerReplica: number;
   private target: number;
@@ -35,8 +37,10 @@ export class SkyServePolicy implements Policy {
   private downCount = 0;
 
   constructor(private readonly ctx: PolicyContext) {
-    this.targetQpsPerReplica = (SKYSERVE_DEFAULTS.slotUtilization * ctx.slots * 1000) / Math.max(1, ctx.meanServiceMs);
+    this.targetQpsPerReplica = ((SKYSERVE_DEFAULTS.slotUtilization * ctx.slots * 1000) / Math.max(1, ctx.meanServiceMs)) * (ctx.targetFactor ?? 1);
     this.initialNodes = clampNodes(ctx.initialNodes, ctx.minNodes, ctx.maxNodes);
+    this.restingNodes = ctx.minNodes;
+    this.knob = { name: 'target_qps_per_replica', value: this.targetQpsPerReplica };
     this.target = this.initialNodes;
     this.title = ctx.spotEnabled ? 'SkyServe (QPS target, 300 s / 1200 s delays; spot + on-demand fallback)' : 'SkyServe (QPS target, 300 s / 1200 s delays)';
   }

@@ -18,10 +18,12 @@ export class StaticPeakPolicy implements Policy {
   readonly periodMs = Infinity;
   readonly wakeOnArrival = false;
   readonly initialNodes: number;
+  readonly restingNodes: number;
 
   constructor(ctx: PolicyContext, stats: TraceStats) {
     const n = nodesForLoad(stats.peakLoad, stats.peakServiceMs, ctx.latencyTargetMs, ctx.slots, ctx.maxNodes);
     this.initialNodes = clampNodes(Math.max(1, n), Math.max(1, ctx.minNodes), ctx.maxNodes);
+    this.restingNodes = this.initialNodes;
   }
 
   decide(): number {

@@ -51,6 +51,19 @@ export interface PolicyContext {
   spotEnabled: boolean;
   /** Nodes every autoscaler starts with (warm start); constant policies ignore it. */
   initialNodes: number;
+  /**
+   * Multiplies the autoscaler's main target per node (its utilisation, concurrency,
+   * queue-length or QPS target): `--tune-baselines` tries 0.25 to 2. @default 1
+   */
+  targetFactor?: number | undefined;
+}
+
+/** An autoscaler's main knob as set in a run: its name upstream and the value per node. */
+export interface TargetKnob {
+  /** The setting's name in the autoscaler's own configuration. */
+  name: string;
+  /** Its value in this run (per node where it is a per-node target). */
+  value: number;
 }
 
 /** A baseline decision rule. */
@@ -68,6 +81,10 @@ export interface Policy {
   readonly wakeOnArrival: boolean;
   /** Nodes ready at the start. */
   readonly initialNodes: number;
+  /** Nodes it holds for good on an empty queue (its floor). */
+  readonly restingNodes: number;
+  /** The main target knob in force (autoscalers only). */
+  readonly knob?: TargetKnob;
   /** Desired live (non-draining) nodes, or a split between on-demand and spot. */
   decide(view: PolicyView): number | Fleet;
   /** A spot node was preempted (SkyServe replaces it). */

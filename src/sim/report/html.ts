@@ -7,7 +7,7 @@ import { ADAPTIVE } from '../results.js';
 import { duration, money, nodeHours, percent, ratio, resultCells } from './format.js';
 import { settingLines } from './settings.js';
 import { barChart, esc, lineChart } from './svg.js';
-import { SLO_GOAL, verdict } from './table.js';
+import { sloGoal, verdict } from './table.js';
 import type { SimReport } from './types.js';
 
 const OURS = '#1f5fbf';
@@ -54,7 +54,7 @@ function settingsTable(report: SimReport, fromPolicy: readonly string[]): string
 function resultsTable(report: SimReport): string {
   const head = ['policy', 'cost', 'cost / LB', 'SLO attainment', 'p50', 'p95', 'p99', 'node-hours', 'idle node-hours', 'scale events'];
   const rows = report.results.map((r) => {
-    const cls = r.policy === ADAPTIVE ? 'ours' : r.sloAttainment < SLO_GOAL ? 'miss' : '';
+    const cls = r.policy === ADAPTIVE ? 'ours' : r.sloAttainment < sloGoal(report) ? 'miss' : '';
     const cells = [
       `${r.policy}${r.policy === ADAPTIVE ? ' (ours)' : ''} <span class="note">${esc(r.title)}</span>`,
       ...resultCells(r),
@@ -63,7 +63,7 @@ function resultsTable(report: SimReport): string {
   });
   const lb = report.lowerBound;
   rows.push(`<tr><td>clairvoyant lower bound</td><td>${money(lb.cost)}</td><td>1.00x</td><td>-</td><td>-</td><td>-</td><td>-</td><td>${nodeHours(lb.nodeSeconds)}</td><td>-</td><td>-</td></tr>`);
-  return `<table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.join('')}</table><p class="note">Greyed rows miss ${percent(SLO_GOAL)} SLO attainment.</p>`;
+  return `<table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.join('')}</table><p class="note">Greyed rows miss ${percent(sloGoal(report))} SLO attainment.</p>`;
 }
 
 function timelines(report: SimReport, colors: Map<string, string>): string {

@@ -5,6 +5,7 @@
  * HTML charts are drawn from under `series`. Numbers are rounded so that the same
  * run gives the same bytes.
  */
+import type { PolicyResult } from '../results.js';
 import { round } from './format.js';
 import type { SimReport } from './types.js';
 
@@ -19,21 +20,8 @@ export function renderJson(report: SimReport): string {
     settings: report.settings,
     seed: report.seed,
     lowerBound: { cost: round(report.lowerBound.cost), nodeSeconds: round(report.lowerBound.nodeSeconds, 3), infeasible: report.lowerBound.infeasible },
-    policies: report.results.map((r) => ({
-      policy: r.policy,
-      title: r.title,
-      cost: round(r.cost),
-      costPerLowerBound: round(r.costPerLowerBound, 4),
-      sloAttainment: round(r.sloAttainment, 6),
-      p50Ms: round(r.p50Ms, 3),
-      p95Ms: round(r.p95Ms, 3),
-      p99Ms: round(r.p99Ms, 3),
-      nodeSeconds: round(r.nodeSeconds, 3),
-      idleNodeSeconds: round(r.idleNodeSeconds, 3),
-      scaleEvents: r.scaleEvents,
-      preemptions: r.preemptions,
-      unfinished: r.unfinished,
-    })),
+    policies: report.results.map(policyRow),
+    tuning: Object.fromEntries(Object.entries(report.tuning).map(([name, runs]) => [name, runs.map(gridRow)])),
     series: {
       bucketMs: report.bucketMs,
       demandNodes: report.demand.map((d) => round(d, 4)),
@@ -42,4 +30,31 @@ export function renderJson(report: SimReport): string {
     },
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+/** One row of `policies`. */
+export function policyRow(r: PolicyResult): Record<string, unknown> {
+  return {
+    policy: r.policy,
+    title: r.title,
+    cost: round(r.cost),
+    costPerLowerBound: round(r.costPerLowerBound, 4),
+    sloAttainment: round(r.sloAttainment, 6),
+    meetsSlo: r.meetsSlo,
+    tuned: r.tuned,
+    ...(r.setting ? { setting: { ...r.setting, value: round(r.setting.value, 6) } } : {}),
+    p50Ms: round(r.p50Ms, 3),
+    p95Ms: round(r.p95Ms, 3),
+    p99Ms: round(r.p99Ms, 3),
+    nodeSeconds: round(r.nodeSeconds, 3),
+    idleNodeSeconds: round(r.idleNodeSeconds, 3),
+    scaleEvents: r.scaleEvents,
+    preemptions: r.preemptions,
+    unfinished: r.unfinished,
+  };
+}
+
+/** One point of an autoscaler's tuning grid: its setting and what it gave. */
+function gridRow(r: PolicyResult): Record<string, unknown> {
+  return { setting: r.setting ? { ...r.setting, value: round(r.setting.value, 6) } : undefined, cost: round(r.cost), sloAttainment: round(r.sloAttainment, 6), meetsSlo: r.meetsSlo };
 }

@@ -8,8 +8,13 @@ import { money, nodeHours, percent, ratio, resultCells } from './format.js';
 import { settingLines } from './settings.js';
 import type { SimReport } from './types.js';
 
-/** SLO attainment a policy needs to count as meeting the target. */
+/** SLO attainment a policy needs to count as meeting the target, unless the policy file sets `sloTarget`. */
 export const SLO_GOAL = 0.99;
+
+/** The report's SLO target (`sloTarget` of the settings; reports made before it existed: {@link SLO_GOAL}). */
+export function sloGoal(report: SimReport): number {
+  return report.settings.sloTarget ?? SLO_GOAL;
+}
 
 const HEADERS = ['policy', 'cost', 'cost/LB', 'SLO', 'p50', 'p95', 'p99', 'node-h', 'idle node-h', 'scale events'];
 
@@ -28,6 +33,11 @@ export function renderTable(report: SimReport, fromPolicy: readonly string[] = [
   out.push(line(HEADERS));
   out.push(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) out.push(line(r));
+  const tuned = report.results.filter((r) => r.tuned);
+  if (tuned.length > 0) {
+    out.push('');
+    for (const r of tuned) out.push(`${r.policy}: ${r.title}${r.meetsSlo ? '' : ' (no setting met the SLO: the closest)'}`);
+  }
   out.push('');
   out.push(verdict(report));
   if (lb.infeasible > 0) out.push(`${lb.infeasible} request(s) take longer than the target to serve alone: no policy can meet it for them.`);
@@ -36,11 +46,12 @@ export function renderTable(report: SimReport, fromPolicy: readonly string[] = [
 
 /** One line: which policy is cheapest among those meeting the SLO, and where ours stands. */
 export function verdict(report: SimReport): string {
-  const meeting = report.results.filter((r) => r.sloAttainment >= SLO_GOAL);
+  const goal = sloGoal(report);
+  const meeting = report.results.filter((r) => r.sloAttainment >= goal);
   const ours = report.results.find((r) => r.policy === ADAPTIVE);
-  if (meeting.length === 0) return `No policy reached ${percent(SLO_GOAL)} SLO attainment on this trace.`;
+  if (meeting.length === 0) return `No policy reached ${percent(goal)} SLO attainment on this trace.`;
   const cheapest = meeting.reduce((a, b) => (b.cost < a.cost ? b : a));
   const who = cheapest.policy === ADAPTIVE ? 'ours' : cheapest.policy;
   const tail = ours && ours.policy !== cheapest.policy ? `; ours: ${money(ours.cost)} at ${percent(ours.sloAttainment)}` : '';
-  return `Cheapest with SLO >= ${percent(SLO_GOAL)}: ${who} at ${money(cheapest.cost)} (${ratio(cheapest.costPerLowerBound)} the lower bound)${tail}.`;
+  return `Cheapest with SLO >= ${percent(goal)}: ${who} at ${money(cheapest.cost)} (${ratio(cheapest.costPerLowerBound)} the lower bound)${tail}.`;
 }

@@ -33,6 +33,8 @@ export interface SimReport {
   bucketMs: number;
   /** Offered load per bucket, in nodes (busy slots / slots per node). */
   demand: number[];
-  /** Our policy first, then the baselines. */
+  /** Our policy first, then the baselines, then (`--tune-baselines`) each autoscaler's `<baseline>-tuned` row. */
   results: PolicyResult[];
+  /** `--tune-baselines`: every run of each autoscaler's grid (its default first), by baseline; empty without it. */
+  tuning: Record<string, PolicyResult[]>;
 }
