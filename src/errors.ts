@@ -45,6 +45,8 @@ export const ERROR_CODES = [
   'WORKLOAD_UNKNOWN',
   /** `shutdown()` was called; the task was not run. */
   'SHUTDOWN',
+  /** The coordination store (Redis) of a replica group cannot be reached: nothing new is rented, the task was not run. */
+  'COORDINATION_UNAVAILABLE',
   /** A demand trace given to the simulator cannot be read: missing file, unknown format, bad column or row (the message names file and line). */
   'TRACE_INVALID',
 ] as const;
@@ -58,6 +60,7 @@ const RETRYABLE_BY_DEFAULT: ReadonlySet<ComputeErrorCode> = new Set([
   'QUEUE_FULL',
   'OFFER_GONE',
   'NODE_FAILED',
+  'COORDINATION_UNAVAILABLE',
 ]);
 
 /** Options accepted by every {@link ComputeError} constructor. */

@@ -62,11 +62,44 @@ interface LedgerLease extends BilledLease {
   serverCost: number;
 }
 
+/**
+ * What the lease manager, the control loop and `metrics()` need from a ledger. The
+ * single-process {@link BudgetLedger} is one; a replica group's Redis-backed ledger
+ * (src/coordination/) is the other, chosen by config.
+ */
+export interface Ledger {
+  /** Declare or change a workload's nested caps. */
+  setWorkloadCaps(workload: string, caps: BudgetCaps): void;
+  /** Reserve a lease's minimum cost before it is requested (see {@link BudgetLedger.reserve}). */
+  reserve(workload: string, leaseKey: string, offer: Offer, now: number): ReserveResult;
+  /**
+   * Resolves once a reservation is confirmed where the budget is kept; false: refused
+   * there, and the lease must not be requested. Absent: `reserve()` is final.
+   */
+  confirm?(leaseKey: string): Promise<boolean>;
+  /** The marketplace created the lease. */
+  activate(leaseKey: string, leaseId?: string): boolean;
+  /** Creation failed for good: the reservation is freed. */
+  cancel(leaseKey: string): boolean;
+  /** A cost the marketplace reported for a live lease; the larger estimate wins. */
+  observeServerCost(leaseKey: string, cost: number): void;
+  /** The lease ended at `now`; returns its final cost. */
+  end(leaseKey: string, now: number, serverCost?: number): number;
+  /** Whether `leaseKey` is reserved or live. */
+  has(leaseKey: string): boolean;
+  /** Spend, commitments, rate and forecasts, globally and per workload. */
+  snapshot(now: number): BudgetSnapshot;
+  /** The budget as the planner reads it. */
+  view(now: number): BudgetView;
+  /** Cap levels crossed since the last call. */
+  thresholdsCrossed(now: number): ThresholdCrossing[];
+}
+
 // Caps are compared with a little slack so that float sums of exact prices fit.
 const SLACK = 1e-9;
 
 /** Tracks reservations, live leases and accrued spend against nested caps. */
-export class BudgetLedger {
+export class BudgetLedger implements Ledger {
   readonly #global: BudgetCaps;
   readonly #workloadCaps = new Map<string, BudgetCaps>();
   readonly #leases = new Map<string, LedgerLease>();
@@ -225,10 +258,10 @@ export class BudgetLedger {
 }
 
 /**
- * When committed spend reaches `total` if the current rate goes on. Committed already
+ * When committed spend reaches `total` if the current rate goes on (ms; null: never). Committed already
  * holds the paid rest of each increment, so this errs early by at most an increment.
  */
-function forecast(total: number, committed: number, hourlyRate: number, now: number): number | null {
+export function forecast(total: number, committed: number, hourlyRate: number, now: number): number | null {
   if (committed >= total) return now;
   if (hourlyRate <= 0) return null;
   return now + ((total - committed) / hourlyRate) * 3_600_000;

@@ -43,6 +43,8 @@ interface Slot {
   readonly id: string;
   readonly client: NodeTransport;
   inFlight: number;
+  /** Most tasks in flight here: `concurrencyPerNode`, or this replica's slot share in a group. */
+  limit: number;
   /** Takes new tasks (false while draining or suspected). */
   accepting: boolean;
   draining: boolean;
@@ -66,7 +68,7 @@ export class WorkloadDispatcher {
   /** A node passed its health check: start sending it tasks. */
   addNode(id: string, client: NodeTransport): void {
     if (this.nodes.has(id)) return;
-    this.nodes.set(id, { id, client, inFlight: 0, accepting: true, draining: false, attempts: new Map() });
+    this.nodes.set(id, { id, client, inFlight: 0, limit: this.options.concurrencyPerNode, accepting: true, draining: false, attempts: new Map() });
     this.pump();
   }
 
@@ -129,6 +131,30 @@ export class WorkloadDispatcher {
     void slot.client.close();
   }
 
+  /**
+   * Cap the tasks this runtime sends to a node at once (a replica's slot share of a
+   * node the group shares); `undefined` restores `concurrencyPerNode`. Local state
+   * only: no round-trip on the task path.
+   */
+  setNodeLimit(id: string, limit: number | undefined): void {
+    const slot = this.nodes.get(id);
+    if (!slot) return;
+    const next = Math.min(limit ?? this.options.concurrencyPerNode, this.options.concurrencyPerNode);
+    const grew = next > slot.limit;
+    slot.limit = Math.max(0, next);
+    if (grew) this.pump();
+  }
+
+  /** Ids of the nodes known to the dispatcher. */
+  nodeIds(): string[] {
+    return [...this.nodes.keys()];
+  }
+
+  /** Whether the dispatcher knows node `id`. */
+  hasNode(id: string): boolean {
+    return this.nodes.has(id);
+  }
+
   /** Tasks in flight on `id` (0 for unknown nodes). */
   inFlight(id: string): number {
     return this.nodes.get(id)?.inFlight ?? 0;
@@ -144,7 +170,7 @@ export class WorkloadDispatcher {
    * queued: it stops at the first such node, which in steady running is the first one.
    */
   get hasAcceptingNode(): boolean {
-    for (const slot of this.nodes.values()) if (slot.accepting) return true;
+    for (const slot of this.nodes.values()) if (slot.accepting && slot.limit > 0) return true;
     return false;
   }
 
@@ -190,9 +216,8 @@ export class WorkloadDispatcher {
 
   private leastLoaded(): Slot | undefined {
     let best: Slot | undefined;
-    const limit = this.options.concurrencyPerNode;
     for (const slot of this.nodes.values()) {
-      if (!slot.accepting || slot.inFlight >= limit) continue;
+      if (!slot.accepting || slot.inFlight >= slot.limit) continue;
       if (best === undefined || slot.inFlight < best.inFlight) best = slot;
     }
     return best;

@@ -1,0 +1,126 @@
+/**
+ * What each replica publishes about a workload every tick, and how the leader adds
+ * the replicas' observations into one for the planner. Pure. Counts and rates add
+ * up; the service time is the mean weighted by each replica's completions; the
+ * oldest wait and the slowest tail are the group's worst; per-node tasks in flight
+ * add up across the replicas that share the node.
+ */
+import type { WorkloadObservation } from '../controller/observation.js';
+
+/** One replica's published observation of one workload (plain JSON). */
+export interface ReplicaObservation {
+  replicaId: string;
+  /** Clock time it was taken, ms. */
+  at: number;
+  queued: number;
+  inFlight: number;
+  arrivalRateShort: number;
+  arrivalRateLong: number;
+  serviceTimeMs: number | null;
+  serviceTimeTailMs: number | null;
+  oldestQueuedMs: number;
+  /** Tasks completed so far (weights the service time). */
+  completed: number;
+  /** Tasks running on each node, by node key. */
+  nodeInFlight: Record<string, number>;
+  /** Age of the oldest task running on each node, ms. */
+  nodeOldestMs: Record<string, number>;
+}
+
+/** Demand a replica brings to the slot shares: tasks queued and running. */
+export function demandOf(o: Pick<ReplicaObservation, 'queued' | 'inFlight'>): number {
+  return o.queued + o.inFlight;
+}
+
+/** The part of a local observation a replica publishes. */
+export function toReplicaObservation(
+  replicaId: string,
+  local: WorkloadObservation,
+  completed: number,
+  nodeInFlight: Record<string, number>,
+  nodeOldestMs: Record<string, number>,
+  at: number,
+): ReplicaObservation {
+  return {
+    replicaId,
+    at,
+    queued: local.queued,
+    inFlight: local.inFlight,
+    arrivalRateShort: local.arrivalRateShort,
+    arrivalRateLong: local.arrivalRateLong,
+    serviceTimeMs: local.serviceTimeMs ?? null,
+    serviceTimeTailMs: local.serviceTimeTailMs ?? null,
+    oldestQueuedMs: local.oldestQueuedMs,
+    completed,
+    nodeInFlight,
+    nodeOldestMs,
+  };
+}
+
+/** Parse a published observation; anything malformed is dropped (undefined). */
+export function parseReplicaObservation(json: string): ReplicaObservation | undefined {
+  try {
+    const o = JSON.parse(json) as ReplicaObservation;
+    const numbers = [o.at, o.queued, o.inFlight, o.arrivalRateShort, o.arrivalRateLong, o.oldestQueuedMs, o.completed];
+    if (typeof o.replicaId !== 'string' || numbers.some((n) => typeof n !== 'number' || !Number.isFinite(n) || n < 0)) return undefined;
+    if (typeof o.nodeInFlight !== 'object' || o.nodeInFlight === null) return undefined;
+    return o;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The group's observation of a workload: the leader's own (which carries its nodes,
+ * memory and cold start) plus every other replica's published one no older than
+ * `maxAgeMs` at `now`.
+ */
+export function sumObservations(
+  own: WorkloadObservation,
+  ownCompleted: number,
+  others: readonly ReplicaObservation[],
+  now: number,
+  maxAgeMs: number,
+): WorkloadObservation {
+  const fresh = others.filter((o) => now - o.at <= maxAgeMs);
+  if (fresh.length === 0) return own;
+  let queued = own.queued;
+  let inFlight = own.inFlight;
+  let short = own.arrivalRateShort;
+  let long = own.arrivalRateLong;
+  let oldest = own.oldestQueuedMs;
+  let tail = own.serviceTimeTailMs;
+  let weighted = own.serviceTimeMs !== undefined ? own.serviceTimeMs * Math.max(1, ownCompleted) : 0;
+  let weight = own.serviceTimeMs !== undefined ? Math.max(1, ownCompleted) : 0;
+  const nodeInFlight = new Map<string, number>();
+  const nodeOldest = new Map<string, number>();
+  for (const o of fresh) {
+    queued += o.queued;
+    inFlight += o.inFlight;
+    short += o.arrivalRateShort;
+    long += o.arrivalRateLong;
+    oldest = Math.max(oldest, o.oldestQueuedMs);
+    if (o.serviceTimeTailMs !== null) tail = Math.max(tail ?? 0, o.serviceTimeTailMs);
+    if (o.serviceTimeMs !== null) {
+      weighted += o.serviceTimeMs * Math.max(1, o.completed);
+      weight += Math.max(1, o.completed);
+    }
+    for (const [node, n] of Object.entries(o.nodeInFlight)) nodeInFlight.set(node, (nodeInFlight.get(node) ?? 0) + n);
+    for (const [node, ms] of Object.entries(o.nodeOldestMs ?? {})) nodeOldest.set(node, Math.max(nodeOldest.get(node) ?? 0, ms));
+  }
+  return {
+    ...own,
+    queued,
+    inFlight,
+    arrivalRateShort: short,
+    arrivalRateLong: long,
+    oldestQueuedMs: oldest,
+    serviceTimeMs: weight > 0 ? weighted / weight : undefined,
+    serviceTimeTailMs: tail,
+    nodes: own.nodes.map((n) => ({
+      ...n,
+      inFlight: n.inFlight + (nodeInFlight.get(n.id) ?? 0),
+      oldestTaskMs: Math.max(n.oldestTaskMs ?? 0, nodeOldest.get(n.id) ?? 0),
+    })),
+  };
+}
