@@ -11,7 +11,6 @@
 import { minimumLeaseCost } from '../budget/cost.js';
 import type { BudgetCaps, BudgetSnapshot, Ledger, ReserveResult, ThresholdCrossing } from '../budget/ledger.js';
 import { ThresholdTracker } from '../budget/thresholds.js';
-import { costOverHorizon } from '../budget/cost.js';
 import type { BudgetView } from '../controller/observation.js';
 import type { ComputeError } from '../errors.js';
 import type { Offer } from '../market/protocol.js';
@@ -30,8 +29,6 @@ export interface GroupLedgerDeps {
   /** The fencing token of this replica's leadership of `workload`, if it leads it. */
   tokenFor(workload: string): string | undefined;
   warn(error: ComputeError, during: string): void;
-  /** Look-ahead a new lease must fit, ms (as the single-process ledger). @default 0 */
-  admissionHorizonMs?: number;
 }
 
 /** Why the group refused a reservation (the script's answer). */
@@ -99,7 +96,6 @@ export class GroupLedger implements Ledger {
   reserve(workload: string, leaseKey: string, offer: Offer, now: number): ReserveResult {
     if (this.#entries.has(leaseKey)) return { ok: true };
     const minimum = minimumLeaseCost(offer);
-    this.#thresholds.noteLease(workload, offer.pricePerHour, Math.max(minimum, costOverHorizon(offer, this.deps.admissionHorizonMs ?? 0)));
     const token = this.deps.tokenFor(workload);
     // Not the leader (or not any more): this replica rents nothing.
     if (token === undefined || !this.deps.redis.up) return { ok: false, reason: 'total', cap: 'global' };
