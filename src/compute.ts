@@ -126,7 +126,7 @@ export class Compute extends EventEmitter<ComputeEvents> {
       warn,
       onPreempted: (name) => {
         const runtime = this.#runtimes.get(name);
-        if (runtime) runtime.memory = { ...runtime.memory, avoidSpotUntil: this.#clock.now() + runtime.config.gpu.spotCooloffMs };
+        if (runtime) runtime.preemptedAt = this.#clock.now();
       },
       connectNode: internals.connectNode ?? httpNodeConnector(config.nodeDispatcher, endpointPolicy),
       ...(this.#journal ? { journal: this.#journal } : {}),
@@ -159,7 +159,7 @@ export class Compute extends EventEmitter<ComputeEvents> {
       budget: { onBudgetExhausted: config.budget.onBudgetExhausted, currency: config.budget.currency },
       emitScale: (event) => this.emit('scale', event),
       emitBudget: (event) => this.emit('budget', event),
-      coldStartMs: (runtime) => this.#coldStartEstimate(runtime),
+      coldStartSeenMs: (runtime) => this.#coldStarts.get(runtime.name)?.value,
       reconcile: () => this.#reconciler.sweep(),
       reconcileEveryMs: config.reconcileEverySec * 1000,
     });
@@ -375,14 +375,6 @@ export class Compute extends EventEmitter<ComputeEvents> {
     let ewma = this.#coldStarts.get(name);
     if (!ewma) this.#coldStarts.set(name, (ewma = new Ewma(0.3)));
     return ewma;
-  }
-
-  #coldStartEstimate(runtime: WorkloadRuntime): number {
-    const seen = this.#coldStarts.get(runtime.name)?.value;
-    if (seen !== undefined) return seen;
-    const models = runtime.policy.gpu.model;
-    const offer = this.#offers.all().find((o) => models.includes(o.gpu.model));
-    return offer ? offer.coldStartSec * 1000 : 30_000;
   }
 
   /** What `console.log(compute)` shows: no key, no token. */

@@ -3,6 +3,7 @@
  * read and the clock time it happened. None carries a secret.
  */
 import type { ComputeError } from './errors.js';
+import type { PlanReason } from './controller/reason.js';
 
 /** The controller changed (or decided to change) a workload's capacity. */
 export interface ScaleEvent {
@@ -21,8 +22,10 @@ export interface ScaleEvent {
   drained: number;
   /** Nodes released by this decision. */
   released: number;
-  /** One line: what the planner saw and why it acted. */
+  /** One line: what the planner saw and why it acted (for people; its wording may change). */
   reason: string;
+  /** The same, as data (for programs): see {@link PlanReason}. */
+  cause: PlanReason;
 }
 
 /** What happened to a lease. */

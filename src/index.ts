@@ -18,6 +18,7 @@ export type { ComputeOptions, ComputeConfig, BudgetConfig, MarketplaceConnection
 export type { WorkloadOptions, WorkloadConfig, ScalingConfig, GpuRequirement } from './config/workload.js';
 export type { Validator } from './config/validator.js';
 export type { ComputeEvents, ScaleEvent, LeaseEvent, LeaseEventType, BudgetEvent, WarningEvent } from './events.js';
+export type { PlanReason, StepReason } from './controller/reason.js';
 export type { MetricsSnapshot, WorkloadMetrics, BudgetMetrics, NodeCounts } from './metrics/snapshot.js';
 export type { Marketplace, MarketCallOptions } from './market/marketplace.js';
 export type { Offer, Lease, LeaseState, CreateLeaseRequest, OfferQuery } from './market/protocol.js';

@@ -5,8 +5,10 @@
 import type { Clock } from './clock.js';
 import type { WorkloadConfig } from './config/workload.js';
 import { validate, type Validator } from './config/validator.js';
-import type { PlannerMemory, PlannerPolicy, NodeView, WorkloadObservation } from './controller/observation.js';
-import { INITIAL_MEMORY, SERVICE_SPREAD_POINTS, SERVICE_TAIL_QUANTILE } from './controller/observation.js';
+import type { PlannerMemory, PlannerPolicy, NodeView } from './controller/observation.js';
+import { INITIAL_MEMORY } from './controller/observation.js';
+import type { ObservationSource } from './controller/observe.js';
+import type { Offer } from './market/protocol.js';
 import { WorkloadDispatcher, type DispatcherHooks } from './dispatch/dispatcher.js';
 import { ComputeError } from './errors.js';
 import { LatencyWindow } from './metrics/latency-window.js';
@@ -74,7 +76,10 @@ export class WorkloadRuntime {
   private readonly createdAt: number;
   readonly serviceTime = new RollingMean();
   readonly latency = new LatencyWindow();
+  /** The planner's memory: written only by `apply()` (controller/apply.ts). */
   memory: PlannerMemory = INITIAL_MEMORY;
+  /** When a spot node of this workload was last preempted (the planner reads it from the observation). */
+  preemptedAt: number | undefined;
   paused: false | 'hold' | 'reject' = false;
   /** Set when the budget can never pay for a node again and the policy says reject. */
   budgetRefusal: ComputeError | undefined;
@@ -128,6 +133,7 @@ export class WorkloadRuntime {
       latencyTargetMs: scaling.latencyTargetMs,
       concurrencyPerNode: scaling.concurrencyPerNode,
       scaleDownDelayMs: scaling.scaleDownDelayMs,
+      spotCooloffMs: gpu.spotCooloffMs,
       ...(scaling.maxPricePerHour !== undefined ? { maxPricePerHour: scaling.maxPricePerHour } : {}),
       gpu: { model: gpu.model, count: gpu.count, interruptible: gpu.interruptible, ...(gpu.minMemoryGb !== undefined ? { minMemoryGb: gpu.minMemoryGb } : {}) },
     };
@@ -170,24 +176,26 @@ export class WorkloadRuntime {
     return this.queue.enqueue(value, { ...options, timeoutMs: defaultTimeout });
   }
 
-  /** Build the planner's view of this workload at `now`. */
-  observe(now: number, nodes: NodeView[], coldStartMs: number): WorkloadObservation {
-    const oldest = this.queue.oldestQueuedAt();
+  /** This workload as the observer sees it (controller/observe.ts), with the lease manager's nodes and the measured cold start. */
+  source(world: { nodes(): NodeView[]; coldStartSeenMs: number | undefined; offers(): readonly Offer[] }): ObservationSource {
+    const runtime = this;
     return {
       name: this.name,
       queued: this.queue.size,
       inFlight: this.queue.running,
-      arrivalRateShort: this.arrivals.rate(now, 6),
-      arrivalRateLong: this.arrivals.rate(now, 60),
-      observedForMs: now - this.createdAt,
-      serviceTimeMs: this.serviceTime.value,
-      serviceTimeSpreadMs: this.serviceTime.spread(SERVICE_SPREAD_POINTS),
-      serviceTimeTailMs: this.serviceTime.quantile(SERVICE_TAIL_QUANTILE),
-      oldestQueuedMs: oldest === undefined ? 0 : now - oldest,
-      coldStartMs,
-      nodes,
+      arrivalRate: (now, windowSec) => this.arrivals.rate(now, windowSec),
+      countingSince: this.createdAt,
+      serviceTime: this.serviceTime,
+      oldestQueuedAt: () => this.queue.oldestQueuedAt(),
+      coldStartSeenMs: world.coldStartSeenMs,
+      gpuModels: this.policy.gpu.model,
+      offers: world.offers,
+      nodes: world.nodes,
       paused: this.paused !== false,
-      memory: this.memory,
+      preemptedAt: this.preemptedAt,
+      get memory() {
+        return runtime.memory;
+      },
     };
   }
 

@@ -42,8 +42,8 @@ export interface Refusal {
 /** Leases the budget forces out of one workload this tick. */
 export interface ForcedRelease {
   ids: Set<string>;
-  /** One-line reason, e.g. `budget: total cap, release 2 (next increments would pass 500)`. */
-  reason: string;
+  /** The cap that forced the last of them out (rendered by reason-text.ts). */
+  cause: Refusal;
 }
 
 // Float sums of exact prices must still fit a cap they meet exactly.
@@ -99,34 +99,33 @@ export function enforceCaps(observation: Observation, budget: RunningBudget, hor
   const entries = observation.workloads.flatMap((w) => w.nodes.map((node) => ({ workload: w.name, node, growth: growth(node, observation.now, horizonMs) })));
   type Entry = (typeof entries)[number];
   const released = new Set<Entry>();
-  const release = (entry: Entry, reason: string): void => {
+  const release = (entry: Entry, cause: Refusal): void => {
     released.add(entry);
     for (const scope of [budget.global, workloadBudget(budget, entry.workload)]) {
       scope.hourlyRate -= entry.node.pricePerHour;
       scope.lookahead -= entry.growth;
     }
-    const record = forced.get(entry.workload) ?? { ids: new Set<string>(), reason: '' };
+    const record = forced.get(entry.workload) ?? { ids: new Set<string>(), cause };
     record.ids.add(entry.node.id);
-    record.reason = reason;
+    record.cause = cause;
     forced.set(entry.workload, record);
   };
-  const shed = (scope: ScopeBudget, pool: Entry[], label: string): void => {
+  const shed = (scope: ScopeBudget, pool: Entry[], name: Refusal['scope']): void => {
     if (scope.maxPerHour !== undefined && scope.hourlyRate > scope.maxPerHour + SLACK) {
       for (const entry of [...pool].sort(byRateRelief)) {
         if (scope.hourlyRate <= scope.maxPerHour + SLACK) break;
-        if (!released.has(entry)) release(entry, `budget: ${label}maxPerHour ${fmt(scope.maxPerHour)} exceeded`);
+        if (!released.has(entry)) release(entry, { cap: 'maxPerHour', scope: name, limit: scope.maxPerHour });
       }
     }
     if (scope.total !== undefined && scope.committed + scope.lookahead > scope.total + SLACK) {
       for (const entry of [...pool].filter((e) => e.growth > 0).sort(byGrowth)) {
         if (scope.committed + scope.lookahead <= scope.total + SLACK) break;
-        if (!released.has(entry)) release(entry, `budget: ${label}total cap (next increments would pass ${fmt(scope.total)})`);
+        if (!released.has(entry)) release(entry, { cap: 'total', scope: name, limit: scope.total });
       }
     }
   };
-  for (const w of observation.workloads) shed(workloadBudget(budget, w.name), entries.filter((e) => e.workload === w.name), 'workload ');
-  shed(budget.global, entries, '');
-  for (const record of forced.values()) record.reason += `: release ${record.ids.size}`;
+  for (const w of observation.workloads) shed(workloadBudget(budget, w.name), entries.filter((e) => e.workload === w.name), 'workload');
+  shed(budget.global, entries, 'global');
   return forced;
 }
 

@@ -12,7 +12,10 @@ import type { LeaseManager } from '../leases/lease-manager.js';
 import type { WorkloadRuntime } from '../workload.js';
 import { offerQueryFor, type OfferCache } from './offer-cache.js';
 import type { Observation, WorkloadDecision } from './observation.js';
+import { observe } from './observe.js';
+import { apply, nudgeDelayMs } from './apply.js';
 import { plan } from './planner.js';
+import { renderReason } from './reason-text.js';
 
 /** Collaborators of the {@link ControlLoop}. */
 export interface ControlLoopDeps {
@@ -25,8 +28,8 @@ export interface ControlLoopDeps {
   budget: { onBudgetExhausted: 'reject' | 'queue'; currency: string };
   emitScale(event: ScaleEvent): void;
   emitBudget(event: BudgetEvent): void;
-  /** Cold-start estimate for a workload, ms. */
-  coldStartMs(workload: WorkloadRuntime): number;
+  /** Cold start measured for a workload's nodes, ms (undefined: none seen yet). */
+  coldStartSeenMs(workload: WorkloadRuntime): number | undefined;
   /** A reconciliation sweep of leases tagged as ours (never rejects). */
   reconcile?(): Promise<void>;
   /** Time between reconciliation sweeps, ms. */
@@ -53,9 +56,7 @@ export class ControlLoop {
   nudge(): void {
     if (this.stopped || this.running || this.nudged) return;
     this.nudged = true;
-    const sinceLast = this.deps.clock.now() - this.lastTickAt;
-    // At most one extra tick per 50 ms, however many tasks arrive at once.
-    this.schedule(Math.max(0, 50 - sinceLast));
+    this.schedule(nudgeDelayMs(this.deps.clock.now(), this.lastTickAt));
   }
 
   /** Stop ticking; an in-flight tick finishes. */
@@ -84,7 +85,7 @@ export class ControlLoop {
       const observation: Observation = {
         now,
         tickMs: this.deps.tickMs,
-        workloads: runtimes.map((w) => w.observe(now, leases.nodesOf(w.name), this.deps.coldStartMs(w))),
+        workloads: runtimes.map((w) => observe(w.source({ nodes: () => leases.nodesOf(w.name), coldStartSeenMs: this.deps.coldStartSeenMs(w), offers: () => offers.all() }), now)),
       };
       const policies = Object.fromEntries(runtimes.map((w) => [w.name, w.policy]));
       const decision = plan(observation, policies, offers.all(), ledger.view(now));
@@ -119,29 +120,42 @@ export class ControlLoop {
 
   private act(runtime: WorkloadRuntime, d: WorkloadDecision, now: number): void {
     const { leases } = this.deps;
-    runtime.memory = d.memory;
-    runtime.lastDecision = { at: now, desired: d.desired, reason: d.reason };
-    let added = 0;
+    const reason = renderReason(d.reason);
+    runtime.lastDecision = { at: now, desired: d.desired, reason };
     // With no node and a marketplace that refuses us for good, renting again is futile.
     const refused = this.failFastOnRefusal(runtime);
-    for (const request of refused ? [] : d.add) {
-      const key = leases.acquire({
-        workload: runtime.name,
-        offer: request.offer,
-        image: runtime.config.image,
-        ...(runtime.config.env ? { env: runtime.config.env } : {}),
-        maxPricePerHour: request.offer.pricePerHour,
-        concurrencyPerNode: runtime.config.scaling.concurrencyPerNode,
-        maxProvisionSec: runtime.config.scaling.maxProvisionSec,
-        nodeTimeoutMs: runtime.config.nodeTimeoutMs,
-      });
-      if (key !== undefined) added++;
-    }
-    for (const id of d.restore) leases.restore(id, d.reason);
-    for (const id of d.drain) leases.drain(id, d.reason);
-    for (const id of d.release) void leases.release(id, d.reason);
+    const done = apply(
+      runtime,
+      d,
+      {
+        rent: (request) =>
+          leases.acquire({
+            workload: runtime.name,
+            offer: request.offer,
+            image: runtime.config.image,
+            ...(runtime.config.env ? { env: runtime.config.env } : {}),
+            maxPricePerHour: request.offer.pricePerHour,
+            concurrencyPerNode: runtime.config.scaling.concurrencyPerNode,
+            maxProvisionSec: runtime.config.scaling.maxProvisionSec,
+            nodeTimeoutMs: runtime.config.nodeTimeoutMs,
+          }) !== undefined,
+        restore: (id) => {
+          leases.restore(id, reason);
+          return true;
+        },
+        drain: (id) => {
+          leases.drain(id, reason);
+          return true;
+        },
+        release: (id) => {
+          void leases.release(id, reason);
+          return true;
+        },
+      },
+      !refused,
+    );
     this.applyBudgetVerdict(runtime, d);
-    if (added + d.restore.length + d.drain.length + d.release.length > 0) {
+    if (done.added + done.restored + done.drained + done.released > 0) {
       const nodes = { requested: 0, provisioning: 0, ready: 0, draining: 0 };
       for (const n of leases.nodesOf(runtime.name)) nodes[n.state]++;
       this.deps.emitScale({
@@ -149,11 +163,12 @@ export class ControlLoop {
         at: now,
         desired: d.desired,
         nodes,
-        added,
-        restored: d.restore.length,
-        drained: d.drain.length,
-        released: d.release.length,
-        reason: d.reason,
+        added: done.added,
+        restored: done.restored,
+        drained: done.drained,
+        released: done.released,
+        reason,
+        cause: d.reason,
       });
     }
   }

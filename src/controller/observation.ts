@@ -8,6 +8,7 @@ import type { DesiredSample } from './stabilization.js';
 import type { SwapInProgress } from './rebalance.js';
 import type { RateSample } from './trend.js';
 import type { ForecastRecord } from './forecast.js';
+import type { PlanReason } from './reason.js';
 
 /** Runtime node states (the SDK's view of a lease). */
 export type NodeState = 'requested' | 'provisioning' | 'ready' | 'draining';
@@ -112,6 +113,11 @@ export interface WorkloadObservation {
   nodes: readonly NodeView[];
   /** Paused workloads scale to zero and take no new work. */
   paused: boolean;
+  /**
+   * When a spot node of this workload was last preempted (clock time, ms; absent:
+   * never). The planner avoids spot for `spotCooloffMs` after it.
+   */
+  preemptedAt?: number | undefined;
   /** Memory returned by the previous decision. */
   memory: PlannerMemory;
 }
@@ -138,6 +144,8 @@ export interface PlannerPolicy {
   concurrencyPerNode: number;
   scaleDownDelayMs: number;
   maxPricePerHour?: number;
+  /** After a preemption, offers that are not spot are preferred for this long, ms. @default 0 */
+  spotCooloffMs?: number;
   gpu: { model: readonly string[]; count: number; minMemoryGb?: number; interruptible: 'allow' | 'never' | 'only' };
 }
 
@@ -173,8 +181,8 @@ export interface WorkloadDecision {
    * any lease is rented (one still finishing a long task is paid for either way).
    */
   restore: string[];
-  /** Why, in one line; goes into the `scale` event. */
-  reason: string;
+  /** Why, as data; the `scale` event carries it and its one-line rendering (reason-text.ts). */
+  reason: PlanReason;
   /** The budget stopped capacity the workload needs. */
   budgetBlocked: boolean;
   /** No lease can ever be afforded again under the total cap: queued work cannot run. */

@@ -61,6 +61,8 @@ describe('core runtime over loopback', () => {
     // One node alone needs 300 * 100 ms / 2 slots = 15 s.
     expect(burstMs).toBeLessThan(12_000);
     expect(scale.some((e) => e.added > 0 && e.reason.length > 0)).toBe(true);
+    // The structured cause of a scale-up names what it rented.
+    expect(scale.some((e) => e.added > 0 && e.cause.step.kind === 'scale-up' && e.cause.step.adds.reduce((n, g) => n + g.count, 0) === e.added)).toBe(true);
     expect(leases.some((e) => e.type === 'ready')).toBe(true);
 
     await waitFor(() => market.liveLeases().length === 0, 20_000, 'scale to zero');

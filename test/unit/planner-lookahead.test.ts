@@ -193,7 +193,7 @@ describe('scaling down with the look-ahead', () => {
     const memory = { ...INITIAL_MEMORY, lowDemandSince: T - 60_000 };
     const d = observe(workload({ inFlight: 0, arrivalRateShort: 0, arrivalRateLong: 0, nodes, memory }));
     expect(d.drain).toEqual([]);
-    expect(d.reason).toContain('while 1 provisioning');
+    expect(d.reason.step).toMatchObject({ kind: 'hold', provisioning: 1 });
   });
 
   it('with tasks waiting, drains a node that is not ready before one that serves', () => {

@@ -43,7 +43,7 @@ describe('rebalancing onto a cheaper offer', () => {
     const first = tick(steady([node('a'), node('b')]));
     expect(first.add.map((r) => r.offer.id)).toEqual(['spot', 'spot']);
     expect(first.drain).toEqual([]);
-    expect(first.reason).toContain('to replace 2 nodes at $2.50/h');
+    expect(first.reason.step).toMatchObject({ kind: 'scale-up', replace: { count: 2, pricePerHour: 2.5 } });
     expect(first.memory.swap).toEqual({ replacing: ['a', 'b'], fleet: 2 });
 
     // The replacements are in their cold start: nothing is given back, nothing more rented.
@@ -89,11 +89,11 @@ describe('rebalancing onto a cheaper offer', () => {
     const decision = tick(busy, T, [onDemand, spot], policy, capped);
     expect(decision.add).toEqual([]);
     expect(decision.drain).toEqual(['a']);
-    expect(decision.reason).toContain('give back a node at $2.50/h to rent cheaper ones within the cap');
+    expect(decision.reason.step).toMatchObject({ kind: 'scale-up', tradeDownPricePerHour: 2.5 });
     // While that node drains, nothing more is given back.
     const draining = steady([node('a', { state: 'draining' }), node('b')], INITIAL_MEMORY, { queued: 200, inFlight: 8, arrivalRateShort: 6, arrivalRateLong: 6 });
     const stillDraining = tick(draining, T, [onDemand, spot], policy, { ...capped, maxPerHour: 5.5, hourlyRate: 5 });
-    expect(stillDraining.reason).toContain('maxPerHour 5.50 reached');
+    expect(stillDraining.reason.step).toMatchObject({ shortfall: { kind: 'budget', cap: 'maxPerHour', limit: 5.5 } });
     expect(stillDraining.drain).toEqual([]);
   });
 });
@@ -120,7 +120,7 @@ describe('taking draining nodes back', () => {
     const d = tick(w, T, only);
     expect(d.restore).toEqual(['d']);
     expect(d.add.length).toBe(Math.max(0, d.desired - 2));
-    expect(d.reason).toContain('take back 1 draining');
+    expect(d.reason.step).toMatchObject({ kind: 'scale-up', restored: 1 });
     // Without the draining node, the same demand rents.
     const without = tick(steady([node('a', { inFlight: 8 })], INITIAL_MEMORY, { queued: 40, inFlight: 8 }), T, only);
     expect(without.restore).toEqual([]);

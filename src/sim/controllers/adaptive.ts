@@ -1,17 +1,17 @@
 /**
- * Our policy in the simulator: the real planner (`plan()`), fed once per tick with
- * an observation built from the simulated state exactly as the live loop builds it
- * (`WorkloadRuntime.observe()` and `ControlLoop.tick()`): queue length, tasks in
- * flight, arrival rates over 6 s and 60 s with the `RateMeter`'s one-second
- * buckets, the service-time mean and spread, the oldest task's age, the cold-start EWMA, the
- * live leases as `NodeView`s, the planner's own memory, and the real ledger's view.
- * Its decision is executed as the lease manager would: adds reserve in the ledger
- * first, drains stop new work, releases end the lease. A nudge ticks within 50 ms
- * when work arrives with no node to take it; a preemption makes the planner avoid
- * spot for `spotCooloffMs` (what `Compute` does on a `preempted` lease event).
+ * Our policy in the simulator: the live controller's own observe -> plan -> apply
+ * (controller/observe.ts, planner.ts, apply.ts), once per tick, over the simulated
+ * state. The simulated cluster is an {@link ObservationSource} (its arrival meter,
+ * service-time window, cold-start EWMA, nodes and the planner's memory), and the
+ * decision's effects are the cluster's: adds reserve in the real ledger first,
+ * drains stop new work, releases end the lease. A nudge ticks as soon as the live
+ * loop's does ({@link nudgeDelayMs}) when work arrives with no node to take it; a
+ * preemption reaches the planner as the observation's `preemptedAt`.
  */
-import type { Observation, PlannerMemory, PlannerPolicy, WorkloadObservation } from '../../controller/observation.js';
-import { INITIAL_MEMORY, SERVICE_SPREAD_POINTS, SERVICE_TAIL_QUANTILE } from '../../controller/observation.js';
+import { apply, nudgeDelayMs } from '../../controller/apply.js';
+import type { Decision, Observation, PlannerMemory, PlannerPolicy, WorkloadDecision, WorkloadObservation } from '../../controller/observation.js';
+import { INITIAL_MEMORY } from '../../controller/observation.js';
+import { observe, type ObservationSource } from '../../controller/observe.js';
 import { plan } from '../../controller/planner.js';
 import type { Offer } from '../../market/protocol.js';
 import type { Controller, Engine } from '../engine.js';
@@ -20,9 +20,6 @@ import { countSince } from '../arrivals.js';
 
 /** Workload name the simulated runtime uses. */
 export const SIM_WORKLOAD = 'sim';
-
-// ControlLoop.nudge(): at most one extra tick per 50 ms.
-const NUDGE_MS = 50;
 
 /** Settings of the planner controller. */
 export interface AdaptiveOptions {
@@ -39,16 +36,22 @@ export interface AdaptiveOptions {
   offers: () => Offer[];
   /** How long spot is avoided after a preemption (what `Compute` does with `gpu.spotCooloffMs`). */
   spotCooloffMs: number;
+  /** Called with every decision (tests and logs read the structured reasons). */
+  onDecision?: ((at: number, decision: WorkloadDecision) => void) | undefined;
 }
 
 /** Drives the real planner on the simulated cluster. */
 export class AdaptiveController implements Controller {
   nextAt = 0;
-  private memory: PlannerMemory = INITIAL_MEMORY;
+  memory: PlannerMemory = INITIAL_MEMORY;
   private lastTickAt = -Infinity;
   private nudged = false;
+  private preemptedAt: number | undefined;
+  private readonly policy: PlannerPolicy;
 
-  constructor(private readonly options: AdaptiveOptions) {}
+  constructor(private readonly options: AdaptiveOptions) {
+    this.policy = { ...options.policy, spotCooloffMs: options.spotCooloffMs };
+  }
 
   init(engine: Engine): void {
     const onDemand = this.options.offers().find((o) => !o.interruptible)!;
@@ -61,84 +64,80 @@ export class AdaptiveController implements Controller {
     this.nudged = false;
     const c = engine.cluster;
     c.tick(now);
-    const { policy, tickMs } = this.options;
-    const workload = this.observe(engine, now);
-    // Nothing live, nothing waiting, no arrival within the long window: the planner can only
-    // answer "hold at zero" until the next arrival, which nudges. Skipping those ticks is exact.
-    if (workload.nodes.length === 0 && workload.queued === 0 && workload.inFlight === 0 && workload.arrivalRateLong === 0 && policy.minNodes === 0) {
-      // What the planner would remember from such a tick: no low period, no arrivals, no trend.
-      const { rates: _rates, arrivingSince: _since, ...kept } = this.memory;
-      this.memory = { ...kept, lowDemandSince: null, recentDesired: [] };
-      this.nextAt = Infinity;
-      return;
-    }
-    this.nextAt = now + tickMs;
+    const { tickMs } = this.options;
+    const workload = observe(this.source(engine), now);
     const observation: Observation = { now, tickMs, workloads: [workload] };
-    const offers = this.options.offers();
-    const decision = plan(observation, { [SIM_WORKLOAD]: policy }, offers, c.ledger.view(now)).workloads[0]!;
-    this.memory = decision.memory;
-    let changed = 0;
-    for (const request of decision.add) {
-      const key = engine.nextKey();
-      if (c.ledger.reserve(SIM_WORKLOAD, key, request.offer, now).ok && engine.rent(now, request.offer, false, key)) changed++;
-    }
-    for (const id of decision.restore) {
-      const node = engine.byKey.get(id);
-      if (node && node.state === 'draining') {
+    const decision: Decision = plan(observation, { [SIM_WORKLOAD]: this.policy }, this.options.offers(), c.ledger.view(now));
+    const d = decision.workloads[0]!;
+    this.options.onDecision?.(now, d);
+    const done = apply(this, d, {
+      rent: (request) => {
+        const key = engine.nextKey();
+        return c.ledger.reserve(SIM_WORKLOAD, key, request.offer, now).ok && engine.rent(now, request.offer, false, key) !== undefined;
+      },
+      restore: (id) => {
+        const node = engine.byKey.get(id);
+        if (!node || node.state !== 'draining') return false;
         c.restore(now, node);
-        changed++;
-      }
-    }
-    for (const id of decision.drain) {
-      const node = engine.byKey.get(id);
-      if (node && node.state !== 'gone') {
+        return true;
+      },
+      drain: (id) => {
+        const node = engine.byKey.get(id);
+        if (!node || node.state === 'gone') return false;
         c.drain(now, node);
-        changed++;
-      }
-    }
-    for (const id of decision.release) {
-      const node = engine.byKey.get(id);
-      if (node && node.state !== 'gone') {
+        return true;
+      },
+      release: (id) => {
+        const node = engine.byKey.get(id);
+        if (!node || node.state === 'gone') return false;
         c.release(now, node);
-        changed++;
-      }
-    }
-    if (changed > 0) engine.scaleEvents++;
+        return true;
+      },
+    });
+    if (done.added + done.restored + done.drained + done.released > 0) engine.scaleEvents++;
+    // Nothing live, nothing waiting, no arrival within the long window, and the planner held
+    // at zero: every tick until the next arrival (which nudges) would decide the same, and
+    // the memory they would write differs only in desired-count samples that the next tick
+    // prunes by their time anyway. So ticks sleep until then; the live loop keeps ticking.
+    const asleep = isQuiet(workload, this.policy) && d.desired === 0 && done.added + done.restored + done.drained + done.released === 0;
+    this.nextAt = asleep ? Infinity : now + tickMs;
   }
 
   onIdleArrival(_engine: Engine, now: number): void {
     if (this.nudged) return;
     this.nudged = true;
-    this.nextAt = now + Math.max(0, NUDGE_MS - (now - this.lastTickAt));
+    this.nextAt = now + nudgeDelayMs(now, this.lastTickAt);
   }
 
   onPreempted(_engine: Engine, now: number): void {
-    this.memory = { ...this.memory, avoidSpotUntil: now + this.options.spotCooloffMs };
+    this.preemptedAt = now;
   }
 
-  /** `WorkloadRuntime.observe()` over the simulated state. */
-  private observe(engine: Engine, now: number): WorkloadObservation {
+  /** The simulated cluster as the observer sees a workload. */
+  private source(engine: Engine): ObservationSource {
     const c = engine.cluster;
-    const oldest = c.oldestQueuedAt();
-    const nodes = c.liveNodes().map((node) => nodeView(node, now));
     return {
       name: SIM_WORKLOAD,
       queued: c.queued,
       inFlight: c.inFlight,
-      arrivalRateShort: meterRate(c.arr, c.next, now, 6),
-      arrivalRateLong: meterRate(c.arr, c.next, now, 60),
+      arrivalRate: (now, windowSec) => meterRate(c.arr, c.next, now, windowSec),
       // Arrivals are counted from the trace's start.
-      observedForMs: now,
-      serviceTimeMs: c.serviceTime.value,
-      serviceTimeSpreadMs: c.serviceTime.spread(SERVICE_SPREAD_POINTS),
-      serviceTimeTailMs: c.serviceTime.quantile(SERVICE_TAIL_QUANTILE),
-      oldestQueuedMs: oldest === undefined ? 0 : now - oldest,
-      coldStartMs: c.coldStart.value ?? this.options.offers()[0]!.coldStartSec * 1000,
-      nodes,
+      countingSince: 0,
+      serviceTime: c.serviceTime,
+      oldestQueuedAt: () => c.oldestQueuedAt(),
+      coldStartSeenMs: c.coldStart.value,
+      gpuModels: this.policy.gpu.model,
+      offers: this.options.offers,
+      nodes: (now) => c.liveNodes().map((node) => nodeView(node, now)),
       paused: false,
+      preemptedAt: this.preemptedAt,
       memory: this.memory,
     };
   }
+}
+
+function isQuiet(w: WorkloadObservation, policy: PlannerPolicy): boolean {
+  return w.nodes.length === 0 && w.queued === 0 && w.inFlight === 0 && w.arrivalRateLong === 0 && policy.minNodes === 0;
 }
 
 /**

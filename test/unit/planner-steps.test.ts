@@ -1,0 +1,233 @@
+/**
+ * The planner's steps one by one (steps/*.ts), the observer shared by the live loop
+ * and the simulator (observe.ts), applying a decision (apply.ts), and the reasons'
+ * rendering at the event boundary. Assertions are on structure.
+ */
+import { describe, expect, it } from 'vitest';
+import { apply, nudgeDelayMs, NUDGE_MS } from '../../src/controller/apply.js';
+import { estimateDemand } from '../../src/controller/demand.js';
+import { INITIAL_MEMORY } from '../../src/controller/observation.js';
+import type { NodeView, WorkloadDecision, WorkloadObservation } from '../../src/controller/observation.js';
+import { coldStartEstimate, DEFAULT_COLD_START_MS, observe, type ObservationSource } from '../../src/controller/observe.js';
+import type { PlanReason, StepReason } from '../../src/controller/reason.js';
+import { renderReason } from '../../src/controller/reason-text.js';
+import { runningBudget } from '../../src/controller/budget-guard.js';
+import type { TickContext } from '../../src/controller/steps/context.js';
+import { requirementOf } from '../../src/controller/steps/context.js';
+import { groupAdds, rentNodes } from '../../src/controller/steps/rent.js';
+import { scaleDown } from '../../src/controller/steps/scale-down.js';
+import { scaleUp } from '../../src/controller/steps/scale-up.js';
+import { pickSurplus } from '../../src/controller/steps/surplus.js';
+import { carried, nextMemory, trackDemand } from '../../src/controller/steps/track.js';
+import { RollingMean } from '../../src/metrics/rolling-mean.js';
+import { makeOffer, makePolicy } from './planner-driver.js';
+
+const T = 1_000_000;
+
+function workload(over: Partial<WorkloadObservation> = {}): WorkloadObservation {
+  return { name: 'w', queued: 0, inFlight: 0, arrivalRateShort: 0, arrivalRateLong: 0, serviceTimeMs: 100, oldestQueuedMs: 0, coldStartMs: 0, nodes: [], paused: false, memory: INITIAL_MEMORY, ...over };
+}
+
+function node(id: string, over: Partial<NodeView> = {}): NodeView {
+  return { id, state: 'ready', inFlight: 0, pricePerHour: 2, requestedAt: T - 30_000, billingIncrementSec: 60, minLeaseSec: 60, interruptible: false, ...over };
+}
+
+function context(offers = [makeOffer()], over: Partial<TickContext> = {}): TickContext {
+  const view = { maxPerHour: undefined, total: undefined, hourlyRate: 0, committed: 0, workloads: {} };
+  return { now: T, tickMs: 1000, horizonMs: 2000, offers, budget: runningBudget(view, { now: T, tickMs: 1000, workloads: [] }, 2000), forced: new Map(), taken: new Map(), ...over };
+}
+
+describe('step: rent', () => {
+  it('rents from the best offer until it runs out, then the next, and groups the adds by offer', () => {
+    const ctx = context([makeOffer({ id: 'a', available: 2 }), makeOffer({ id: 'b', model: 'H100', pricePerHour: 3 })]);
+    const { add, refusal } = rentNodes('w', 3, requirementOf(makePolicy()), 0, ctx);
+    expect(add.map((r) => r.offer.id)).toEqual(['a', 'a', 'b']);
+    expect(refusal).toBeUndefined();
+    expect(groupAdds(add)).toEqual([
+      { offerId: 'a', model: 'A100', gpuCount: 1, spot: false, pricePerHour: 2, currency: 'USD', count: 2 },
+      { offerId: 'b', model: 'H100', gpuCount: 1, spot: false, pricePerHour: 3, currency: 'USD', count: 1 },
+    ]);
+    // The tick's running budget and the offers taken carry over to the next workload.
+    expect(ctx.taken.get('a')).toBe(2);
+    expect(ctx.budget.global.hourlyRate).toBe(7);
+  });
+
+  it('names the cap that stopped it', () => {
+    const view = { maxPerHour: 4, total: undefined, hourlyRate: 0, committed: 0, workloads: {} };
+    const ctx = context([makeOffer()], { budget: runningBudget(view, { now: T, tickMs: 1000, workloads: [] }, 2000) });
+    const { add, refusal } = rentNodes('w', 3, requirementOf(makePolicy()), 0, ctx);
+    expect(add).toHaveLength(2);
+    expect(refusal).toEqual({ cap: 'maxPerHour', scope: 'global', limit: 4 });
+  });
+});
+
+describe('step: scale-up', () => {
+  it('takes a draining node back before renting, and says how many of each', () => {
+    const policy = makePolicy({ concurrencyPerNode: 1 });
+    const w = workload({ queued: 3, nodes: [node('d', { state: 'draining', inFlight: 1 })] });
+    const demand = estimateDemand(w, policy, 1000, T);
+    const out = scaleUp({ w, policy, requirement: requirementOf(policy), avoidSpotUntil: 0, demand, wanted: 3, nodes: w.nodes, live: [], pendingSwap: undefined }, context());
+    expect(out.restore).toEqual(['d']);
+    expect(out.add).toHaveLength(2);
+    expect(out.desired).toBe(3);
+    expect(out.reason).toMatchObject({ kind: 'scale-up', restored: 1, adds: [{ count: 2 }], steady: false });
+    expect(out.reason.holding).toBeUndefined();
+  });
+
+  it('holds at what it could get and says why', () => {
+    const policy = makePolicy();
+    const w = workload({ queued: 100 });
+    const demand = estimateDemand(w, policy, 1000, T);
+    const out = scaleUp({ w, policy, requirement: requirementOf(policy), avoidSpotUntil: 0, demand, wanted: 4, nodes: [], live: [] , pendingSwap: undefined }, context([makeOffer({ available: 1 })]));
+    expect(out.add).toHaveLength(1);
+    expect(out.reason).toMatchObject({ holding: 1, shortfall: { kind: 'no-offer' } });
+    expect(out.refused).toBe(false);
+  });
+});
+
+describe('step: scale-down', () => {
+  it('holds through the delay, then drains to the window maximum', () => {
+    const policy = makePolicy({ scaleDownDelayMs: 60_000 });
+    const live = [node('a'), node('b')];
+    const w = workload({ nodes: live });
+    const demand = estimateDemand(w, policy, 1000, T);
+    const early = scaleDown({ w, policy, demand, target: 0, live, recentDesired: [{ at: T, desired: 0 }], now: T, horizonMs: 2000 });
+    expect(early).toMatchObject({ desired: 2, drain: [], lowDemandSince: T, reason: { kind: 'hold', low: { kind: 'idle', forMs: 0, live: 2 }, delayMs: 60_000 } });
+    const later = workload({ nodes: live, memory: { ...INITIAL_MEMORY, lowDemandSince: T - 60_000 } });
+    const out = scaleDown({ w: later, policy, demand, target: 0, live, recentDesired: [{ at: T, desired: 0 }], now: T, horizonMs: 60_000 });
+    expect(out.drain).toHaveLength(2);
+    expect(out.lowDemandSince).toBeNull();
+    expect(out.reason).toMatchObject({ kind: 'scale-down', drained: 2, low: { kind: 'idle', forMs: 60_000 } });
+  });
+});
+
+describe('step: surplus', () => {
+  it('gives back the nodes whose paid time ends first and keeps paid ones serving', () => {
+    const ending = node('ending', { requestedAt: T - 59_000 });
+    const paid = node('paid', { requestedAt: T - 10_000 });
+    const out = pickSurplus([paid, ending], 2, 0, 5_000, T, false, () => 0);
+    expect(out.drain).toEqual(['ending']);
+    expect(out.kept).toBe(1);
+    expect(out.paidLeftMs).toBe(50_000);
+  });
+});
+
+describe('step: memory', () => {
+  it('avoids spot for the cool-off after a preemption seen in the observation (the planner writes its memory alone)', () => {
+    const policy = makePolicy({ spotCooloffMs: 600_000 });
+    expect(carried(workload({ preemptedAt: T - 1000 }), policy, T).avoidSpotUntil).toBe(T - 1000 + 600_000);
+    expect(carried(workload(), policy, T).avoidSpotUntil).toBe(0);
+    // An older preemption never shortens a cool-off already remembered.
+    expect(carried(workload({ preemptedAt: 0, memory: { ...INITIAL_MEMORY, avoidSpotUntil: T } }), policy, T).avoidSpotUntil).toBe(T);
+  });
+
+  it('starts an arrival streak with the first arrival and ends it with the long window empty', () => {
+    const policy = makePolicy();
+    expect(carried(workload({ arrivalRateLong: 1 }), policy, T).arrivingSince).toBe(T);
+    expect(carried(workload({ arrivalRateLong: 0, memory: { ...INITIAL_MEMORY, arrivingSince: 5 } }), policy, T).arrivingSince).toBeUndefined();
+    const w = workload({ arrivalRateLong: 2, arrivalRateShort: 2, memory: { ...INITIAL_MEMORY, arrivingSince: T - 120_000 } });
+    const base = carried(w, policy, T);
+    const tracked = trackDemand(w, base, estimateDemand(w, policy, 1000, T), 1, policy, T);
+    expect(tracked.rates).toEqual([{ at: T, rate: 2 }]);
+    expect(tracked.forecast?.pending).toHaveLength(1);
+    expect(nextMemory(base, null, tracked.recentDesired, tracked.rates, tracked.forecast, undefined)).toMatchObject({ arrivingSince: T - 120_000, recentDesired: [{ at: T, desired: 1 }] });
+  });
+});
+
+describe('observe', () => {
+  function source(over: Partial<ObservationSource> = {}): ObservationSource {
+    const serviceTime = new RollingMean();
+    return {
+      name: 'w',
+      queued: 2,
+      inFlight: 1,
+      arrivalRate: (_now, windowSec) => windowSec,
+      countingSince: T - 5000,
+      serviceTime,
+      oldestQueuedAt: () => T - 700,
+      coldStartSeenMs: undefined,
+      gpuModels: ['A100'],
+      offers: () => [makeOffer({ coldStartSec: 45 })],
+      nodes: () => [node('a')],
+      paused: false,
+      preemptedAt: 123,
+      memory: INITIAL_MEMORY,
+      ...over,
+    };
+  }
+
+  it('reads the two windows, the ages and the facts the planner needs', () => {
+    const w = observe(source(), T);
+    expect(w).toMatchObject({ name: 'w', queued: 2, inFlight: 1, arrivalRateShort: 6, arrivalRateLong: 60, observedForMs: 5000, oldestQueuedMs: 700, coldStartMs: 45_000, preemptedAt: 123 });
+    expect(w.serviceTimeMs).toBeUndefined();
+    expect(w.nodes.map((n) => n.id)).toEqual(['a']);
+  });
+
+  it('plans with the measured cold start, else the offer of a wanted model, else 30 s', () => {
+    expect(coldStartEstimate(12_000, [makeOffer()], ['A100'])).toBe(12_000);
+    expect(coldStartEstimate(undefined, [makeOffer({ model: 'L4', coldStartSec: 5 }), makeOffer({ coldStartSec: 40 })], ['A100'])).toBe(40_000);
+    expect(coldStartEstimate(undefined, [makeOffer({ model: 'L4' })], ['A100'])).toBe(DEFAULT_COLD_START_MS);
+  });
+});
+
+describe('apply', () => {
+  const decision = (over: Partial<WorkloadDecision> = {}): WorkloadDecision => ({
+    name: 'w',
+    desired: 1,
+    add: [{ offer: makeOffer(), reserve: 1 }],
+    drain: ['d'],
+    release: ['r'],
+    restore: ['x'],
+    reason: { step: { kind: 'no-policy' }, releasedDrained: 0 },
+    budgetBlocked: false,
+    budgetExhausted: false,
+    memory: { ...INITIAL_MEMORY, lowDemandSince: 7 },
+    ...over,
+  });
+
+  it('hands the memory back, then rents, restores, drains and releases in that order', () => {
+    const calls: string[] = [];
+    const holder = { memory: INITIAL_MEMORY };
+    const done = apply(holder, decision(), {
+      rent: (r) => (calls.push(`rent ${r.offer.id}`), true),
+      restore: (id) => (calls.push(`restore ${id}`), true),
+      drain: (id) => (calls.push(`drain ${id}`), false),
+      release: (id) => (calls.push(`release ${id}`), true),
+    });
+    expect(calls).toEqual(['rent a100-od', 'restore x', 'drain d', 'release r']);
+    expect(done).toEqual({ added: 1, restored: 1, drained: 0, released: 1 });
+    expect(holder.memory.lowDemandSince).toBe(7);
+  });
+
+  it('rents nothing when renting is not allowed', () => {
+    const holder = { memory: INITIAL_MEMORY };
+    const done = apply(holder, decision(), { rent: () => true, restore: () => true, drain: () => true, release: () => true }, false);
+    expect(done.added).toBe(0);
+  });
+
+  it('nudges at most once per NUDGE_MS', () => {
+    expect(nudgeDelayMs(1000, 990)).toBe(NUDGE_MS - 10);
+    expect(nudgeDelayMs(1000, 0)).toBe(0);
+  });
+});
+
+describe('reason text', () => {
+  const steps: StepReason[] = [
+    { kind: 'no-policy' },
+    { kind: 'paused', drain: 2 },
+    { kind: 'scale-up', load: { queued: 3, arrivalRate: 1.5, inFlight: 1 }, fleet: { ready: 1, provisioning: 1 }, need: { kind: 'need', nodes: 4, maxNodes: 3, latencyTargetMs: 900 }, restored: 1, adds: [{ offerId: 'o', model: 'A100', gpuCount: 2, spot: true, pricePerHour: 1.25, currency: 'EUR', count: 2 }], holding: 3, shortfall: { kind: 'budget', scope: 'workload', cap: 'maxPerHour', limit: 4 }, tradeDownPricePerHour: 3, steady: false },
+    { kind: 'hold', low: { kind: 'finishing', forMs: 3000, inFlight: 2, needs: 0, live: 2 }, delayMs: 10_000, provisioning: 0 },
+    { kind: 'scale-down', low: { kind: 'low', forMs: 300_000, inFlight: 0, needs: 1, live: 3 }, drained: 1, kept: 1, paidLeftMs: 20_000, maxNodes: 2 },
+  ];
+
+  it('renders every step on one line that carries its numbers', () => {
+    for (const step of steps) {
+      const reason: PlanReason = { budget: { scope: 'global', cap: 'total', limit: 9, count: 1 }, step, releasedDrained: 2 };
+      const text = renderReason(reason);
+      expect(text).not.toContain('\n');
+      expect(text).not.toContain('undefined');
+      expect(text).toContain('9');
+      if (step.kind === 'scale-up') for (const n of ['900', '1.25', '4']) expect(text).toContain(n);
+    }
+  });
+});
