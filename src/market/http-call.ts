@@ -29,11 +29,16 @@ export interface CallContext {
   closing: AbortSignal;
   /** Told about every attempt's outcome, for `health`. */
   onOutcome(failure: Failure | undefined): void;
+  /**
+   * Refine the classification of a non-2xx answer from the body (provider adapters:
+   * their error bodies are not protocol v1). Must redact with the secret it knows.
+   */
+  refineFailure?(failure: Failure, body: Buffer | 'too-large'): void;
 }
 
 /** The request of one call. */
 export interface CallSpec<T> {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Full path with query, base path included. */
   path: string;
   /** `METHOD /v1/...` without query, for messages. */
@@ -82,7 +87,7 @@ export async function executeCall<T>(ctx: CallContext, spec: CallSpec<T>): Promi
     let failure: Failure;
     if (outcome.kind === 'failed') {
       // Cancelled mid-exchange: a POST may already have been acted on.
-      stopIfCancelled(ctx, spec, attempt, outcomeUnknown || spec.method === 'POST');
+      stopIfCancelled(ctx, spec, attempt, outcomeUnknown || creates(spec));
       failure = failureFromError(outcome.error, timedOut, ctx.timeoutMs, ctx.secret);
     } else if (outcome.status >= 200 && outcome.status < 300) {
       const parsed = parseBody(outcome.body, spec.schema, ctx);
@@ -95,12 +100,13 @@ export async function executeCall<T>(ctx: CallContext, spec: CallSpec<T>): Promi
     } else {
       const hint = parseRetryAfterMs(outcome.headers, ctx.clock.now());
       failure = failureFromStatus(outcome.status, outcome.headers, outcome.body, ctx.secret, hint);
+      ctx.refineFailure?.(failure, outcome.body);
     }
 
     ctx.onOutcome(failure);
     // A lease POST that may have reached the server is "unknown", not "failed" (DESIGN §6):
     // the caller reconciles by tag before creating again. Sticky across attempts.
-    outcomeUnknown ||= spec.method === 'POST' && mayHaveBeenProcessed(failure);
+    outcomeUnknown ||= creates(spec) && mayHaveBeenProcessed(failure);
     if (outcomeUnknown) failure.details.outcomeUnknown = true;
     if (!failure.transient || attempt >= ctx.maxAttempts) throw toMarketError(spec.label, failure, attempt);
     if (!ctx.budget.tryAcquire(failure.timeout ? 'timeout' : 'retry')) {
@@ -120,6 +126,11 @@ export async function executeCall<T>(ctx: CallContext, spec: CallSpec<T>): Promi
   }
 }
 
+/** Methods that create something (a POST, or a provider's PUT): not safe to repeat blindly. */
+function creates(spec: CallSpec<unknown>): boolean {
+  return spec.method === 'POST' || spec.method === 'PUT';
+}
+
 type Parsed<T> = { ok: true; value: T } | { ok: false; failure: Failure };
 
 function parseBody<T>(body: Buffer | 'too-large', schema: z.ZodType<T>, ctx: CallContext): Parsed<T> {
@@ -128,7 +139,8 @@ function parseBody<T>(body: Buffer | 'too-large', schema: z.ZodType<T>, ctx: Cal
   }
   let json: unknown;
   try {
-    json = JSON.parse(body.toString('utf8'));
+    // An empty body (a provider's 204) reads as null: the schema says whether that is fine.
+    json = body.length === 0 ? null : JSON.parse(body.toString('utf8'));
   } catch {
     // The SyntaxError quotes the body, which may echo anything: say only what failed.
     return fail('response body is not valid JSON', {});

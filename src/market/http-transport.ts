@@ -16,7 +16,7 @@ export interface AttemptRequest {
   /** Path with query string. */
   path: string;
   /** HTTP method. */
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Request headers, credentials included: they go to undici and nowhere else. */
   headers: Record<string, string>;
   /** JSON text, if any. */
@@ -53,9 +53,9 @@ export async function sendAttempt(req: AttemptRequest): Promise<AttemptOutcome> 
       signal: req.signal,
       headersTimeout: req.timeoutMs,
       bodyTimeout: req.timeoutMs,
-      // Lease creation is made idempotent by its key, not by the transport: never let
-      // undici replay a POST on its own.
-      idempotent: req.method !== 'POST',
+      // Lease creation is made idempotent by its key (or a lookup by label), not by the
+      // transport: never let undici replay a POST or PUT on its own.
+      idempotent: req.method === 'GET' || req.method === 'DELETE',
     });
   } catch (error) {
     return { kind: 'failed', error };

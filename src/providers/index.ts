@@ -1,0 +1,5 @@
+/**
+ * `adaptive-compute/providers`: real GPU providers behind the `Marketplace`
+ * interface. Combine several with `combineMarketplaces()` from the main entry.
+ */
+export { vastai, VastMarketplace, type VastOptions } from './vastai/index.js';
