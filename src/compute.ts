@@ -28,6 +28,8 @@ import { Ewma } from './metrics/ewma.js';
 import { stableClientId } from './util/ids.js';
 import { openJournal } from './leases/open-journal.js';
 import { Reconciler } from './leases/reconciler.js';
+import { SecretSet } from './util/redact.js';
+import { guardSecrets } from './market/secret-guard.js';
 import type { EndpointPolicy } from './leases/node-endpoint.js';
 import type { LeaseJournal } from './leases/journal.js';
 import { Workload, WorkloadRuntime, type Infer, type PauseOptions, type RunOptions } from './workload.js';
@@ -65,6 +67,8 @@ export class Compute extends EventEmitter<ComputeEvents> {
   readonly #loop: ControlLoop;
   /** Held while any task waits or runs: a pending `run()` keeps Node running, as a pending fetch does. */
   #pendingHold: { release(): void } | undefined;
+  /** Secret values (API key, node tokens, env values) no event or error may carry. */
+  readonly #secrets = new SecretSet();
   readonly #runtimes = new Map<string, WorkloadRuntime>();
   readonly #coldStarts = new Map<string, Ewma>();
   readonly #journal: LeaseJournal | undefined;
@@ -94,6 +98,9 @@ export class Compute extends EventEmitter<ComputeEvents> {
       this.#market = market as Marketplace;
       this.#ownsMarket = false;
     }
+    // What the marketplace says passes the secret filter (tokens remembered, errors redacted).
+    if (connection) this.#secrets.add(connection.apiKey);
+    this.#market = guardSecrets(this.#market, this.#secrets);
     // After every check that can throw: an opened journal is claimed for this process.
     const opened = openJournal(config.journal, config.clientId ?? stableClientId(), config.clientId !== undefined, connection?.url ?? 'custom');
     this.clientId = opened.clientId;
@@ -109,6 +116,7 @@ export class Compute extends EventEmitter<ComputeEvents> {
       nodeEndpoints: config.nodeEndpoints,
       ...(config.allowEndpoint ? { allowEndpoint: config.allowEndpoint } : {}),
     };
+    const connectNode = internals.connectNode ?? httpNodeConnector(config.nodeDispatcher, endpointPolicy, this.#secrets);
     this.#offers = new OfferCache(this.#market, this.#clock, warn);
     this.#leases = new LeaseManager({
       market: this.#market,
@@ -128,7 +136,10 @@ export class Compute extends EventEmitter<ComputeEvents> {
         const runtime = this.#runtimes.get(name);
         if (runtime) runtime.preemptedAt = this.#clock.now();
       },
-      connectNode: internals.connectNode ?? httpNodeConnector(config.nodeDispatcher, endpointPolicy),
+      connectNode: (address) => {
+        this.#secrets.add(address.nodeToken);
+        return connectNode(address);
+      },
       ...(this.#journal ? { journal: this.#journal } : {}),
       host: hostname(),
       endpointPolicy,
@@ -179,6 +190,8 @@ export class Compute extends EventEmitter<ComputeEvents> {
     if (this.#runtimes.has(name)) throw new ComputeError('CONFIG_INVALID', `workload name: "${name}" is already declared`);
     if (this.#shutdown) throw new ComputeError('SHUTDOWN', 'compute is shut down');
     const config = parseOptions(WorkloadOptionsSchema, options, `workload "${name}"`);
+    // Before any lease request carries them: a marketplace or node may echo them back.
+    for (const value of Object.values(config.env ?? {})) this.#secrets.add(value);
     const runtime = new WorkloadRuntime(name, config, this.#clock, {
       // Work with no node taking it must not wait for the next tick: scale from zero, or
       // take back a node that is draining.
@@ -375,6 +388,14 @@ export class Compute extends EventEmitter<ComputeEvents> {
     let ewma = this.#coldStarts.get(name);
     if (!ewma) this.#coldStarts.set(name, (ewma = new Ewma(0.3)));
     return ewma;
+  }
+
+  /**
+   * Every event leaves through here: whatever text it carries (reasons, error messages,
+   * causes) passes the secret filter first, whoever emitted it.
+   */
+  override emit<T extends EventEmitter.EventNames<ComputeEvents>>(event: T, ...args: EventEmitter.EventArgs<ComputeEvents, T>): boolean {
+    return super.emit(event, ...(this.#secrets.redactValue(args, 3) as EventEmitter.EventArgs<ComputeEvents, T>));
   }
 
   /** What `console.log(compute)` shows: no key, no token. */

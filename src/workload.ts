@@ -2,6 +2,7 @@
  * A declared workload: its queue, its dispatcher, the signals the controller reads
  * (arrival rates, service time, latency), and the handle the app calls `run()` on.
  */
+import { inspect } from 'node:util';
 import type { Clock } from './clock.js';
 import type { WorkloadConfig } from './config/workload.js';
 import { validate, type Validator } from './config/validator.js';
@@ -281,5 +282,15 @@ export class Workload<I = unknown, O = unknown> {
   /** Resolves when nothing of this workload is queued or running. */
   onIdle(): Promise<void> {
     return this.runtime.queue.onIdle();
+  }
+
+  /** What `console.log(workload)` shows: the name and the queue, never the options (`env` holds secrets). */
+  [inspect.custom](): string {
+    return `Workload { name: '${this.name}', queued: ${this.runtime.queue.size}, running: ${this.runtime.queue.running} }`;
+  }
+
+  /** JSON form: the same safe summary as `inspect`. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, queued: this.runtime.queue.size, running: this.runtime.queue.running };
   }
 }

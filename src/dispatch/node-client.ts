@@ -11,6 +11,7 @@ import { pinnedConnector } from '../providers/tls/pinned-connector.js';
 import type { CancelSignal } from '../util/cancellation.js';
 import type { EndpointPolicy } from '../leases/node-endpoint.js';
 import { guardedLookup } from './guarded-lookup.js';
+import type { SecretSet } from '../util/redact.js';
 
 /** Options of a {@link NodeClient}. */
 export interface NodeClientOptions {
@@ -30,6 +31,8 @@ export interface NodeClientOptions {
   dispatcher?: Dispatcher;
   /** Require this TLS public key (SPKI SHA-256, base64url) from the node; see `Lease.tlsPin`. */
   tlsPin?: string | undefined;
+  /** Secrets to keep out of errors: what the node says is redacted before it reaches one. */
+  secrets?: SecretSet | undefined;
   /** Refuse to connect when the endpoint's host name resolves to an address these rules refuse. */
   endpointPolicy?: EndpointPolicy | undefined;
 }
@@ -71,11 +74,15 @@ export class NodeClient {
   readonly #ownsDispatcher: boolean;
   readonly #maxBody: number;
   readonly #origin: string;
+  readonly #secrets: SecretSet | undefined;
+  readonly #token: string;
 
   constructor(options: NodeClientOptions) {
     this.leaseId = options.leaseId;
     this.endpoint = options.endpoint;
     this.#authorization = `Bearer ${options.nodeToken}`;
+    this.#token = options.nodeToken;
+    this.#secrets = options.secrets;
     this.#maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
     const url = new URL(options.endpoint);
     this.#origin = url.origin;
@@ -220,8 +227,17 @@ export class NodeClient {
     await this.#dispatcher.destroy().catch(() => undefined);
   }
 
+  /**
+   * Text from the node (or the network) made safe for an error: the runtime's known
+   * secrets, and always this node's own token, redacted before anything is cut short.
+   */
+  private redact(text: string): string {
+    const own = this.#token.length > 0 ? text.split(this.#token).join('***') : text;
+    return this.#secrets ? this.#secrets.redact(own) : own.replace(/\bBearer\s+[^\s"',;]+/gi, 'Bearer ***');
+  }
+
   private statusError(status: number, text: string): NodeError {
-    const detail = nodeErrorMessage(text);
+    const detail = nodeErrorMessage(this.redact(text));
     const suffix = detail ? `: ${detail}` : '';
     if (status === 401 || status === 403) return this.failure('auth', `node refused the node token (${status})`, status);
     if (status === 429 || status === 503) return this.failure('busy', `node is busy (${status})${suffix}`, status);
@@ -241,7 +257,7 @@ export class NodeClient {
           : code === 'ENDPOINT_REFUSED'
             ? `was not connected to: ${(error as Error).message}`
             : `connection failed (${code || 'error'})`;
-    return this.failure(kind, `node ${what}`, undefined, sanitizeCause(error));
+    return this.failure(kind, `node ${this.redact(what)}`, undefined, sanitizeCause(error, (text) => this.redact(text)));
   }
 
   private failure(kind: NodeFailureKind, message: string, status: number | undefined, cause?: unknown): NodeError {
@@ -259,16 +275,17 @@ function nodeErrorMessage(text: string): string {
   try {
     const body = JSON.parse(text) as { error?: { message?: unknown } | string };
     const message = typeof body.error === 'string' ? body.error : body.error?.message;
-    return typeof message === 'string' ? message.slice(0, 200) : '';
+    // One line: a node must not be able to forge log lines through its message.
+    return typeof message === 'string' ? message.replace(/\s+/g, ' ').slice(0, 200) : '';
   } catch {
     return '';
   }
 }
 
 /** Keep only the code and message of a transport error: undici errors can hold request options (headers). */
-function sanitizeCause(error: unknown): Error {
+function sanitizeCause(error: unknown, redact: (text: string) => string): Error {
   const e = error as { code?: string; message?: string; name?: string } | null;
-  const clean = new Error(e?.message ?? String(error));
+  const clean = new Error(redact(e?.message ?? String(error)));
   clean.name = e?.name ?? 'Error';
   if (e?.code) (clean as Error & { code?: string }).code = e.code;
   return clean;

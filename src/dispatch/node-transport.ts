@@ -6,6 +6,7 @@
 import type { Dispatcher } from 'undici';
 import { NodeClient, type NodeRunRequest } from './node-client.js';
 import type { EndpointPolicy } from '../leases/node-endpoint.js';
+import type { SecretSet } from '../util/redact.js';
 
 /** One connection to a leased node. */
 export interface NodeTransport {
@@ -37,8 +38,10 @@ export type NodeConnector = (address: NodeAddress) => NodeTransport;
 /**
  * The default connector: keep-alive HTTP over undici (optionally through a given
  * dispatcher). With `endpointPolicy`, a node host name that resolves to a refused
- * address (metadata, link-local, private) is not connected to.
+ * address (metadata, link-local, private) is not connected to. With `secrets`, what a
+ * node says is redacted before it reaches an error.
  */
-export function httpNodeConnector(dispatcher?: Dispatcher, endpointPolicy?: EndpointPolicy): NodeConnector {
-  return (address) => new NodeClient({ ...address, ...(dispatcher ? { dispatcher } : {}), ...(endpointPolicy ? { endpointPolicy } : {}) });
+export function httpNodeConnector(dispatcher?: Dispatcher, endpointPolicy?: EndpointPolicy, secrets?: SecretSet): NodeConnector {
+  return (address) =>
+    new NodeClient({ ...address, ...(dispatcher ? { dispatcher } : {}), ...(endpointPolicy ? { endpointPolicy } : {}), ...(secrets ? { secrets } : {}) });
 }
