@@ -82,7 +82,7 @@ describe('failure model on virtual time', () => {
     const get = market.getLease.bind(market);
     market.getLease = async (id: string) => {
       const lease = await get(id);
-      return lease.state === 'running' ? { ...lease, endpoint: 'http://10.9.8.7:8080' } : lease;
+      return lease.state === 'running' ? { ...lease, endpoint: 'http://203.0.113.7:8080' } : lease;
     };
     const { work, warnings, leases } = build({ clock, market });
     const task = work.run({ ms: 10 }, { timeoutMs: 10_000 }).catch((e: { code: string }) => e.code);
