@@ -26,6 +26,8 @@ export interface SimulateFlags {
   jobs?: number | undefined;
   /** Add a `<baseline>-tuned` row per autoscaler (its cheapest setting that meets the SLO). */
   tuneBaselines?: boolean | undefined;
+  /** `--sweep` values (`latencyTargetMs=...`, `coldStartSec=...`): one run per cell of their grid. */
+  sweep?: string[] | undefined;
 }
 
 /** Where output goes. */
@@ -51,6 +53,10 @@ export function parseBaselines(raw: string): BaselineName[] {
 /** Run `simulate`; resolves with the exit code (errors are thrown as one-line `ComputeError`s). */
 export async function runSimulate(flags: SimulateFlags, io: SimulateIo): Promise<number> {
   const baselines = parseBaselines(flags.baselines);
+  if (flags.sweep !== undefined && flags.sweep.length > 0) {
+    const { runSweepCommand } = await import('./simulate-sweep.js');
+    return runSweepCommand(flags, baselines, io);
+  }
   const progress = progressBar(io.stderr);
   let result;
   try {
@@ -65,7 +71,8 @@ export async function runSimulate(flags: SimulateFlags, io: SimulateIo): Promise
   return 0;
 }
 
-async function write(path: string, text: string, flag: string): Promise<void> {
+/** Write a report file; a failure is a `CONFIG_INVALID` naming the flag and the path. */
+export async function write(path: string, text: string, flag: string): Promise<void> {
   try {
     await writeFile(path, text);
   } catch (error) {

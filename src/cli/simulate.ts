@@ -10,6 +10,10 @@ import { integer, oneOf } from './flags.js';
 import { TRACE_FORMATS } from '../sim/trace/types.js';
 import type { SimulateFlags } from './simulate-run.js';
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 /** The `simulate` command. */
 export const simulateCommand: CliCommand = {
   name: 'simulate',
@@ -22,6 +26,7 @@ export const simulateCommand: CliCommand = {
       .option('--policy <file>', 'policy.json overriding the defaults printed at the top of the report')
       .option('--baselines <list>', 'all, none, or a comma-separated list (static-peak, fixed-reserved, hpa, kpa, ray-serve, keda, skyserve)', 'all')
       .option('--tune-baselines', "also run each autoscaler at 0.25x to 2x its target per node, with minNodes 0 and 1, and add its cheapest setting that meets the SLO as a '<baseline>-tuned' row")
+      .option('--sweep <setting=values>', 'run a grid: latencyTargetMs=2000,30000,60000,300000 (or 2xp99: twice the p99 service time) and/or coldStartSec=15,60,180 (repeat the flag for both); prints one row per cell', collect, [])
       .option('--json <file>', 'write the report as JSON (a row per policy under "policies")')
       .option('--html <file>', 'write a self-contained HTML report with charts')
       .option('--seed <n>', 'seed of generated arrivals and spot preemptions', integer('--seed', 0), 1)

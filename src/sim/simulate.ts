@@ -4,12 +4,13 @@
  * The CLI (`adaptive-compute simulate`) is a thin shell around this.
  */
 import { BASELINE_NAMES, type BaselineName } from './baselines/index.js';
-import { loadSimPolicy, resolveLatencyTarget } from './config.js';
+import { loadSimPolicy, resolveLatencyTarget, type SimPolicy } from './config.js';
 import type { SimReport } from './report/types.js';
 import { runSimulation, type RunOptions } from './run.js';
 import { traceStats } from './trace-stats.js';
+import { runSweep, type SweepGrid, type SweepReport } from './sweep.js';
 import { readTrace } from './trace/index.js';
-import type { TraceFormat } from './trace/types.js';
+import type { Trace, TraceFormat } from './trace/types.js';
 
 /** What to simulate. */
 export interface SimulateOptions {
@@ -38,11 +39,33 @@ export interface SimulateResult {
 
 /** Run a whole simulation. Throws `TRACE_INVALID` or `CONFIG_INVALID` with a one-line message. */
 export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
+  const { trace, policy, keys, seed } = await load(options);
+  const config = resolveLatencyTarget(policy, traceStats(trace).p99ServiceMs);
+  const report = await runSimulation(trace, config, runOptions(options, seed));
+  return { report, policyKeys: keys };
+}
+
+/** A sweep's report and the settings keys the policy file set. */
+export interface SimulateSweepResult {
+  sweep: SweepReport;
+  policyKeys: string[];
+}
+
+/** Run one simulation per cell of `grid` (`--sweep`). Throws like {@link simulate}. */
+export async function simulateSweep(options: SimulateOptions & { sweep: SweepGrid }): Promise<SimulateSweepResult> {
+  const { trace, policy, keys, seed } = await load(options);
+  const sweep = await runSweep(trace, policy, options.sweep, runOptions(options, seed));
+  return { sweep, policyKeys: keys };
+}
+
+async function load(options: SimulateOptions): Promise<{ trace: Trace; policy: SimPolicy; keys: string[]; seed: number }> {
   const seed = options.seed ?? 1;
   const { policy, keys } = await loadSimPolicy(options.policy);
   const service = { ...policy.serviceTime, defaultServiceMs: policy.serviceTime.defaultMs };
   const trace = await readTrace(options.trace, { format: options.format, service, seed });
-  const config = resolveLatencyTarget(policy, traceStats(trace).p99ServiceMs);
-  const report = await runSimulation(trace, config, { baselines: options.baselines ?? BASELINE_NAMES, seed, onProgress: options.onProgress, jobs: options.jobs, tuneBaselines: options.tuneBaselines });
-  return { report, policyKeys: keys };
+  return { trace, policy, keys, seed };
+}
+
+function runOptions(options: SimulateOptions, seed: number): RunOptions {
+  return { baselines: options.baselines ?? BASELINE_NAMES, seed, onProgress: options.onProgress, jobs: options.jobs, tuneBaselines: options.tuneBaselines };
 }

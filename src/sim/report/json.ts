@@ -14,7 +14,12 @@ export const REPORT_VERSION = 1;
 
 /** The JSON document for `report` (pretty-printed, ends with a newline). */
 export function renderJson(report: SimReport): string {
-  const doc = {
+  return `${JSON.stringify(reportDoc(report), null, 2)}\n`;
+}
+
+/** The JSON object for `report` (a sweep's cells embed one each). */
+export function reportDoc(report: SimReport): Record<string, unknown> {
+  return {
     version: REPORT_VERSION,
     trace: { ...report.trace, spanSec: round(report.trace.spanSec, 3), meanServiceMs: round(report.trace.meanServiceMs, 3), p99ServiceMs: round(report.trace.p99ServiceMs, 3) },
     settings: report.settings,
@@ -29,7 +34,6 @@ export function renderJson(report: SimReport): string {
       latencyCdf: Object.fromEntries(report.results.map((r) => [r.policy, r.cdf.map(([q, ms]) => [q, round(ms, 3)])])),
     },
   };
-  return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
 /** One row of `policies`. */
