@@ -13,6 +13,8 @@ import { parseOptions } from './config/parse.js';
 import { WorkloadOptionsSchema, type WorkloadOptions } from './config/workload.js';
 import { ControlLoop } from './controller/loop.js';
 import { OfferCache } from './controller/offer-cache.js';
+import { capacityGate } from './controller/capacity-gate.js';
+import { StartFailures } from './controller/start-failures.js';
 import { ComputeError } from './errors.js';
 import type { ComputeEvents, WarningEvent } from './events.js';
 import { LeaseManager } from './leases/lease-manager.js';
@@ -118,6 +120,7 @@ export class Compute extends EventEmitter<ComputeEvents> {
     };
     const connectNode = internals.connectNode ?? httpNodeConnector(config.nodeDispatcher, endpointPolicy, this.#secrets);
     this.#offers = new OfferCache(this.#market, this.#clock, warn);
+    const startFailures = new StartFailures();
     this.#leases = new LeaseManager({
       market: this.#market,
       clock: this.#clock,
@@ -126,12 +129,14 @@ export class Compute extends EventEmitter<ComputeEvents> {
       dispatcherFor: (name) => this.#runtimes.get(name)?.dispatcher,
       emit: (event) => {
         if (event.type === 'ready') this.#coldStartOf(event.workload).record(event.at - event.requestedAt);
+        if (event.type === 'ready') startFailures.started(event.offerId, this.#runtimes.get(event.workload)?.config.image ?? '');
         if (event.type === 'released' || event.type === 'failed' || event.type === 'preempted') this.#settlePauses(event.workload);
         // A refused lease request (offer gone, price moved past our cap) means our offer list is stale.
         if (event.type === 'failed' && event.leaseId === null) this.#offers.invalidate();
         this.emit('lease', event);
       },
       warn,
+      onStartFailed: (spec, reason) => startFailures.record(spec.offer.id, spec.image, reason, this.#clock.now()),
       onPreempted: (name) => {
         const runtime = this.#runtimes.get(name);
         if (runtime) runtime.preemptedAt = this.#clock.now();
@@ -173,6 +178,7 @@ export class Compute extends EventEmitter<ComputeEvents> {
       coldStartSeenMs: (runtime) => this.#coldStarts.get(runtime.name)?.value,
       reconcile: () => this.#reconciler.sweep(),
       reconcileEveryMs: config.reconcileEverySec * 1000,
+      gate: capacityGate(startFailures),
     });
   }
 

@@ -33,6 +33,12 @@ export const ERROR_CODES = [
   'OFFER_GONE',
   /** No offer meets the workload's GPU constraints and price cap. */
   'NO_OFFER',
+  /**
+   * The workload's nodes keep failing to start (a handler that does not load, an image
+   * that does not run): after a few in a row, waiting tasks fail with the marketplace's
+   * reason in the message and `details.reason`, and renting backs off.
+   */
+  'NODE_START_FAILED',
   /** A marketplace or node body did not match protocol v1. */
   'PROTOCOL_INVALID',
   /** The task input failed the workload's `input` schema. */

@@ -86,6 +86,8 @@ export class WorkloadRuntime {
   budgetRefusal: ComputeError | undefined;
   /** Set once by shutdown. */
   shutdownRefusal: ComputeError | undefined;
+  /** Set by the control loop while no node can be had (nodes that never start, no offer): new work fails at once. */
+  capacityRefusal: ComputeError | undefined;
   completed = 0;
   failed = 0;
   lastDecision: { at: number; desired: number; reason: string } | undefined;
@@ -151,7 +153,7 @@ export class WorkloadRuntime {
   }
 
   private submitOrThrow(input: unknown, options: RunOptions | undefined): Promise<unknown> {
-    const refusal = this.shutdownRefusal ?? this.budgetRefusal ?? this.pausedRefusal();
+    const refusal = this.shutdownRefusal ?? this.budgetRefusal ?? this.capacityRefusal ?? this.pausedRefusal();
     if (refusal) return Promise.reject(refusal);
     const badOption = checkRunOptions(this.name, options);
     if (badOption) return Promise.reject(badOption);

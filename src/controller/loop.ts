@@ -10,8 +10,9 @@ import { formatMoney } from '../util/money.js';
 import type { BudgetEvent, ScaleEvent } from '../events.js';
 import type { LeaseManager } from '../leases/lease-manager.js';
 import type { WorkloadRuntime } from '../workload.js';
+import type { CapacityGate } from './capacity-gate.js';
 import { offerQueryFor, type OfferCache } from './offer-cache.js';
-import type { Observation, WorkloadDecision } from './observation.js';
+import type { Observation, WorkloadDecision, WorkloadObservation } from './observation.js';
 import { observe } from './observe.js';
 import { apply, nudgeDelayMs } from './apply.js';
 import { plan } from './planner.js';
@@ -34,6 +35,8 @@ export interface ControlLoopDeps {
   reconcile?(): Promise<void>;
   /** Time between reconciliation sweeps, ms. */
   reconcileEveryMs?: number;
+  /** Offers to leave out and work to refuse when capacity cannot be had (capacity-gate.ts). */
+  gate?: CapacityGate;
 }
 
 /** Ticks the controller until stopped. */
@@ -85,7 +88,9 @@ export class ControlLoop {
       const observation: Observation = {
         now,
         tickMs: this.deps.tickMs,
-        workloads: runtimes.map((w) => observe(w.source({ nodes: () => leases.nodesOf(w.name), coldStartSeenMs: this.deps.coldStartSeenMs(w), offers: () => offers.all() }), now)),
+        workloads: runtimes.map((w) =>
+          withAvoided(observe(w.source({ nodes: () => leases.nodesOf(w.name), coldStartSeenMs: this.deps.coldStartSeenMs(w), offers: () => offers.all() }), now), this.deps.gate?.avoidOffers(w, now)),
+        ),
       };
       const policies = Object.fromEntries(runtimes.map((w) => [w.name, w.policy]));
       const decision = plan(observation, policies, offers.all(), ledger.view(now));
@@ -123,7 +128,7 @@ export class ControlLoop {
     const reason = renderReason(d.reason);
     runtime.lastDecision = { at: now, desired: d.desired, reason };
     // With no node and a marketplace that refuses us for good, renting again is futile.
-    const refused = this.failFastOnRefusal(runtime);
+    const refused = this.refuseByGate(runtime, now) || this.failFastOnRefusal(runtime);
     const done = apply(
       runtime,
       d,
@@ -198,6 +203,18 @@ export class ControlLoop {
     return true;
   }
 
+  /**
+   * Capacity that cannot be had (capacity-gate.ts): rent nothing; with no node to run
+   * on, waiting and new work fail with the cause rather than time out in the queue.
+   */
+  private refuseByGate(runtime: WorkloadRuntime, now: number): boolean {
+    const error = this.deps.gate?.refusal(runtime, now);
+    const stranded = error !== undefined && runtime.dispatcher.nodeCount === 0 && !this.deps.leases.nodesOf(runtime.name).some((n) => n.state !== 'draining');
+    runtime.capacityRefusal = stranded ? error : undefined;
+    if (stranded) runtime.queue.rejectQueued(error);
+    return error !== undefined;
+  }
+
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer?.cancel();
@@ -207,4 +224,9 @@ export class ControlLoop {
     timer.keepAlive(this.deps.leases.liveCount() > 0);
     this.timer = timer;
   }
+}
+
+/** The observation with the offers the planner must leave out for it, if any. */
+function withAvoided(observation: WorkloadObservation, avoid: readonly string[] | undefined): WorkloadObservation {
+  return avoid === undefined || avoid.length === 0 ? observation : { ...observation, avoidOffers: avoid };
 }

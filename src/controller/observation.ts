@@ -120,6 +120,11 @@ export interface WorkloadObservation {
   preemptedAt?: number | undefined;
   /** Memory returned by the previous decision. */
   memory: PlannerMemory;
+  /**
+   * Offer ids not to rent for this workload now (its nodes failed to start on them:
+   * start-failures.ts). Absent: none.
+   */
+  avoidOffers?: readonly string[];
 }
 
 /** Budget as the planner sees it. Amounts in the budget currency. */

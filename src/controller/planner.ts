@@ -57,7 +57,12 @@ export function plan(
   const running = runningBudget(budget, observation, horizonMs);
   const forced = enforceCaps(observation, running, horizonMs);
   const ctx: TickContext = { now: observation.now, tickMs: observation.tickMs, horizonMs, offers, budget: running, forced, taken: new Map() };
-  return { workloads: observation.workloads.map((w) => planWorkload(w, policies[w.name], ctx)) };
+  return { workloads: observation.workloads.map((w) => planWorkload(w, policies[w.name], withoutAvoided(ctx, w.avoidOffers))) };
+}
+
+/** The tick's context with the offers a workload must not rent left out (shared budget and counts). */
+function withoutAvoided(ctx: TickContext, avoid: readonly string[] | undefined): TickContext {
+  return avoid === undefined || avoid.length === 0 ? ctx : { ...ctx, offers: ctx.offers.filter((o) => !avoid.includes(o.id)) };
 }
 
 /** One workload: budget first, then demand, then the scale-up or the scale-down step. */

@@ -21,6 +21,7 @@ import type { LeaseJournal } from './journal.js';
 import { ownerTags } from './reconciler.js';
 import { refuseNodeEndpoint, type EndpointPolicy } from './node-endpoint.js';
 import { recheckSuspect, untilHealthy } from './node-health.js';
+import { leaseFailureReason } from './failure-reason.js';
 
 /** What a new lease is for. */
 export interface AcquireSpec {
@@ -50,6 +51,8 @@ export interface LeaseManagerDeps {
   warn(error: ComputeError, during: string): void;
   /** A spot lease was preempted (the planner avoids spot for a while). */
   onPreempted?(workload: string): void;
+  /** A lease ended before its node served (crash-loop backoff: controller/start-failures.ts). */
+  onStartFailed?(spec: AcquireSpec, reason: string): void;
   /** Opens connections to nodes (HTTP live; modelled nodes in the simulator). */
   connectNode: NodeConnector;
   /** Seconds between state checks of a running lease. @default 5 */
@@ -314,7 +317,9 @@ export class LeaseManager {
     let lease = first;
     while (record.state === 'provisioning') {
       if (ENDED_LEASE_STATES.has(lease.state)) {
-        this.lost(record, lease, `lease ${lease.state} before it ran`);
+        const why = leaseFailureReason(lease, record.spec.env);
+        this.lost(record, lease, `lease ${lease.state} before it ran${why ? `: ${why}` : ''}`);
+        if (lease.state === 'failed') this.deps.onStartFailed?.(record.spec, why ?? 'the marketplace gave no reason');
         return;
       }
       if (lease.state === 'running' && lease.endpoint && lease.nodeToken) {

@@ -86,6 +86,12 @@ export const LeaseSchema = z.object({
    * self-signed certificate is fine): provider adapters set it for nodes on plain IPs.
    */
   tlsPin: z.string().min(1).optional(),
+  /**
+   * Why the lease failed, in the marketplace's words (`node did not start: ...`), when it
+   * says. The SDK shows it in the `lease` event and in `NODE_START_FAILED`, shortened
+   * and cleared of secrets (it is untrusted text).
+   */
+  failure: z.string().nullable().optional(),
 });
 /** A marketplace lease. */
 export type Lease = z.infer<typeof LeaseSchema>;

@@ -159,6 +159,7 @@ export class LeaseStore {
       billedSec,
       cost: billedCost(record.offer.pricePerHour, billedSec),
       tags: { ...record.request.tags },
+      ...(record.failure !== undefined ? { failure: record.failure } : {}),
     });
   }
 
