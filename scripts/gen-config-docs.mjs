@@ -51,10 +51,10 @@ const SECTIONS = [
 
 /** Per-call options: TypeScript interfaces (no zod schema), documented from their TSDoc and declared types. */
 const CALL_OPTIONS = [
-  { title: '`workload.run(input, options)`, `workload.stream(input, options)`', anchor: 'run-options', parts: [['src/workload.ts', 'RunOptions']] },
-  { title: '`workload.map(inputs, options)`', anchor: 'map-options', parts: [['src/queue/map.ts', 'MapOptions'], ['src/workload.ts', 'WorkloadMapOptions']] },
-  { title: '`compute.pause(name, options)`, `workload.pause(options)`', anchor: 'pause-options', parts: [['src/workload.ts', 'PauseOptions']] },
-  { title: '`compute.shutdown(options)`', anchor: 'shutdown-options', parts: [['src/compute.ts', 'ShutdownOptions']] },
+  { title: '`workload.run(input, options)`, `workload.stream(input, options)`', anchor: 'run-options', parts: [['src/api.ts', 'RunOptions']] },
+  { title: '`workload.map(inputs, options)`', anchor: 'map-options', parts: [['src/queue/map.ts', 'MapOptions'], ['src/api.ts', 'WorkloadMapOptions']] },
+  { title: '`compute.pause(name, options)`, `workload.pause(options)`', anchor: 'pause-options', parts: [['src/api.ts', 'PauseOptions']] },
+  { title: '`compute.shutdown(options)`', anchor: 'shutdown-options', parts: [['src/api.ts', 'ShutdownOptions']] },
 ];
 
 // ---------------------------------------------------------------- sources (AST)
@@ -387,7 +387,7 @@ export async function generateConfigDocs() {
   lines.push('## Workloads', '');
   for (const s of SECTIONS.slice(3, 8)) lines.push(...renderSection(s, modules, own(s)));
   lines.push('## The embedded local marketplace', '');
-  lines.push('Used when `createCompute()` gets no `marketplace`, with these defaults; pass your own `LocalMarketplace` to change them (see the README, *The local marketplace*).', '');
+  lines.push('Used when `createCompute()` gets no `marketplace`, with these defaults; pass your own `LocalMarketplace` from `adaptive-compute/local` to change them (see the README, *The local marketplace*).', '');
   lines.push(...renderSection(/** @type {typeof SECTIONS[number]} */ (SECTIONS[8]), modules, own(SECTIONS[8])));
   lines.push('## Per-call options', '', 'Plain TypeScript options of single calls (not zod-checked beyond their types).', '');
   for (const c of CALL_OPTIONS) lines.push(...renderCallOptions(c));

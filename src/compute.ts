@@ -34,7 +34,8 @@ import { SecretSet } from './util/redact.js';
 import { guardSecrets } from './market/secret-guard.js';
 import type { EndpointPolicy } from './leases/node-endpoint.js';
 import type { LeaseJournal } from './leases/journal.js';
-import { Workload, WorkloadRuntime, type Infer, type PauseOptions, type RunOptions } from './workload.js';
+import { WorkloadHandle, WorkloadRuntime } from './workload.js';
+import type { Compute, Infer, InferInput, PauseOptions, RunOptions, ShutdownOptions, Workload } from './api.js';
 
 /**
  * Seams for the simulator and deterministic tests (not part of the public options).
@@ -47,16 +48,8 @@ export interface ComputeInternals {
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
-/** Options of `shutdown()`. */
-export interface ShutdownOptions {
-  /** How long in-flight tasks may take to finish before they are rejected with `SHUTDOWN`, ms. @default 30000 */
-  graceMs?: number;
-  /** How long to keep retrying lease releases against a failing marketplace, ms. @default 30000 */
-  releaseTimeoutMs?: number;
-}
-
-/** The runtime an app creates once: declare workloads, run tasks, watch events. */
-export class Compute extends EventEmitter<ComputeEvents> {
+/** The {@link Compute} runtime (internal: apps see the interface `createCompute()` returns). */
+export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compute {
   /** The `client` tag on every lease this runtime rents. */
   readonly clientId: string;
   readonly #config: ComputeConfig;
@@ -82,7 +75,6 @@ export class Compute extends EventEmitter<ComputeEvents> {
   #started = false;
   #shutdown: Promise<void> | undefined;
 
-  /** @internal use {@link createCompute}. */
   constructor(config: ComputeConfig, internals: ComputeInternals = {}) {
     super();
     this.#config = config;
@@ -189,7 +181,7 @@ export class Compute extends EventEmitter<ComputeEvents> {
   workload<S = undefined, T = undefined>(
     name: string,
     options: WorkloadOptions & { input?: S; output?: T },
-  ): Workload<S extends undefined ? unknown : InferInputOf<S>, T extends undefined ? unknown : Infer<T>> {
+  ): Workload<S extends undefined ? unknown : InferInput<S>, T extends undefined ? unknown : Infer<T>> {
     if (typeof name !== 'string' || !NAME.test(name)) {
       throw new ComputeError('CONFIG_INVALID', `workload name: must be 1-64 characters of A-Z a-z 0-9 _ . - (got ${JSON.stringify(name)})`);
     }
@@ -218,7 +210,7 @@ export class Compute extends EventEmitter<ComputeEvents> {
       this.#started = true;
       this.#loop.start();
     }
-    return new Workload(name, runtime, { pause: (n, o) => this.pause(n, o), resume: (n) => this.resume(n) });
+    return new WorkloadHandle(name, runtime, { pause: (n, o) => this.pause(n, o), resume: (n) => this.resume(n) });
   }
 
   /** Run a task on the workload declared as `name`. */
@@ -415,13 +407,18 @@ export class Compute extends EventEmitter<ComputeEvents> {
   }
 }
 
-type InferInputOf<S> = S extends { '~standard': { types?: infer T } } ? (T extends { input: infer I } ? I : unknown) : unknown;
-
 /**
  * Create the runtime. Throws `ComputeError` `CONFIG_INVALID` synchronously when an
  * option is wrong, naming the field.
  */
 export function createCompute(options: ComputeOptions = {}): Compute {
   const config = parseOptions(ComputeOptionsSchema, options, 'createCompute()');
-  return new Compute(config);
+  return new ComputeRuntime(config);
 }
+
+/**
+ * The runtime class under its old name, for tests that build one from a parsed config
+ * with internals (`new Compute(config, { connectNode })`). Not exported by the package.
+ * @internal
+ */
+export { ComputeRuntime as Compute };

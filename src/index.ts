@@ -1,9 +1,22 @@
 /**
  * adaptive-compute: rent GPU nodes from a compute marketplace exactly when your
- * workload needs them. The public surface, and nothing else.
+ * workload needs them. The public surface, and nothing else: interfaces and
+ * factories. The embedded local marketplace is `adaptive-compute/local`, clocks and
+ * fakes for tests are `adaptive-compute/testing`.
  */
-export { createCompute, Compute, type ShutdownOptions } from './compute.js';
-export { Workload, type RunOptions, type WorkloadMapOptions, type PauseOptions, type Infer } from './workload.js';
+export { createCompute } from './compute.js';
+export type {
+  Compute,
+  ComputeEmitter,
+  Workload,
+  ShutdownOptions,
+  RunOptions,
+  WorkloadMapOptions,
+  PauseOptions,
+  Infer,
+  InferInput,
+} from './api.js';
+export type { MapOptions } from './queue/map.js';
 export {
   ComputeError,
   MarketError,
@@ -12,9 +25,10 @@ export {
   isComputeError,
   type ComputeErrorCode,
   type ComputeErrorOptions,
+  type HttpFacts,
 } from './errors.js';
-export { RealClock, VirtualClock, realClock, type Clock, type Timer } from './clock.js';
-export type { ComputeOptions, ComputeConfig, BudgetConfig, MarketplaceConnection } from './config/compute.js';
+export type { Clock, Timer } from './clock.js';
+export type { ComputeOptions, ComputeConfig, BudgetConfig, MarketplaceConnection, MarketplaceConnectionOptions } from './config/compute.js';
 export type { WorkloadOptions, WorkloadConfig, ScalingConfig, GpuRequirement } from './config/workload.js';
 export type { Validator } from './config/validator.js';
 export type { ComputeEvents, ScaleEvent, LeaseEvent, LeaseEventType, BudgetEvent, WarningEvent } from './events.js';
@@ -22,8 +36,6 @@ export type { PlanReason, StepReason } from './controller/reason.js';
 export type { MetricsSnapshot, WorkloadMetrics, BudgetMetrics, NodeCounts } from './metrics/snapshot.js';
 export type { Marketplace, MarketCallOptions } from './market/marketplace.js';
 export type { Offer, Lease, LeaseState, CreateLeaseRequest, OfferQuery } from './market/protocol.js';
-export { HttpMarketplace } from './market/http-client.js';
+export { HttpMarketplace, type HttpMarketplaceDeps, type MarketplaceHealth } from './market/http-client.js';
 export type { Logger } from './observability/logger.js';
 export type { MeterLike } from './observability/otel.js';
-export { LocalMarketplace, startLocalMarket, defaultLocalOffers } from './local/index.js';
-export type { LocalMarketOptions, LocalMarketServer, Account, AccountLease, AgentHandler, AgentHandlerContext, AgentHandlerResult } from './local/index.js';

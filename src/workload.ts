@@ -19,54 +19,9 @@ import { TaskQueue } from './queue/index.js';
 import { StreamRequest } from './dispatch/stream-request.js';
 import type { NodeStream } from './dispatch/node-stream.js';
 import { streamEvents } from './dispatch/stream-events.js';
-import { mapOrdered, type MapOptions } from './queue/map.js';
+import { mapOrdered } from './queue/map.js';
 import { checkMapArguments, checkRunOptions, failing } from './queue/run-options.js';
-
-/**
- * Per-call options of `run()` (and of `stream()`; `map()` applies them to each task).
- * An option of the wrong type or out of range makes the call reject with
- * `CONFIG_INVALID` naming it (`timeoutMs: must be a number >= 0`); it never throws.
- */
-export interface RunOptions {
-  /** Abort the task: it rejects with `ABORTED` (removed from the queue, or cancelled on the node). */
-  signal?: AbortSignal;
-  /** Reject with `TIMEOUT` if not done within this many ms (queue wait + attempts). Defaults to the workload's `timeoutMs`. */
-  timeoutMs?: number;
-  /** Higher runs first. @default 0 */
-  priority?: number;
-}
-
-/** Options of `map()`. */
-export interface WorkloadMapOptions extends MapOptions {
-  /** Per-task options applied to every input. */
-  timeoutMs?: number;
-  priority?: number;
-}
-
-/** What `pause()` does with work that arrives while paused. */
-export interface PauseOptions {
-  /**
-   * `'hold'` keeps queued and new tasks waiting until `resume()`; `'reject'` rejects them
-   * with `WORKLOAD_PAUSED`. @default 'hold'
-   */
-  whilePaused?: 'hold' | 'reject';
-}
-
-/** Shorthand: the output type a validator produces. */
-export type Infer<S> = S extends { '~standard': { types?: infer T } }
-  ? T extends { output: infer O }
-    ? O
-    : unknown
-  : S extends { safeParse(value: unknown): { data?: infer D } }
-    ? D
-    : unknown;
-
-/** Shorthand: the input type a validator accepts. */
-export type InferInput<S> = S extends { '~standard': { types?: infer T } }
-  ? T extends { input: infer I }
-    ? I
-    : unknown
-  : unknown;
+import type { PauseOptions, RunOptions, Workload, WorkloadMapOptions } from './api.js';
 
 /** The internal state of one workload (not public). */
 export class WorkloadRuntime {
@@ -212,9 +167,8 @@ export class WorkloadRuntime {
   }
 }
 
-/** The handle `compute.workload()` returns. `I` is the input type, `O` the output type. */
-export class Workload<I = unknown, O = unknown> {
-  /** @internal */
+/** The {@link Workload} handle `compute.workload()` returns (internal: apps see the interface). */
+export class WorkloadHandle<I = unknown, O = unknown> implements Workload<I, O> {
   constructor(
     /** The workload's name. */
     readonly name: string,

@@ -4,7 +4,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createCompute, LocalMarketplace } from 'adaptive-compute';
+import { createCompute } from 'adaptive-compute';
+import { LocalMarketplace } from 'adaptive-compute/local';
 import { z } from 'zod';
 
 const file = process.argv[2] ?? fileURLToPath(new URL('./prompts.jsonl', import.meta.url));

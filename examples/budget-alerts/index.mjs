@@ -1,7 +1,8 @@
 // Purpose: a budget policy with alerts: react to budget events as committed spend crosses 50/80/100 %, watch the spend forecast, and see new work refused once no node fits in what is left.
 // Run: node examples/budget-alerts/index.mjs
 // @ts-check
-import { ComputeError, createCompute, LocalMarketplace } from 'adaptive-compute';
+import { ComputeError, createCompute } from 'adaptive-compute';
+import { LocalMarketplace } from 'adaptive-compute/local';
 
 // A local marketplace with short cold starts and steady prices, so the budget runs
 // out in seconds instead of hours. With a real marketplace only the numbers change.

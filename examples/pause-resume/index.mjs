@@ -2,7 +2,8 @@
 // Run: node examples/pause-resume/index.mjs   (one "day" plays in about 6 seconds)
 // @ts-check
 import { setTimeout as wait } from 'node:timers/promises';
-import { createCompute, LocalMarketplace } from 'adaptive-compute';
+import { createCompute } from 'adaptive-compute';
+import { LocalMarketplace } from 'adaptive-compute/local';
 
 /** Hours of the day when the workload may rent nodes (off-peak: cheaper capacity). */
 const OPEN_HOURS = [

@@ -137,7 +137,7 @@ export const ComputeOptionsSchema = z.preprocess((value) => {
 /** `createCompute()` options as the user writes them. */
 export type ComputeOptions = Omit<z.input<typeof ComputeOptionsObjectSchema>, 'marketplace'> & {
   /** Where nodes are rented: `{ url, apiKey }` of a protocol-v1 marketplace, or a {@link Marketplace} implementation. */
-  marketplace?: z.input<typeof MarketplaceConnectionSchema> | Marketplace;
+  marketplace?: MarketplaceConnectionOptions | Marketplace;
   /** Alias of `clientId` (the lease tag). */
   tag?: string;
   /** Alias of `journal`. */
@@ -147,5 +147,7 @@ export type ComputeOptions = Omit<z.input<typeof ComputeOptionsObjectSchema>, 'm
 export type ComputeConfig = z.output<typeof ComputeOptionsObjectSchema>;
 /** Budget after defaults. */
 export type BudgetConfig = z.output<typeof BudgetSchema>;
+/** `{ url, apiKey, ... }`: a protocol-v1 marketplace's connection, as the user writes it. */
+export type MarketplaceConnectionOptions = z.input<typeof MarketplaceConnectionSchema>;
 /** Marketplace connection after defaults. */
 export type MarketplaceConnection = z.output<typeof MarketplaceConnectionSchema>;

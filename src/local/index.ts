@@ -1,6 +1,8 @@
 /**
- * The embedded local marketplace and its node agents, as the package exports them:
- * what an app needs to tune the local marketplace or write its own node handler.
+ * `adaptive-compute/local`: the embedded local marketplace and its node agents.
+ * `createCompute()` without a `marketplace` starts one by itself (loading this code
+ * only then); import from here to tune it (cold start, prices, preemption), run it
+ * on its own, or write a node handler.
  */
 export { LocalMarketplace } from './market/local-marketplace.js';
 export { startLocalMarket } from './market/local-market.js';

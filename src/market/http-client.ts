@@ -7,8 +7,8 @@
 import { inspect } from 'node:util';
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
-import type { Clock } from '../clock.js';
-import type { MarketplaceConnection } from '../config/compute.js';
+import { realClock, type Clock } from '../clock.js';
+import type { MarketplaceConnectionOptions } from '../config/compute.js';
 import { MarketplaceConnectionSchema } from '../config/compute.js';
 import { ComputeError } from '../errors.js';
 import type { Failure } from './http-errors.js';
@@ -23,13 +23,16 @@ import { RetryBudget } from './retry-budget.js';
 
 /** Collaborators and limits of {@link HttpMarketplace} that are not part of the user's connection options. */
 export interface HttpMarketplaceDeps {
-  /** Drives request timeouts and retry sleeps. */
-  clock: Clock;
+  /** Drives request timeouts and retry sleeps. @default the real clock */
+  clock?: Clock;
   /** Uniform in [0, 1), for retry jitter. @default Math.random */
   random?: () => number;
   /** Largest response body read, in bytes; larger ones fail with `PROTOCOL_INVALID`. @default 1_048_576 (1 MiB) */
   maxResponseBytes?: number;
-  /** Retry token bucket; pass one instance to several clients to share it. @default new RetryBudget() (500 tokens) */
+  /**
+   * Retry token bucket; pass one instance to several clients to share it. @default new RetryBudget() (500 tokens)
+   * @internal
+   */
   retryBudget?: RetryBudget;
 }
 
@@ -61,7 +64,7 @@ export class HttpMarketplace implements Marketplace {
   #closed: Promise<void> | undefined;
 
   /** @throws ComputeError `CONFIG_INVALID` naming the bad `marketplace.*` option. */
-  constructor(connection: MarketplaceConnection, deps: HttpMarketplaceDeps) {
+  constructor(connection: MarketplaceConnectionOptions, deps: HttpMarketplaceDeps = {}) {
     const parsed = MarketplaceConnectionSchema.safeParse(connection);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -80,7 +83,7 @@ export class HttpMarketplace implements Marketplace {
     this.#ctx = {
       dispatcher: this.#dispatcher,
       origin: this.#endpoint.origin,
-      clock: deps.clock,
+      clock: deps.clock ?? realClock,
       random: deps.random ?? Math.random,
       timeoutMs: conn.timeoutMs,
       maxAttempts: conn.maxAttempts,

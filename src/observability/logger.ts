@@ -3,7 +3,7 @@
  * so does `console` for a quick look. What is logged comes from the runtime's events,
  * which carry no secret; string fields are still scrubbed of the API key as a last guard.
  */
-import type { Compute } from '../compute.js';
+import type { Compute } from '../api.js';
 
 /** The part of a pino (or bunyan, or console-like) logger we call. */
 export interface Logger {

@@ -3,7 +3,7 @@
  * `metrics.getMeter('my-app')`) and the runtime reports through it. Typed
  * structurally, so the SDK has no dependency on OpenTelemetry itself.
  */
-import type { Compute } from '../compute.js';
+import type { Compute } from '../api.js';
 
 type Attributes = Record<string, string>;
 

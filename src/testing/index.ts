@@ -11,7 +11,7 @@
  * Both take the same knobs (cold start, service time, task failures, API
  * failures, preemption, offers, balance, clock) and give the same assertions
  * (`bill()`, `liveLeases()`, `expectNoLiveLeases()`, `expectBillAtMost()`). Pair
- * them with `VirtualClock` to skip time.
+ * them with `VirtualClock` to skip time (the clocks live here, not in the main entry).
  */
 export { createFakeMarketplace } from './fake-marketplace.js';
 export type { FakeBill, FakeMarketplace, FakeMarketplaceControls, FakeMarketplaceOptions, FakeRequestLogEntry } from './fake-marketplace.js';
@@ -23,4 +23,5 @@ export { defaultFakeOffers } from './fake-offers.js';
 export { billedCost, billedSeconds, minimumCharge } from './fake-billing.js';
 export { AccountResponseSchema } from '../local/market/account.js';
 export type { Account, AccountLease } from '../local/market/account.js';
-export { VirtualClock } from '../clock.js';
+export { RealClock, VirtualClock, realClock } from '../clock.js';
+export type { Clock, Timer } from '../clock.js';

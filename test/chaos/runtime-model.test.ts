@@ -11,10 +11,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock.js';
-import { Compute } from '../../src/compute.js';
+import { ComputeRuntime } from '../../src/compute.js';
 import { ComputeOptionsSchema } from '../../src/config/compute.js';
 import { ComputeError } from '../../src/errors.js';
-import type { Workload } from '../../src/workload.js';
+import type { Workload } from '../../src/api.js';
 import { MemoryMarket, modelledNodes } from '../support/memory-market.js';
 
 const MAX_NODES = 3;
@@ -29,7 +29,7 @@ interface Tracked {
 interface Real {
   clock: VirtualClock;
   market: MemoryMarket;
-  compute: Compute;
+  compute: ComputeRuntime;
   work: Workload;
   tasks: Tracked[];
   caps: { total: number; maxPerHour: number };
@@ -185,7 +185,7 @@ describe('runtime invariants under random faults (model-based)', () => {
           const clock = new VirtualClock(1_700_000_000_000);
           const market = new MemoryMarket(clock, { coldStartMs: 800 });
           const config = ComputeOptionsSchema.parse({ marketplace: market, clock, journal: false, budget: { total, maxPerHour } });
-          const compute = new Compute(config, { connectNode: modelledNodes(clock, 2, market) });
+          const compute = new ComputeRuntime(config, { connectNode: modelledNodes(clock, 2, market) });
           const work = compute.workload('w', {
             gpu: { model: ['A100', 'H100'] },
             image: 'i',

@@ -11,7 +11,7 @@ import { setupServer } from 'msw/node';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCompute } from '../../src/index.js';
-import type { Compute } from '../../src/compute.js';
+import type { Compute } from '../../src/api.js';
 import { createFakeMarketplace, handlersDispatcher, marketplaceHandlers } from '../../src/testing/index.js';
 import type { FakeMarketplaceControls } from '../../src/testing/index.js';
 

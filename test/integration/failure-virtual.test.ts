@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock.js';
-import { Compute } from '../../src/compute.js';
+import { ComputeRuntime } from '../../src/compute.js';
 import { ComputeOptionsSchema } from '../../src/config/compute.js';
 import type { LeaseEvent, WarningEvent } from '../../src/events.js';
 import type { CreateLeaseRequest, Lease } from '../../src/market/protocol.js';
@@ -19,7 +19,7 @@ function build(options: { market?: MemoryMarket; clock?: VirtualClock; compute?:
   const clock = options.clock ?? new VirtualClock(1_700_000_000_000);
   const market = options.market ?? new MemoryMarket(clock, { coldStartMs: 1000 });
   const config = ComputeOptionsSchema.parse({ marketplace: market, clock, clientId: 'vt', journal: false, ...options.compute });
-  const compute = new Compute(config, { connectNode: modelledNodes(clock, 2, market) });
+  const compute = new ComputeRuntime(config, { connectNode: modelledNodes(clock, 2, market) });
   const leases: LeaseEvent[] = [];
   const warnings: WarningEvent[] = [];
   compute.on('lease', (e) => leases.push(e));

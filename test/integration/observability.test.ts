@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock.js';
-import { Compute } from '../../src/compute.js';
+import { ComputeRuntime } from '../../src/compute.js';
 import { ComputeOptionsSchema } from '../../src/config/compute.js';
 import { MemoryMarket, modelledNodes } from '../support/memory-market.js';
 
@@ -12,7 +12,7 @@ function build(extra: Record<string, unknown>) {
   const clock = new VirtualClock(1_700_000_000_000);
   const market = new MemoryMarket(clock, { coldStartMs: 500 });
   const config = ComputeOptionsSchema.parse({ marketplace: market, clock, journal: false, budget: { total: 10, maxPerHour: 20 }, ...extra });
-  const compute = new Compute(config, { connectNode: modelledNodes(clock, 2, market) });
+  const compute = new ComputeRuntime(config, { connectNode: modelledNodes(clock, 2, market) });
   const work = compute.workload('embed', { gpu: { model: 'A100', interruptible: 'never' }, image: 'i', scaling: { maxNodes: 2, concurrencyPerNode: 2, scaleDownDelayMs: 2000 } });
   return { clock, compute, work };
 }

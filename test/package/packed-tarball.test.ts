@@ -22,9 +22,9 @@ beforeAll(() => {
 }, 120_000);
 
 describe('packed tarball in a fresh app', () => {
-  it('ships only the build, the README and the license', () => {
+  it('ships only the build, the README, the changelog and the license', () => {
     const files = readdirSync(join(app, 'node_modules', 'adaptive-compute')).sort();
-    expect(files).toEqual(['LICENSE', 'README.md', 'dist', 'package.json']);
+    expect(files).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'dist', 'package.json']);
   });
 
   it('ESM: bursts, scales up, returns every result, scales to zero, and the process exits on its own', async () => {

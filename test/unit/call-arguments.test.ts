@@ -15,7 +15,7 @@ import { rejectionOf } from '../support/rejection.js';
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
 process.on('unhandledRejection', onUnhandled);
-let open: Compute[] = [];
+let open: Array<Pick<Compute, 'shutdown'>> = [];
 afterEach(async () => {
   await Promise.all(open.map((c) => c.shutdown({ graceMs: 0, releaseTimeoutMs: 0 })));
   open = [];

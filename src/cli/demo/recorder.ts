@@ -3,7 +3,7 @@
  * `warning`) and the demo's own task outcomes; keeps what the summary needs and
  * narrates what happens to the view.
  */
-import type { Compute } from '../../compute.js';
+import type { Compute } from '../../api.js';
 import { isComputeError } from '../../errors.js';
 import type { ScaleEvent } from '../../events.js';
 import type { ScaleDecision } from './summary.js';

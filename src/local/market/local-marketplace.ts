@@ -13,7 +13,6 @@ import { HttpMarketplace } from '../../market/http-client.js';
 import type { MarketplaceHealth } from '../../market/http-client.js';
 import type { MarketCallOptions, Marketplace } from '../../market/marketplace.js';
 import type { CreateLeaseRequest, Lease, Offer, OfferQuery } from '../../market/protocol.js';
-import { startLocalMarket } from './local-market.js';
 import type { LocalMarketServer } from './local-market.js';
 import { parseLocalMarketOptions } from './options.js';
 import type { LocalMarketOptions } from './options.js';
@@ -108,6 +107,9 @@ export class LocalMarketplace implements Marketplace {
 
   async #start(): Promise<Started> {
     try {
+      // Loaded on first need: importing the package must not load the server, the agent
+      // launcher or child_process (an app that rents remotely never needs them).
+      const { startLocalMarket } = await import('./local-market.js');
       const server = await startLocalMarket(this.#options);
       const client = new HttpMarketplace(
         { url: server.url, apiKey: server.apiKey, timeoutMs: 10_000, maxAttempts: 3, allowInsecureHttp: false },
