@@ -89,6 +89,7 @@ export class WorkloadRuntime {
       minNodes: scaling.minNodes,
       maxNodes: scaling.maxNodes,
       latencyTargetMs: scaling.latencyTargetMs,
+      sloTarget: scaling.sloTarget,
       concurrencyPerNode: scaling.concurrencyPerNode,
       scaleDownDelayMs: scaling.scaleDownDelayMs,
       spotCooloffMs: gpu.spotCooloffMs,
@@ -151,6 +152,7 @@ export class WorkloadRuntime {
       nodes: world.nodes,
       paused: this.paused !== false,
       preemptedAt: this.preemptedAt,
+      sloTarget: this.policy.sloTarget,
       get memory() {
         return runtime.memory;
       },

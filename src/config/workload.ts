@@ -29,8 +29,15 @@ export const ScalingSchema = z
     minNodes: z.number().int().nonnegative().default(0),
     /** Nodes never exceeded (live leases, provisioning included). @default 4 */
     maxNodes: z.number().int().positive().default(4),
-    /** Target p95 of queue wait + service, in ms. @default 1000 */
+    /** Latency target of one request (queue wait + service), in ms; `sloTarget` of requests must meet it. @default 1000 */
     latencyTargetMs: z.number().positive().default(1000),
+    /**
+     * Share of requests that must finish within `latencyTargetMs` (the SLO). The planner
+     * spends the rest as its miss budget: in the queueing model of every tick, and on
+     * cold returns of traffic after quiet spells (it keeps nodes warm when those would
+     * miss more). @default 0.99
+     */
+    sloTarget: z.number().gt(0).max(1).default(0.99),
     /** Tasks a node runs at once. @default 1 */
     concurrencyPerNode: z.number().int().positive().default(1),
     /** Low demand must last this long before a node is drained. @default 10000 */

@@ -55,12 +55,12 @@ import type { NodeView, PlannerPolicy, WorkloadObservation } from './observation
 import { fewestNodes, type ProjectionInput } from './projection.js';
 import { forecastError, type PendingForecast } from './forecast.js';
 import { rateSlope, rateSpan } from './trend.js';
+import { missShare } from './slo.js';
 
 /**
- * Share of tasks the M/M/k model may let wait past their budget. Lower than the
- * 5 % the target allows: the model is stationary, while real demand moves and new
- * capacity is a cold start away. Held at 1 % in the model, the target holds at p95
- * in simulated runs whose target is shorter than a cold start, where 5 % did not.
+ * Share of tasks the M/M/k model lets wait past their budget unless told otherwise:
+ * the miss budget of the default `sloTarget` (slo.ts). The planner passes the
+ * workload's own (`1 - sloTarget`).
  */
 export const MODEL_LATE_SHARE = 0.01;
 
@@ -113,7 +113,7 @@ export interface DemandEstimate {
 }
 
 /**
- * Fewest slots k at which at most {@link MODEL_LATE_SHARE} of tasks would wait
+ * Fewest slots k at which at most `lateShare` of tasks (the miss budget) would wait
  * longer than they may, in an M/M/k queue with offered load `load` (Erlangs).
  * `waitBudgetsMs` is one budget for every task, or one per equal share of tasks
  * (what the target leaves after each share's service time): then the shares'
@@ -121,11 +121,11 @@ export interface DemandEstimate {
  * and is left out. Returns a value above `maxSlots` when even that many slots are
  * not enough (the caller clamps).
  */
-export function slotsForLatency(load: number, waitBudgetsMs: number | readonly number[], serviceTimeMs: number, maxSlots: number): number {
+export function slotsForLatency(load: number, waitBudgetsMs: number | readonly number[], serviceTimeMs: number, maxSlots: number, lateShare = MODEL_LATE_SHARE): number {
   if (load <= 0) return 0;
   const lowest = Math.floor(load) + 1;
   if (lowest > maxSlots) return lowest;
-  const allowed = MODEL_LATE_SHARE;
+  const allowed = lateShare;
   const service = Math.max(serviceTimeMs, MIN_SERVICE_MS);
   // Budgets in service times; the ones that cannot be met are dropped.
   const budgets = (typeof waitBudgetsMs === 'number' ? [Math.max(0, waitBudgetsMs)] : waitBudgetsMs.filter((w) => w >= 0)).map((w) => w / service);
@@ -187,7 +187,7 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
   const sustained = Math.max(0, Math.min(arrivalRate, workload.arrivalRateLong));
   const rateAtNewNodes = arrivalRate / 1000 + slope * (LONG_WINDOW_LAG_MS + newNodeAt);
   const load = rateAtNewNodes * serviceTimeMs;
-  const arrivalSlots = slotsForLatency(load, shareBudgetsMs, serviceTimeMs, maxSlots);
+  const arrivalSlots = slotsForLatency(load, shareBudgetsMs, serviceTimeMs, maxSlots, missShare(policy.sloTarget));
 
   const live = workload.nodes.filter((n) => n.state !== 'draining');
   const ready = live.filter((n) => n.state === 'ready').length;
@@ -225,13 +225,19 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
   // run tasks, their first completions are a tick or two away and will say how long a
   // task takes; until then the fleet may grow to at most twice the ready nodes.
   const limit = serviceTimeAssumed && ready > 0 && inFlightLive > 0 ? Math.max(floor, 2 * ready) : Infinity;
-  const nodesUp = Math.min(limit, fewestNodes(projection, budget, newNodeAt, newNodeAt + upWindow, floor, cap, live.length, guess));
-  const nodes = Math.min(limit, Math.max(nodesUp, fewestNodes(projection, budget, newNodeAt, newNodeAt + keepWindow, floor, cap, live.length, nodesUp)));
+  // Sparse work that one node carries gets one node: the stream needs no more slots than
+  // a node has (the M/M/k tail above), and every task waiting or running has a slot on it
+  // at once. The projection holds the M/M/k headroom back from every fleet, and for a few
+  // tasks a minute that headroom is almost a whole slot: one node would look unable to
+  // clear even one task, and a single run() would rent two or three.
+  const oneNodeCarries = arrivalSlots <= concurrency && queued + Math.max(0, inFlightLive) <= concurrency;
+  const nodesUp = oneNodeCarries ? 1 : Math.min(limit, fewestNodes(projection, budget, newNodeAt, newNodeAt + upWindow, floor, cap, live.length, guess));
+  const nodes = oneNodeCarries ? 1 : Math.min(limit, Math.max(nodesUp, fewestNodes(projection, budget, newNodeAt, newNodeAt + keepWindow, floor, cap, live.length, nodesUp)));
   const backlogSlots = Math.max(0, nodes * concurrency - Math.max(arrivalSlots, inFlightLive));
   // The forecast is of the rate at newNodeAt; the long window, which lags by half its
   // length, is centred on that time half a window later: scored then.
   const forecast = { due: now + LONG_WINDOW_LAG_MS + newNodeAt, rate: rateAtNewNodes * 1000 };
-  const canWaitMs = nodes <= 1 && workload.nodes.length === 0 ? firstNodeSlackMs(workload.oldestQueuedMs, coldStartMs, tickMs, firstTaskBudgetMs(policy.latencyTargetMs, workload.serviceTimeTailMs, steadyMs)) : 0;
+  const canWaitMs = nodes <= 1 && workload.nodes.length === 0 ? firstNodeSlackMs(workload.oldestQueuedMs, coldStartMs, tickMs, firstTaskBudgetMs(policy.latencyTargetMs, workload.serviceTimeTailMs, steadyMs), { queued, ratePerMs: arrivalRate / 1000, serviceMs: serviceTimeMs, slots: concurrency }) : 0;
   if (canWaitMs > 0) {
     return { nodes: 0, nodesUp: 0, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots, backlogSlots: 0, forecast, firstNodeCanWaitMs: canWaitMs };
   }
@@ -247,8 +253,25 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
  * a long task is slack the planner spends: tasks that arrive meanwhile share the node,
  * and sparse traffic pays one cold start for several of them instead of one each.
  */
-export function firstNodeSlackMs(oldestQueuedMs: number, coldStartMs: number, tickMs: number, budgetMs: number): number {
-  return Math.max(0, budgetMs - (Math.max(0, oldestQueuedMs) + tickMs + coldStartMs));
+export function firstNodeSlackMs(oldestQueuedMs: number, coldStartMs: number, tickMs: number, budgetMs: number, backlog?: FirstNodeBacklog): number {
+  const plain = budgetMs - (Math.max(0, oldestQueuedMs) + tickMs + coldStartMs);
+  if (backlog === undefined) return Math.max(0, plain);
+  // The node also has to work off what is waiting when it comes: beyond its slots, the
+  // backlog queues behind them. Every ms of waiting adds arrivals to that backlog, so
+  // the slack shrinks by (1 + rate · S / slots) per ms waited. A backlog that one node
+  // cannot clear within the budget is no reason to wait: rent now.
+  const { queued, ratePerMs, serviceMs, slots } = backlog;
+  const atArrival = Math.max(0, queued) + Math.max(0, ratePerMs) * (tickMs + coldStartMs);
+  const clearMs = (Math.max(0, atArrival - slots) * serviceMs) / slots;
+  return Math.max(0, (plain - clearMs) / (1 + (Math.max(0, ratePerMs) * serviceMs) / slots));
+}
+
+/** What waits for the first node: its queue, the arrival rate (per ms), the service time and the node's slots. */
+export interface FirstNodeBacklog {
+  queued: number;
+  ratePerMs: number;
+  serviceMs: number;
+  slots: number;
 }
 
 /**

@@ -66,8 +66,9 @@ export interface PlannerMemory {
 export const SERVICE_SPREAD_POINTS = 20;
 
 /**
- * The quantile `serviceTimeTailMs` reads: all but the slowest 1 % of tasks, the share
- * the planner's queueing model lets wait past the target (`MODEL_LATE_SHARE`).
+ * The quantile `serviceTimeTailMs` reads unless the workload's `sloTarget` says
+ * otherwise: all but the slowest 1 % of tasks, the miss budget the planner's queueing
+ * model spends at the default SLO (slo.ts).
  */
 export const SERVICE_TAIL_QUANTILE = 0.99;
 
@@ -146,6 +147,8 @@ export interface PlannerPolicy {
   minNodes: number;
   maxNodes: number;
   latencyTargetMs: number;
+  /** Share of requests that must finish within `latencyTargetMs` (slo.ts). @default 0.99 */
+  sloTarget?: number;
   concurrencyPerNode: number;
   scaleDownDelayMs: number;
   maxPricePerHour?: number;

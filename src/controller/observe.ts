@@ -47,6 +47,8 @@ export interface ObservationSource {
   readonly paused: boolean;
   /** When a spot node was last preempted (undefined: never). */
   readonly preemptedAt: number | undefined;
+  /** The workload's SLO share (slo.ts): the service-time tail is read at it. */
+  readonly sloTarget?: number | undefined;
   readonly memory: PlannerMemory;
 }
 
@@ -63,7 +65,7 @@ export function observe(source: ObservationSource, now: number): WorkloadObserva
     observedForMs: now - source.countingSince,
     serviceTimeMs: st.value,
     serviceTimeSpreadMs: st.spread(SERVICE_SPREAD_POINTS),
-    serviceTimeTailMs: st.quantile(SERVICE_TAIL_QUANTILE),
+    serviceTimeTailMs: st.quantile(source.sloTarget ?? SERVICE_TAIL_QUANTILE),
     oldestQueuedMs: oldest === undefined ? 0 : now - oldest,
     coldStartMs: coldStartEstimate(source.coldStartSeenMs, source.offers(), source.gpuModels),
     nodes: source.nodes(now),

@@ -60,8 +60,13 @@ function renderUp(step: Extract<StepReason, { kind: 'scale-up' }>): string {
 }
 
 function renderNeed(need: NeedFacts): string {
-  if (need.kind === 'first-node-wait') return `the first node can wait ${seconds(need.canWaitMs)} more for ${need.latencyTargetMs} ms p95`;
-  return `need ${need.nodes}${need.nodes > need.maxNodes ? ` (max ${need.maxNodes})` : ''} for ${need.latencyTargetMs} ms p95`;
+  const slo = `${share(need.sloTarget)} within ${need.latencyTargetMs} ms`;
+  if (need.kind === 'first-node-wait') return `the first node can wait ${seconds(need.canWaitMs)} more for ${slo}`;
+  return `need ${need.nodes}${need.nodes > need.maxNodes ? ` (max ${need.maxNodes})` : ''} for ${slo}`;
+}
+
+function share(s: number): string {
+  return `${Number((s * 100).toPrecision(4))} %`;
 }
 
 function renderLow(low: LowDemandFacts): string {

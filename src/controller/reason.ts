@@ -27,12 +27,15 @@ export type NeedFacts =
       nodes: number;
       maxNodes: number;
       latencyTargetMs: number;
+      /** Share of requests the target must hold for (`scaling.sloTarget`). */
+      sloTarget: number;
     }
   | {
       /** With no node at all, renting the first one waits this long more: tasks that come meanwhile share it. */
       kind: 'first-node-wait';
       canWaitMs: number;
       latencyTargetMs: number;
+      sloTarget: number;
     };
 
 /** Leases of one offer requested by a decision. */

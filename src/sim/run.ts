@@ -219,6 +219,7 @@ function adaptiveController(
     minNodes: config.minNodes,
     maxNodes: config.maxNodes,
     latencyTargetMs: config.latencyTargetMs,
+    sloTarget: config.sloTarget,
     concurrencyPerNode: config.concurrencyPerNode,
     scaleDownDelayMs: config.scaleDownDelayMs,
     gpu: { model: [SIM_GPU], count: 1, interruptible: spot ? 'allow' : 'never' },

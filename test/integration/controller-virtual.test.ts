@@ -56,6 +56,33 @@ describe('controller on virtual time', () => {
     await expect(done).resolves.toHaveLength(200);
   });
 
+  it('rents one node for one task, and a ramp from zero all it needs in one tick', async () => {
+    // One run() with one slot a node and a cold start far above the target: the task
+    // misses whatever is rented, and one node carries it.
+    const one = build({ coldStartMs: 30_000, scaling: { concurrencyPerNode: 1, latencyTargetMs: 1000 } });
+    const task = one.work.run({ ms: 200 });
+    await one.clock.advance(40_000);
+    await expect(task).resolves.toBeDefined();
+    expect(one.leases.filter((e) => e.type === 'acquired')).toHaveLength(1);
+    expect(one.scale.filter((e) => e.added > 0).map((e) => e.added)).toEqual([1]);
+    // Twelve tasks of 2 s at once, one slot a node, a target of 5 s and a 1 s cold start:
+    // each node can take two within the target, so six nodes, rented by the first tick.
+    const ramp = build({ coldStartMs: 1000, scaling: { concurrencyPerNode: 1, latencyTargetMs: 5000 } });
+    const warm = ramp.work.run({ ms: 2000 });
+    await ramp.clock.advance(4000);
+    await warm;
+    await ramp.clock.advance(60_000);
+    const before = ramp.scale.length;
+    const all = burst(ramp.work, 12, 2000);
+    await ramp.clock.advance(100);
+    const ups = ramp.scale.slice(before).filter((e) => e.added + e.restored > 0);
+    expect(ups).toHaveLength(1);
+    expect(ups[0]!.added + ups[0]!.restored).toBeGreaterThanOrEqual(6);
+    expect(ups[0]!.cause.step.kind).toBe('scale-up');
+    await ramp.clock.advance(30_000);
+    await expect(all).resolves.toHaveLength(12);
+  });
+
   it('drains only after scaleDownDelayMs of low demand, then scales to zero', async () => {
     const { clock, market, work, scale } = build({ coldStartMs: 1000, scaling: { scaleDownDelayMs: 20_000 } });
     const done = burst(work, 100, 500);

@@ -215,7 +215,7 @@ describe('reason text', () => {
   const steps: StepReason[] = [
     { kind: 'no-policy' },
     { kind: 'paused', drain: 2 },
-    { kind: 'scale-up', load: { queued: 3, arrivalRate: 1.5, inFlight: 1 }, fleet: { ready: 1, provisioning: 1 }, need: { kind: 'need', nodes: 4, maxNodes: 3, latencyTargetMs: 900 }, restored: 1, adds: [{ offerId: 'o', model: 'A100', gpuCount: 2, spot: true, pricePerHour: 1.25, currency: 'EUR', count: 2 }], holding: 3, shortfall: { kind: 'budget', scope: 'workload', cap: 'maxPerHour', limit: 4 }, tradeDownPricePerHour: 3, steady: false },
+    { kind: 'scale-up', load: { queued: 3, arrivalRate: 1.5, inFlight: 1 }, fleet: { ready: 1, provisioning: 1 }, need: { kind: 'need', nodes: 4, maxNodes: 3, latencyTargetMs: 900, sloTarget: 0.995 }, restored: 1, adds: [{ offerId: 'o', model: 'A100', gpuCount: 2, spot: true, pricePerHour: 1.25, currency: 'EUR', count: 2 }], holding: 3, shortfall: { kind: 'budget', scope: 'workload', cap: 'maxPerHour', limit: 4 }, tradeDownPricePerHour: 3, steady: false },
     { kind: 'hold', low: { kind: 'finishing', forMs: 3000, inFlight: 2, needs: 0, live: 2 }, delayMs: 10_000, provisioning: 0 },
     { kind: 'scale-down', low: { kind: 'low', forMs: 300_000, inFlight: 0, needs: 1, live: 3 }, drained: 1, kept: 1, paidLeftMs: 20_000, maxNodes: 2 },
   ];
@@ -227,7 +227,27 @@ describe('reason text', () => {
       expect(text).not.toContain('\n');
       expect(text).not.toContain('undefined');
       expect(text).toContain('9');
-      if (step.kind === 'scale-up') for (const n of ['900', '1.25', '4']) expect(text).toContain(n);
+      if (step.kind === 'scale-up') for (const n of ['900', '99.5', '1.25', '4']) expect(text).toContain(n);
     }
+  });
+});
+
+describe('the SLO', () => {
+  it('is one definition: a request within the target, a share of requests, a miss budget', async () => {
+    const { attainment, missShare, withinTarget, MIN_MISS_SHARE } = await import('../../src/controller/slo.js');
+    expect(withinTarget(1000, 1000)).toBe(true);
+    expect(withinTarget(1000.5, 1000)).toBe(false);
+    expect(attainment([10, 2000, 999, 1000], 4, 1000)).toBe(0.75);
+    expect(attainment([], 0, 1000)).toBe(1);
+    expect(missShare(0.95)).toBeCloseTo(0.05, 12);
+    expect(missShare(undefined)).toBeCloseTo(0.01, 12);
+    expect(missShare(1)).toBe(MIN_MISS_SHARE);
+  });
+
+  it('sizes the fleet for the miss budget the workload asks for', () => {
+    const w = workload({ queued: 0, inFlight: 20, arrivalRateShort: 20, arrivalRateLong: 20, serviceTimeMs: 1000, nodes: Array.from({ length: 6 }, (_, i) => node(`n${i}`)) });
+    const loose = estimateDemand(w, makePolicy({ latencyTargetMs: 1500, sloTarget: 0.9 }), 1000, T);
+    const tight = estimateDemand(w, makePolicy({ latencyTargetMs: 1500, sloTarget: 0.999 }), 1000, T);
+    expect(tight.arrivalSlots).toBeGreaterThan(loose.arrivalSlots);
   });
 });

@@ -127,13 +127,16 @@ describe('plan: scaling up', () => {
   it('lets the first node wait while the oldest task can still meet its budget, then rents it', () => {
     // Target 120 s, service 10 s, cold start 30 s: W = 110 s, half held back for the
     // forecast (no record yet) leaves 55 s of wait. A task queued 10 s ago, with a node
-    // rented at the next tick (1 s) and ready 30 s later, waits 41 s: 14 s to spare.
+    // rented at the next tick (1 s) and ready 30 s later, waits 41 s: 14 s to spare. Every ms
+    // waited brings arrivals (1/60 per s, long rate) that the node must also serve: the
+    // slack shrinks by 1 + rate · S / slots = 1 + 10/60/4, to 14 s / 1.0417 = 13.44 s.
     const policy = makePolicy({ latencyTargetMs: 120_000 });
     const sparse = { queued: 1, arrivalRateShort: 1 / 6, arrivalRateLong: 1 / 60, serviceTimeMs: 10_000, coldStartMs: 30_000 };
     const waiting = planOne(workload({ ...sparse, oldestQueuedMs: 10_000 }), policy);
     expect(waiting.add).toHaveLength(0);
     expect(waiting.desired).toBe(0);
-    expect(waiting.reason.step).toMatchObject({ kind: 'scale-up', need: { kind: 'first-node-wait', canWaitMs: 14_000 } });
+    expect(waiting.reason.step).toMatchObject({ kind: 'scale-up', need: { kind: 'first-node-wait' } });
+    expect((waiting.reason.step as { need: { canWaitMs: number } }).need.canWaitMs).toBeCloseTo(14_000 / (1 + 10 / 60 / 4), 6);
     // Once it cannot wait another tick, the node is rented.
     expect(planOne(workload({ ...sparse, oldestQueuedMs: 24_000 }), policy).add).toHaveLength(1);
     // A burst that needs more than one node rents at once; so does a target shorter than a cold start.
@@ -148,6 +151,12 @@ describe('plan: scaling up', () => {
     expect(firstNodeSlackMs(10_000, 30_000, 1000, 55_000)).toBe(14_000);
     expect(firstNodeSlackMs(24_000, 30_000, 1000, 55_000)).toBe(0);
     expect(firstNodeSlackMs(0, 60_000, 1000, 30_000)).toBe(0);
+    // A backlog beyond the node's slots when it comes takes time to clear, and that time is
+    // not slack: 4 slots, 1 s tasks, 10 queued + 1/s over 31 s = 41 at arrival, 37 beyond
+    // the slots: 9.25 s to clear, out of 14 s; the rest shrinks by 1 + 1 · 1 / 4 per ms.
+    expect(firstNodeSlackMs(10_000, 30_000, 1000, 55_000, { queued: 10, ratePerMs: 1 / 1000, serviceMs: 1000, slots: 4 })).toBeCloseTo((14_000 - 9250) / 1.25, 6);
+    // One that one node cannot clear within the budget: rent now.
+    expect(firstNodeSlackMs(10_000, 30_000, 1000, 55_000, { queued: 100, ratePerMs: 1 / 1000, serviceMs: 1000, slots: 4 })).toBe(0);
   });
 
   it('lets the oldest task wait for the first node what the target leaves after the p99 service time', () => {
@@ -156,13 +165,15 @@ describe('plan: scaling up', () => {
     // A tail longer than the target leaves less than the steady budget: that one holds.
     expect(firstTaskBudgetMs(120_000, 100_000, 55_000)).toBe(55_000);
     expect(firstTaskBudgetMs(120_000, undefined, 55_000)).toBe(55_000);
-    // In the planner: a task queued 30 s ago may still wait 80 - (30 + 1 + 30) = 19 s.
+    // In the planner: a task queued 30 s ago may still wait 80 - (30 + 1 + 30) = 19 s, less
+    // what the arrivals meanwhile take (as above: / 1.0417).
     const policy = makePolicy({ latencyTargetMs: 120_000 });
     const sparse = { queued: 1, arrivalRateShort: 1 / 6, arrivalRateLong: 1 / 60, serviceTimeMs: 10_000, coldStartMs: 30_000, oldestQueuedMs: 30_000 };
     expect(planOne(workload(sparse), policy).add).toHaveLength(1);
     const withTail = planOne(workload({ ...sparse, serviceTimeTailMs: 40_000 }), policy);
     expect(withTail.add).toHaveLength(0);
-    expect(withTail.reason.step).toMatchObject({ kind: 'scale-up', need: { kind: 'first-node-wait', canWaitMs: 19_000 } });
+    expect(withTail.reason.step).toMatchObject({ kind: 'scale-up', need: { kind: 'first-node-wait' } });
+    expect((withTail.reason.step as { need: { canWaitMs: number } }).need.canWaitMs).toBeCloseTo(19_000 / (1 + 10 / 60 / 4), 6);
   });
 
   it('counts provisioning nodes as coming capacity', () => {

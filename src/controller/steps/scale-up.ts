@@ -10,6 +10,7 @@ import type { DemandEstimate } from '../demand.js';
 import type { LeaseRequest, NodeView, PlannerPolicy, WorkloadObservation } from '../observation.js';
 import type { NeedFacts, StepReason } from '../reason.js';
 import { nodesToReplace, nodesToRestore, nodeToTradeDown, type SwapInProgress } from '../rebalance.js';
+import { DEFAULT_SLO_TARGET } from '../slo.js';
 import type { Requirement, TickContext } from './context.js';
 import { groupAdds, rentNodes } from './rent.js';
 
@@ -98,6 +99,7 @@ export function scaleUp(input: ScaleUpInput, ctx: TickContext): ScaleUpOutcome {
 
 /** What demand asked for, as the reason states it. */
 export function needOf(demand: DemandEstimate, policy: PlannerPolicy): NeedFacts {
-  if (demand.firstNodeCanWaitMs !== undefined) return { kind: 'first-node-wait', canWaitMs: demand.firstNodeCanWaitMs, latencyTargetMs: policy.latencyTargetMs };
-  return { kind: 'need', nodes: demand.nodesUp, maxNodes: policy.maxNodes, latencyTargetMs: policy.latencyTargetMs };
+  const sloTarget = policy.sloTarget ?? DEFAULT_SLO_TARGET;
+  if (demand.firstNodeCanWaitMs !== undefined) return { kind: 'first-node-wait', canWaitMs: demand.firstNodeCanWaitMs, latencyTargetMs: policy.latencyTargetMs, sloTarget };
+  return { kind: 'need', nodes: demand.nodesUp, maxNodes: policy.maxNodes, latencyTargetMs: policy.latencyTargetMs, sloTarget };
 }
