@@ -45,6 +45,8 @@ export const ERROR_CODES = [
   'INPUT_INVALID',
   /** The node's output failed the workload's `output` schema. */
   'OUTPUT_INVALID',
+  /** A node's answer went past a size limit (`maxStreamBytes`, `maxStreamEventBytes`): it was cut off. */
+  'RESPONSE_TOO_LARGE',
   /** The workload is paused and does not take new work. */
   'WORKLOAD_PAUSED',
   /** No workload of that name is declared. */

@@ -76,6 +76,7 @@ export class WorkloadRuntime {
       maxAttempts: config.maxAttempts,
       ...(config.output ? { output: config.output } : {}),
       ...(config.request ? { target: config.request } : {}),
+      attemptTimeoutMs: config.nodeTimeoutMs,
       hooks: {
         ...hooks,
         onAttempt: (nodeId, ms, ok) => {
@@ -224,7 +225,11 @@ export class WorkloadHandle<I = unknown, O = unknown> implements Workload<I, O> 
       const error = new ComputeError('CONFIG_INVALID', `workload "${this.name}": stream() needs a raw HTTP target (the workload's request option)`);
       return streamEvents<T>(() => Promise.reject(error), this.name);
     }
-    return streamEvents<T>(() => this.runtime.submit(new StreamRequest(input), options) as Promise<NodeStream>, this.name, options?.signal);
+    const { maxStreamBytes, maxStreamEventBytes } = this.runtime.config;
+    return streamEvents<T>(() => this.runtime.submit(new StreamRequest(input), options) as Promise<NodeStream>, this.name, options?.signal, {
+      maxBytes: maxStreamBytes,
+      maxEventBytes: maxStreamEventBytes,
+    });
   }
 
   /** Same as `compute.pause(name)`. */

@@ -85,8 +85,18 @@ export const WorkloadOptionsSchema = z.strictObject({
   maxAttempts: z.number().int().positive().max(100).default(3),
   /** Default per-task timeout in ms (queue wait + all attempts); none when omitted. */
   timeoutMs: z.number().positive().optional(),
-  /** Per-attempt timeout of the HTTP call to a node, in ms. @default 300000 */
+  /**
+   * Longest one attempt of a task may take on a node, in ms: from sending the request
+   * to the end of the answer (for `stream()`, to the end of the stream, reading
+   * included). It bounds the whole attempt, not the gap between bytes, so a node that
+   * trickles its answer is cut off; the task is then retried on another node like any
+   * failed attempt. @default 300000
+   */
   nodeTimeoutMs: z.number().positive().default(300_000),
+  /** Bytes a `stream()` answer may take in all; past it the stream ends with `RESPONSE_TOO_LARGE`. @default 33554432 */
+  maxStreamBytes: z.number().int().positive().default(32 * 1024 * 1024),
+  /** Bytes one server-sent event of a `stream()` answer may take; past it the stream ends with `RESPONSE_TOO_LARGE`. @default 4194304 */
+  maxStreamEventBytes: z.number().int().positive().default(4 * 1024 * 1024),
   budget: WorkloadBudgetSchema.optional(),
   /**
    * Forward each input as the body of this HTTP request on the node and return the

@@ -5,7 +5,7 @@
  * `maxAttempts`. Data only flows forward here; which nodes exist is decided by
  * the lease manager, which tells the dispatcher through add / drain / remove.
  */
-import type { Clock } from '../clock.js';
+import type { Clock, Timer } from '../clock.js';
 import { ComputeError, NodeError } from '../errors.js';
 import type { Task, TaskQueue } from '../queue/index.js';
 import { validate, type Validator } from '../config/validator.js';
@@ -36,6 +36,12 @@ export interface DispatcherOptions {
   output?: Validator;
   /** Send each input as the body of this HTTP request instead of the node protocol. */
   target?: HttpTarget;
+  /**
+   * Longest a task attempt may take on a node, from sending to the end of its answer
+   * (for a stream: to its end), ms. Bounds the whole attempt, not the gap between
+   * bytes: a node that trickles its answer is cut off here. @default no bound
+   */
+  attemptTimeoutMs?: number;
   hooks?: DispatcherHooks;
 }
 
@@ -55,6 +61,7 @@ interface Slot {
 // Abort reasons the dispatcher itself uses, to tell them from a caller's abort.
 const NODE_LOST = Symbol('node-lost');
 const NODE_RELEASED = Symbol('node-released');
+const ATTEMPT_TIMEOUT = Symbol('attempt-timeout');
 
 /** Dispatches one workload's tasks to its nodes. */
 export class WorkloadDispatcher {
@@ -62,6 +69,8 @@ export class WorkloadDispatcher {
   private pumping = false;
   private held = false;
   private closedWith: ComputeError | undefined;
+  /** One timer for every attempt's deadline: armed for the earliest while attempts run. */
+  private watchdog: Timer | undefined;
 
   constructor(private readonly options: DispatcherOptions) {}
 
@@ -233,13 +242,16 @@ export class WorkloadDispatcher {
     task.cancelRunning = () => attempt.abort();
     const streamed = task.input instanceof StreamRequest;
     const input = streamed ? (task.input as StreamRequest).input : task.input;
+    const bounded = this.options.attemptTimeoutMs !== undefined;
+    if (bounded) this.armWatchdog();
     slot.client
       .run({
         workload,
         input,
         taskId: task.taskId,
         // A stream can always be cut short by its reader, so it always carries a signal.
-        signal: task.extras || streamed ? attempt.signal : undefined,
+        // So does a bounded attempt: the watchdog must be able to stop it.
+        signal: task.extras || streamed || bounded ? attempt.signal : undefined,
         target: this.options.target,
         stream: streamed,
       })
@@ -247,6 +259,31 @@ export class WorkloadDispatcher {
         (output) => this.finish(slot, task, attempt, { ok: true, output }),
         (error: unknown) => this.finish(slot, task, attempt, { ok: false, error }),
       );
+  }
+
+  /** Make sure the watchdog fires by the earliest running attempt's deadline. */
+  private armWatchdog(): void {
+    if (this.watchdog !== undefined) return;
+    const limit = this.options.attemptTimeoutMs!;
+    const now = this.options.clock.now();
+    let earliest = now;
+    for (const slot of this.nodes.values()) for (const at of slot.attempts.values()) if (at < earliest) earliest = at;
+    this.watchdog = this.options.clock.setTimeout(() => this.expireAttempts(), Math.max(0, earliest + limit - now));
+  }
+
+  /** Stop every attempt past its deadline; re-arm for the rest. */
+  private expireAttempts(): void {
+    this.watchdog = undefined;
+    const limit = this.options.attemptTimeoutMs!;
+    const now = this.options.clock.now();
+    let running = false;
+    for (const slot of this.nodes.values()) {
+      for (const [attempt, at] of [...slot.attempts]) {
+        if (now - at >= limit) attempt.abort(ATTEMPT_TIMEOUT);
+        else running = true;
+      }
+    }
+    if (running) this.armWatchdog();
   }
 
   private finish(
@@ -260,6 +297,10 @@ export class WorkloadDispatcher {
       // The stream keeps its slot until it is read to the end or closed.
       const stream = outcome.output;
       stream.onClose(() => this.freeSlot(slot, attempt));
+      // Past the attempt's deadline the reader gets a timeout, not a broken stream.
+      attempt.addEventListener('abort', () => {
+        if (attempt.reason === ATTEMPT_TIMEOUT) stream.fail(attemptTimeoutError(slot.id, this.options.attemptTimeoutMs!));
+      });
       if (task.state === 'settled') stream.close();
       else this.options.queue.resolve(task, stream);
       return;
@@ -297,6 +338,7 @@ export class WorkloadDispatcher {
   /** Turn an attempt failure into a NodeError, recognising our own abort reasons. */
   private classify(slot: Slot, attempt: Cancellation, error: unknown): NodeError {
     const reason: unknown = attempt.signal.reason;
+    if (reason === ATTEMPT_TIMEOUT) return attemptTimeoutError(slot.id, this.options.attemptTimeoutMs!);
     if (reason === NODE_LOST || reason === NODE_RELEASED) {
       const what = reason === NODE_LOST ? 'node was lost during the task' : 'node was released during the task';
       return new NodeError('NODE_FAILED', `lease ${slot.id}: ${what}`, slot.id, undefined, {
@@ -337,4 +379,12 @@ export class WorkloadDispatcher {
       }),
     );
   }
+}
+
+/** An attempt that ran past `nodeTimeoutMs`: retried elsewhere like a connection timeout. */
+function attemptTimeoutError(leaseId: string, limitMs: number): NodeError {
+  return new NodeError('NODE_FAILED', `lease ${leaseId}: node did not finish the attempt within nodeTimeoutMs (${limitMs} ms)`, leaseId, undefined, {
+    retryable: true,
+    details: { kind: 'timeout', nodeTimeoutMs: limitMs },
+  });
 }

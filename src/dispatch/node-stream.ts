@@ -7,6 +7,7 @@
 /** Raw body chunks of a streaming node response, first one already received. */
 export class NodeStream implements AsyncIterable<Buffer> {
   private closed = false;
+  private failure: Error | undefined;
   private readonly closers: (() => void)[] = [];
 
   constructor(
@@ -30,11 +31,24 @@ export class NodeStream implements AsyncIterable<Buffer> {
     this.finish();
   }
 
+  /** Stop the stream because of `error` (its deadline passed): the reader gets `error`. */
+  fail(error: Error): void {
+    this.failure ??= error;
+    this.close();
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
     try {
+      if (this.failure) throw this.failure;
       if (this.first !== undefined) yield this.first;
       for (;;) {
-        const next = await this.rest.next();
+        let next: IteratorResult<Buffer>;
+        try {
+          next = await this.rest.next();
+        } catch (error) {
+          throw this.failure ?? error;
+        }
+        if (this.failure) throw this.failure;
         if (next.done) return;
         yield next.value;
       }
