@@ -15,6 +15,7 @@ import { ControlLoop } from './controller/loop.js';
 import { OfferCache } from './controller/offer-cache.js';
 import { capacityGate } from './controller/capacity-gate.js';
 import { StartFailures } from './controller/start-failures.js';
+import { OfferAvailability } from './controller/offer-availability.js';
 import { ComputeError } from './errors.js';
 import type { ComputeEvents, WarningEvent } from './events.js';
 import { LeaseManager } from './leases/lease-manager.js';
@@ -170,7 +171,7 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
       coldStartSeenMs: (runtime) => this.#coldStarts.get(runtime.name)?.value,
       reconcile: () => this.#reconciler.sweep(),
       reconcileEveryMs: config.reconcileEverySec * 1000,
-      gate: capacityGate(startFailures),
+      gate: capacityGate(startFailures, new OfferAvailability(this.#offers, warn)),
     });
   }
 

@@ -31,7 +31,11 @@ export const ERROR_CODES = [
   'MARKET_INSUFFICIENT_FUNDS',
   /** The offer is no longer available (409). */
   'OFFER_GONE',
-  /** No offer meets the workload's GPU constraints and price cap. */
+  /**
+   * No offer meets the workload's GPU constraints and price cap: a `warning` with this
+   * code comes at once (naming the models offered, closest first); queued and new
+   * tasks fail with it once none has appeared for `NO_OFFER_GRACE_MS` (10 s).
+   */
   'NO_OFFER',
   /**
    * The workload's nodes keep failing to start (a handler that does not load, an image

@@ -83,6 +83,7 @@ export class ControlLoop {
       // Offers are needed only where capacity may be added.
       const wanting = runtimes.filter((w) => w.busy || w.policy.minNodes > 0);
       if (wanting.length > 0) await offers.refresh(wanting.map((w) => offerQueryFor(w.policy.gpu)));
+      await this.deps.gate?.prepare(runtimes, clock.now());
       if (this.stopped) return;
       const now = clock.now();
       const observation: Observation = {

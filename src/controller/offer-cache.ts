@@ -25,6 +25,10 @@ interface Entry {
   inFlight: Promise<void> | undefined;
   /** The last fetch failed in a way retrying will not fix (bad key, refused query). */
   fatal: ComputeError | undefined;
+  /** The last fetch failed (the offers are the last good answer, if any). */
+  failing: boolean;
+  /** Some fetch succeeded (an invalidated answer is still the last one known). */
+  answered: boolean;
 }
 
 /** Cached offer lists keyed by query. */
@@ -47,7 +51,7 @@ export class OfferCache {
       const key = JSON.stringify(query);
       let entry = this.entries.get(key);
       if (!entry) {
-        entry = { offers: [], fetchedAt: -Infinity, inFlight: undefined, fatal: undefined };
+        entry = { offers: [], fetchedAt: -Infinity, inFlight: undefined, fatal: undefined, failing: false, answered: false };
         this.entries.set(key, entry);
       }
       if (entry.inFlight) waits.push(entry.inFlight);
@@ -59,6 +63,16 @@ export class OfferCache {
   /** The error of the last fetch for `query` when no retry can fix it, else undefined. */
   fatalError(query: OfferQuery): ComputeError | undefined {
     return this.entries.get(JSON.stringify(query))?.fatal;
+  }
+
+  /**
+   * What the marketplace last answered to `query`, when its last fetch succeeded;
+   * undefined when it never answered or the last try failed (an unreachable
+   * marketplace is not one without offers).
+   */
+  answered(query: OfferQuery): readonly Offer[] | undefined {
+    const entry = this.entries.get(JSON.stringify(query));
+    return entry === undefined || entry.failing || !entry.answered ? undefined : entry.offers;
   }
 
   /** Drop cached answers (an offer turned out to be gone). */
@@ -78,7 +92,10 @@ export class OfferCache {
       entry.offers = await this.market.listOffers(query);
       entry.fetchedAt = this.clock.now();
       entry.fatal = undefined;
+      entry.failing = false;
+      entry.answered = true;
     } catch (error) {
+      entry.failing = true;
       // Keep serving with the last known offers; try again next tick.
       const failure = error instanceof ComputeError ? error : new ComputeError('MARKET_UNAVAILABLE', String(error));
       entry.fatal = isFatalMarketError(failure) ? failure : undefined;

@@ -110,7 +110,8 @@ export class HttpMarketplace implements Marketplace {
 
   /** `GET /v1/offers` with the query's filters. */
   async listOffers(query: OfferQuery, options?: MarketCallOptions): Promise<Offer[]> {
-    const params = [`gpu=${query.gpu.map(encodeURIComponent).join(',')}`, `minGpus=${query.minGpus}`];
+    // No model: every offer (the parameter is left out, as protocol v1 makes every filter optional).
+    const params = query.gpu.length > 0 ? [`gpu=${query.gpu.map(encodeURIComponent).join(',')}`, `minGpus=${query.minGpus}`] : [`minGpus=${query.minGpus}`];
     if (query.minMemoryGb !== undefined) params.push(`minMemoryGb=${query.minMemoryGb}`);
     if (query.interruptible !== undefined) params.push(`interruptible=${query.interruptible}`);
     const body = await this.#call('GET', `/v1/offers?${params.join('&')}`, OffersResponseSchema, options);
