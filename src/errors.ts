@@ -85,9 +85,31 @@ export interface ComputeErrorOptions {
   details?: Readonly<Record<string, unknown>>;
 }
 
-// A global-registry brand: `instanceof` keeps working when the ESM and the CJS
-// build of this package are both loaded in one process (two class objects).
-const BRAND = Symbol.for('adaptive-compute.ComputeError');
+// One global-registry brand per class: `instanceof` keeps working when the ESM and the
+// CJS build of this package are both loaded in one process (two class objects per
+// class), and an error answers `instanceof` only for its own class and its ancestors
+// (a ComputeError is not a NodeError). A constructor stamps its own brand; the
+// constructors up the chain stamp theirs.
+const brandOf = (name: string): symbol => Symbol.for(`adaptive-compute.${name}`);
+const COMPUTE_ERROR = brandOf('ComputeError');
+const MARKET_ERROR = brandOf('MarketError');
+const NODE_ERROR = brandOf('NodeError');
+
+function stamp(error: object, brand: symbol): void {
+  Object.defineProperty(error, brand, { value: true });
+}
+
+function branded(value: unknown, brand: symbol): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
+/**
+ * `instanceof` for a class that declares no brand of its own (an app's subclass):
+ * the ordinary prototype-chain check.
+ */
+function byPrototype(ctor: Function, value: unknown): boolean {
+  return Function.prototype[Symbol.hasInstance].call(ctor, value);
+}
 
 /** Root of every error the SDK raises. */
 export class ComputeError extends Error {
@@ -104,11 +126,12 @@ export class ComputeError extends Error {
     this.code = code;
     this.retryable = options.retryable ?? RETRYABLE_BY_DEFAULT.has(code);
     this.details = options.details ?? {};
-    Object.defineProperty(this, BRAND, { value: true });
+    stamp(this, COMPUTE_ERROR);
   }
 
+  /** True for a ComputeError of this package, from either build (ESM or CJS). */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+    return this === ComputeError ? branded(value, COMPUTE_ERROR) : byPrototype(this, value);
   }
 }
 
@@ -137,6 +160,12 @@ export class MarketError extends ComputeError {
     this.status = facts.status;
     this.request = facts.request;
     this.retryAfterMs = facts.retryAfterMs;
+    stamp(this, MARKET_ERROR);
+  }
+
+  /** True for a MarketError of this package, from either build; false for a plain ComputeError. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return this === MarketError ? branded(value, MARKET_ERROR) : byPrototype(this, value);
   }
 }
 
@@ -152,6 +181,12 @@ export class NodeError extends ComputeError {
     this.name = 'NodeError';
     this.leaseId = leaseId;
     this.status = status;
+    stamp(this, NODE_ERROR);
+  }
+
+  /** True for a NodeError of this package, from either build; false for a plain ComputeError. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return this === NodeError ? branded(value, NODE_ERROR) : byPrototype(this, value);
   }
 }
 
@@ -159,3 +194,14 @@ export class NodeError extends ComputeError {
 export function isComputeError(value: unknown, code?: ComputeErrorCode): value is ComputeError {
   return value instanceof ComputeError && (code === undefined || value.code === code);
 }
+
+/**
+ * The brand helpers, for a subclass elsewhere in the SDK (the CLI's `UsageError`):
+ * `instanceOf(cls, self, brand, value)` is the body of its `static [Symbol.hasInstance]`.
+ * @internal
+ */
+export const errorBrands = {
+  of: brandOf,
+  stamp,
+  instanceOf: (cls: Function, self: Function, brand: symbol, value: unknown): boolean => (self === cls ? branded(value, brand) : byPrototype(self, value)),
+};

@@ -4,7 +4,9 @@
  * 1 the command failed while running, 2 the command line was wrong.
  */
 import type { Command } from 'commander';
-import { ComputeError } from '../errors.js';
+import { ComputeError, errorBrands } from '../errors.js';
+
+const USAGE_ERROR = errorBrands.of('UsageError');
 
 /** Exit codes of `adaptive-compute`. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -29,6 +31,12 @@ export class UsageError extends ComputeError {
   constructor(message: string) {
     super('CONFIG_INVALID', message, { retryable: false });
     this.name = 'UsageError';
+    errorBrands.stamp(this, USAGE_ERROR);
+  }
+
+  /** Its own brand, as every ComputeError subclass has: a plain ComputeError is not a UsageError. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return errorBrands.instanceOf(UsageError, this, USAGE_ERROR, value);
   }
 }
 

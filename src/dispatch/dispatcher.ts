@@ -347,6 +347,15 @@ export class WorkloadDispatcher {
       });
     }
     if (error instanceof NodeError) return error;
+    // A connector's own ComputeError (not a NodeError: no lease, no failure kind) is this
+    // lease's failure; its retryability stands, and it does not make the node suspect.
+    if (error instanceof ComputeError) {
+      return new NodeError('NODE_FAILED', `lease ${slot.id}: ${error.message}`, slot.id, undefined, {
+        retryable: error.retryable,
+        cause: error,
+        details: { kind: error.retryable ? 'server' : 'rejected' },
+      });
+    }
     return new NodeError('NODE_FAILED', `lease ${slot.id}: ${String(error)}`, slot.id, undefined, { retryable: true, details: { kind: 'connection' } });
   }
 

@@ -127,6 +127,39 @@ describe('packed tarball in a fresh app', () => {
     expect(s.bill).toBeGreaterThan(0);
   }, 60_000);
 
+  it('error classes: one brand each, shared by the ESM and the CJS copy loaded in one process', async () => {
+    writeFileSync(
+      join(app, 'brands.mjs'),
+      `import { createRequire } from 'node:module';
+       import * as esm from 'adaptive-compute';
+       const cjs = createRequire(import.meta.url)('adaptive-compute');
+       const kinds = { ComputeError: (m) => new m.ComputeError('TIMEOUT', 'x'),
+         MarketError: (m) => new m.MarketError('MARKET_UNAVAILABLE', 'x', { request: 'GET /v1/offers' }),
+         NodeError: (m) => new m.NodeError('NODE_FAILED', 'x', 'lease-1', 502) };
+       const out = {};
+       for (const [from, made] of [['esm', esm], ['cjs', cjs]]) for (const [kind, make] of Object.entries(kinds)) {
+         const error = make(made);
+         for (const [to, m] of [['esm', esm], ['cjs', cjs]]) {
+           out[from + ':' + kind + '->' + to] = ['ComputeError', 'MarketError', 'NodeError'].filter((c) => error instanceof m[c]).join(',');
+         }
+       }
+       console.log(JSON.stringify({ twoCopies: esm.ComputeError !== cjs.ComputeError, out }));`,
+    );
+    const r = await runApp('brands.mjs', 30_000);
+    expect(r.stderr).toBe('');
+    const s = JSON.parse(r.stdout.trim()) as { twoCopies: boolean; out: Record<string, string> };
+    expect(s.twoCopies).toBe(true);
+    const expected: Record<string, string> = {};
+    for (const from of ['esm', 'cjs']) {
+      for (const to of ['esm', 'cjs']) {
+        expected[`${from}:ComputeError->${to}`] = 'ComputeError';
+        expected[`${from}:MarketError->${to}`] = 'ComputeError,MarketError';
+        expected[`${from}:NodeError->${to}`] = 'ComputeError,NodeError';
+      }
+    }
+    expect(s.out).toEqual(expected);
+  }, 60_000);
+
   it('simulate from the installed CLI: every baseline on worker threads, JSON and HTML; a missing file is one line and a non-zero exit', async () => {
     // Two hours of a rate that rises and falls, with token counts: a generic CSV as a user writes one.
     const rows = ['timestamp_s,input_tokens,output_tokens'];
