@@ -27,7 +27,7 @@ describe('chaos: faulty marketplace, dying nodes', () => {
       slots: 2,
       failRate: 0.2,
       random: seeded(42),
-      rateLimit: { requests: 8, windowMs: 1000 },
+      rateLimit: { requests: 4, windowMs: 1000 },
     });
     const total = 5;
     const compute = createCompute({ marketplace: { url: market.url, apiKey }, budget: { total }, journal: false });
