@@ -9,6 +9,7 @@ const benches = [
   ['sim-speed.mjs', []],
   ['sim-parallel.mjs', []],
   ['lora-gap.mjs', []],
+  ['sim-sweep.mjs', []],
 ];
 let failed = 0;
 for (const [file, flags] of benches) {
