@@ -45,9 +45,10 @@ for (const key of pick) {
   const { sweep } = await sim.simulateSweep({ trace: join(shared, path), baselines: sim.BASELINE_NAMES, tuneBaselines: true, sweep: GRID, seed: 1, jobs: 'auto' });
   const seconds = (performance.now() - started) / 1000;
   const p99 = sweep.cells[0].report.trace.p99ServiceMs;
-  const section = [`**${title}** (p99 service ${(p99 / 1000).toFixed(1)} s):`, '', sim.renderSweepMarkdown(sweep).trimEnd()].join('\n');
+  const rows = sim.frontierRows(sweep);
+  const section = [`**${title}** (p99 service ${(p99 / 1000).toFixed(1)} s):`, '', sim.renderSweepMarkdown(sweep).trimEnd(), '', sim.frontierSummary(rows), sim.boundCheck(rows)].join('\n');
   sections.push(section);
-  console.log(`\n${section}\n\n${sweep.cells.length} cells, ${sim.frontierRows(sweep).filter((r) => r.belowBound.length > 0).length} with a policy below the lower bound; ${seconds.toFixed(1)} s wall`);
+  console.log(`\n${section}\n\n${sweep.cells.length} cells in ${seconds.toFixed(1)} s wall`);
 }
 
 if (write) {

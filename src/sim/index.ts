@@ -6,7 +6,7 @@
 export { simulate, simulateSweep, type SimulateOptions, type SimulateResult, type SimulateSweepResult } from './simulate.js';
 export { runSimulation, runSimulations, ADAPTIVE, type RunOptions } from './run.js';
 export { runSweep, parseSweep, type SweepGrid, type SweepReport, type SweepCell } from './sweep.js';
-export { renderSweepTable, renderSweepMarkdown, frontierRows } from './report/sweep-table.js';
+export { renderSweepTable, renderSweepMarkdown, frontierRows, frontierStats, frontierSummary, boundCheck } from './report/sweep-table.js';
 export { renderSweepJson } from './report/sweep-json.js';
 export { renderSweepHtml } from './report/sweep-html.js';
 export { readTrace, TRACE_FORMATS, type Trace, type TraceFormat, type ServiceModel } from './trace/index.js';

@@ -11,7 +11,8 @@ import { runSimulate } from '../../src/cli/simulate-run.js';
 import { BASELINE_NAMES } from '../../src/sim/baselines/index.js';
 import { parseSimPolicy } from '../../src/sim/config.js';
 import { Random } from '../../src/sim/random.js';
-import { frontierRows, renderSweepMarkdown } from '../../src/sim/report/sweep-table.js';
+import { frontierRows, frontierStats, renderSweepMarkdown, type FrontierRow } from '../../src/sim/report/sweep-table.js';
+import type { PolicyResult } from '../../src/sim/results.js';
 import { parseSweep, runSweep, sweepConfigs } from '../../src/sim/sweep.js';
 import { TraceBuilder } from '../../src/sim/trace/builder.js';
 import type { Trace } from '../../src/sim/trace/types.js';
@@ -90,6 +91,21 @@ describe('simulate --sweep', () => {
     const rows = frontierRows(sweep);
     expect(rows.map((r) => r.latencyTargetMs)).toEqual([20_000, 90_000]);
     expect(md[2]).toContain(`| ${rows[0]!.coldStartSec} s |`);
+  });
+});
+
+describe('frontier stats', () => {
+  it('count where ours met the SLO, where it was cheapest, and its worst excess', () => {
+    const r = (policy: string, cost: number, meetsSlo: boolean) => ({ policy, cost, meetsSlo }) as PolicyResult;
+    const row = (ours: PolicyResult, other?: PolicyResult): FrontierRow => ({ coldStartSec: 15, latencyTargetMs: 30_000, lowerBound: 1, ours, cheapestOther: other, belowBound: [] });
+    const stats = frontierStats([
+      row(r('adaptive', 10, true), r('kpa', 12, true)), // cheapest
+      row(r('adaptive', 11, true), r('kpa', 10, true)), // 10 % dearer
+      row(r('adaptive', 5, false), r('hpa', 10, true)), // missed where another met
+      row(r('adaptive', 3, true)), // the only one meeting
+      row(r('adaptive', 3, false)), // nobody met
+    ]);
+    expect(stats).toEqual({ contested: 3, oursMetContested: 2, anyMet: 4, oursCheapest: 2, worstExcess: expect.closeTo(0.1, 9) });
   });
 });
 

@@ -62,7 +62,7 @@ export function renderSweepTable(sweep: SweepReport): string {
   const first = sweep.cells[0]?.report;
   const out: string[] = [];
   if (first) out.push(`trace  ${first.trace.name} (${first.trace.format}), ${first.trace.requests.toLocaleString('en-US')} requests, p99 service ${duration(first.trace.p99ServiceMs)}; SLO: ${percent(first.settings.sloTarget)} of requests within the target`, '');
-  out.push(line(HEADERS), widths.map((w) => '-'.repeat(w)).join('  '), ...text.map(line), '', boundCheck(rows));
+  out.push(line(HEADERS), widths.map((w) => '-'.repeat(w)).join('  '), ...text.map(line), '', frontierSummary(rows), boundCheck(rows));
   return `${out.join('\n')}\n`;
 }
 
@@ -71,6 +71,42 @@ export function renderSweepMarkdown(sweep: SweepReport): string {
   const rows = frontierRows(sweep).map(cells);
   const md = (c: readonly string[]): string => `| ${c.join(' | ')} |`;
   return `${[md(HEADERS), md(HEADERS.map(() => '---')), ...rows.map(md)].join('\n')}\n`;
+}
+
+/** How ours fared across a sweep, in the terms the issue's acceptance uses. */
+export interface FrontierStats {
+  /** Cells where a policy other than ours met the SLO. */
+  contested: number;
+  /** Of those, cells where ours met it too. */
+  oursMetContested: number;
+  /** Cells where any policy (ours included) met the SLO. */
+  anyMet: number;
+  /** Of those, cells where ours met it at the lowest cost (ties count for ours). */
+  oursCheapest: number;
+  /** Where ours met the SLO but another met it for less: the largest excess, as a share (0 if none). */
+  worstExcess: number;
+}
+
+/** {@link FrontierStats} of `rows`. */
+export function frontierStats(rows: readonly FrontierRow[]): FrontierStats {
+  const contested = rows.filter((r) => r.cheapestOther !== undefined);
+  const anyMet = rows.filter((r) => r.cheapestOther !== undefined || r.ours?.meetsSlo === true);
+  const oursMet = (r: FrontierRow): boolean => r.ours?.meetsSlo === true;
+  const excess = contested.filter(oursMet).map((r) => r.ours!.cost / r.cheapestOther!.cost - 1);
+  return {
+    contested: contested.length,
+    oursMetContested: contested.filter(oursMet).length,
+    anyMet: anyMet.length,
+    oursCheapest: anyMet.filter((r) => oursMet(r) && (r.cheapestOther === undefined || r.ours!.cost <= r.cheapestOther.cost)).length,
+    worstExcess: Math.max(0, ...excess),
+  };
+}
+
+/** {@link frontierStats} as one line. */
+export function frontierSummary(rows: readonly FrontierRow[]): string {
+  const s = frontierStats(rows);
+  const worst = s.worstExcess > 0 ? `; where another was cheaper, ours cost up to ${(s.worstExcess * 100).toFixed(1)} % more` : '';
+  return `Ours met the SLO in ${s.oursMetContested} of the ${s.contested} cells where another policy did, and was the cheapest policy meeting it in ${s.oursCheapest} of the ${s.anyMet} cells where any did${worst}.`;
 }
 
 /** One line: whether any policy that met every target was billed below the lower bound. */
