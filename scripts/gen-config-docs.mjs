@@ -34,7 +34,7 @@ const SECTIONS = [
     intro: 'Every option is optional: `createCompute()` alone runs on the embedded local marketplace with no budget cap.',
   },
   {
-    title: '`marketplace`', anchor: 'marketplace', file: 'src/config/compute.ts', schema: 'MarketplaceConnectionSchema', prefix: 'marketplace.',
+    title: '`marketplace`', anchor: 'marketplace', file: 'src/config/marketplace-option.ts', schema: 'MarketplaceConnectionSchema', prefix: 'marketplace.',
     also: ['MarketplaceOptionSchema'], type: '{ url, apiKey, … } | Marketplace',
   },
   { title: '`budget`', anchor: 'budget', file: 'src/config/compute.ts', schema: 'BudgetSchema', prefix: 'budget.' },

@@ -8,7 +8,7 @@ import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
 import { holdOpen, realClock, sleep, type Clock } from './clock.js';
 import { BudgetLedger } from './budget/ledger.js';
-import { ComputeOptionsSchema, type ComputeConfig, type ComputeOptions, type MarketplaceConnection } from './config/compute.js';
+import { ComputeOptionsSchema, type ComputeConfig, type ComputeOptions } from './config/compute.js';
 import { parseOptions } from './config/parse.js';
 import { WorkloadOptionsSchema, type WorkloadOptions } from './config/workload.js';
 import { ControlLoop } from './controller/loop.js';
@@ -80,17 +80,19 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
     super();
     this.#config = config;
     this.#clock = config.clock ?? realClock;
-    // No marketplace given: the embedded local one, started on first need and stopped by shutdown().
-    const market = config.marketplace ?? new LocalMarketplace();
-    const connection = 'url' in market && typeof market.url === 'string' ? (market as MarketplaceConnection) : undefined;
-    if (config.marketplace === undefined) {
-      this.#market = market as Marketplace;
+    // Parsed once (config/marketplace-option.ts): what we connect to, and whether we close it.
+    const choice = config.marketplace;
+    const connection = choice.kind === 'connection' ? choice.connection : undefined;
+    if (choice.kind === 'local') {
+      // The embedded local one, started on first need and stopped by shutdown().
+      this.#market = new LocalMarketplace();
       this.#ownsMarket = true;
-    } else if (connection) {
-      this.#market = new HttpMarketplace(connection, { clock: this.#clock });
+    } else if (choice.kind === 'connection') {
+      this.#market = new HttpMarketplace(choice.connection, { clock: this.#clock });
       this.#ownsMarket = true;
     } else {
-      this.#market = market as Marketplace;
+      // The app built it: the app closes it.
+      this.#market = choice.marketplace;
       this.#ownsMarket = false;
     }
     // What the marketplace says passes the secret filter (tokens remembered, errors redacted).

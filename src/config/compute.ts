@@ -6,47 +6,14 @@ import { z } from 'zod';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
 import type { Marketplace } from '../market/marketplace.js';
+import { MarketplaceConnectionSchema, MarketplaceOptionSchema } from './marketplace-option.js';
 import type { Logger } from '../observability/logger.js';
 import type { MeterLike } from '../observability/otel.js';
 import type { AllowEndpoint } from '../leases/node-endpoint.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
-/** Connection to a protocol-v1 marketplace over HTTP. */
-export const MarketplaceConnectionSchema = z.strictObject({
-  /** Base URL, e.g. `https://market.example.com`. */
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-  /** Sent as `Authorization: Bearer <apiKey>`. Never logged. */
-  apiKey: z.string().min(1, 'must be a non-empty string'),
-  /** Per-request timeout in ms. @default 10000 */
-  timeoutMs: z.number().positive().default(10_000),
-  /** Attempts per marketplace call (first try included). @default 3 */
-  maxAttempts: z.number().int().positive().max(10).default(3),
-  /** Allow plain `http://` to a host that is not loopback. @default false */
-  allowInsecureHttp: z.boolean().default(false),
-  /** undici dispatcher to send requests through (e.g. a `MockAgent` in tests). */
-  dispatcher: z.custom<Dispatcher>((v) => isObject(v) && typeof v.dispatch === 'function', 'must be an undici Dispatcher').optional(),
-});
-
-const isMarketplace = (v: unknown): v is Marketplace =>
-  isObject(v) && typeof v.createLease === 'function' && typeof v.listOffers === 'function';
-
-/**
- * `{ url, apiKey, ... }` or a ready-made {@link Marketplace}. Chosen by shape first,
- * so that a bad connection reports its own field (`marketplace.apiKey: ...`) rather
- * than a vague union failure.
- */
-export const MarketplaceOptionSchema = z.unknown().transform((value, ctx): MarketplaceConnection | Marketplace => {
-  if (isMarketplace(value)) return value;
-  if (!isObject(value)) {
-    ctx.addIssue({ code: 'custom', message: 'must be { url, apiKey } or a Marketplace implementation' });
-    return z.NEVER;
-  }
-  const parsed = MarketplaceConnectionSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
-  return z.NEVER;
-});
+export { MarketplaceConnectionSchema, MarketplaceOptionSchema, isMarketplace, type MarketplaceChoice } from './marketplace-option.js';
 
 /** The global budget. Omitted caps are unlimited. */
 export const BudgetSchema = z.strictObject({
@@ -69,8 +36,12 @@ export const JournalOptionSchema = z.union([
 
 /** Options of `createCompute()`, before aliases are mapped. */
 export const ComputeOptionsObjectSchema = z.strictObject({
-  /** Where nodes are rented. Omitted: the embedded local marketplace. */
-  marketplace: MarketplaceOptionSchema.optional(),
+  /**
+   * Where nodes are rented: `{ url, apiKey, ... }`, or a Marketplace the app built
+   * (an `HttpMarketplace`, a `LocalMarketplace`, its own), which the app then closes.
+   * @default the embedded local marketplace
+   */
+  marketplace: MarketplaceOptionSchema,
   budget: BudgetSchema.default(BudgetSchema.parse({})),
   /** Tag put on every lease (`client:<id>`) so that a restart can find them. @default random */
   clientId: z
