@@ -33,9 +33,10 @@ export type { WorkloadOptions, WorkloadConfig, ScalingConfig, GpuRequirement } f
 export type { Validator } from './config/validator.js';
 export type { ComputeEvents, ScaleEvent, LeaseEvent, LeaseEventType, BudgetEvent, WarningEvent } from './events.js';
 export type { PlanReason, StepReason } from './controller/reason.js';
-export type { MetricsSnapshot, WorkloadMetrics, BudgetMetrics, NodeCounts } from './metrics/snapshot.js';
+export type { MetricsSnapshot, WorkloadMetrics, BudgetMetrics, NodeCounts, ProviderMetrics } from './metrics/snapshot.js';
 export type { Marketplace, MarketCallOptions } from './market/marketplace.js';
 export type { Offer, Lease, LeaseState, CreateLeaseRequest, OfferQuery } from './market/protocol.js';
 export { HttpMarketplace, type HttpMarketplaceDeps, type MarketplaceHealth } from './market/http-client.js';
+export { combineMarketplaces, type CombinedMarketplace, type CombineOptions, type CombinedHealth } from './providers/combine.js';
 export type { Logger } from './observability/logger.js';
 export type { MeterLike } from './observability/otel.js';

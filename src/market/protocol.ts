@@ -45,6 +45,8 @@ export const OfferSchema = z.object({
   reliability: z.number().min(0).max(1).default(1),
   coldStartSec: z.number().nonnegative().default(60),
   available: z.number().int().nonnegative().default(1),
+  /** Which provider the offer comes from, in a `combineMarketplaces([...])`. */
+  provider: z.string().optional(),
 });
 /** A marketplace offer. */
 export type Offer = z.infer<typeof OfferSchema>;

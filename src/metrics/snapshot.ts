@@ -54,7 +54,23 @@ export interface MetricsSnapshot {
   nodes: NodeCounts;
   leases: { live: number; ended: number };
   budget: BudgetMetrics;
-  marketplace: { degraded: boolean; consecutiveFailures: number; lastError: string | null };
+  marketplace: {
+    degraded: boolean;
+    consecutiveFailures: number;
+    lastError: string | null;
+    /** Per provider, when the marketplace is `combineMarketplaces([...])`: health, offers last listed, live leases. */
+    providers?: Record<string, ProviderMetrics>;
+  };
+}
+
+/** One provider of a combined marketplace, in `metrics().marketplace.providers`. */
+export interface ProviderMetrics {
+  /** Its last call failed, or it did not answer the last offer listing in time. */
+  degraded: boolean;
+  /** Offers it gave in its last answered listing. */
+  offers: number;
+  /** Leases on it not known to have ended. */
+  leases: number;
 }
 
 /** Inputs of {@link buildSnapshot}. */
@@ -99,7 +115,7 @@ export function buildSnapshot(src: SnapshotSources): MetricsSnapshot {
     else live++;
   }
   const b = src.ledger.snapshot(src.now);
-  const health = (src.market as { health?: { degraded: boolean; consecutiveFailures: number; lastError?: string } }).health;
+  const health = (src.market as { health?: { degraded: boolean; consecutiveFailures: number; lastError?: string; providers?: Record<string, ProviderMetrics> } }).health;
   return {
     at: src.now,
     workloads,
@@ -119,6 +135,7 @@ export function buildSnapshot(src: SnapshotSources): MetricsSnapshot {
       degraded: health?.degraded ?? false,
       consecutiveFailures: health?.consecutiveFailures ?? 0,
       lastError: health?.lastError ?? null,
+      ...(health?.providers ? { providers: health.providers } : {}),
     },
   };
 }

@@ -137,8 +137,8 @@ describe('vastai() leases', () => {
 
   it('lists by tag through the paged /api/v1/instances/ (after_token), never the v0 list', async () => {
     const { fake, market } = await setup({ pageLimit: 2 });
-    for (const n of [1, 2, 3]) await market.createLease(request(`llm#d.${n}`), `k${n}`);
-    const other = { ...request('other#x.1'), tags: { client: 'someone-else', workload: 'x', node: 'other#x.1' } };
+    for (const n of [1, 2, 3]) await market.createLease(request(`llm#d.${n}`, String(100 + n)), `k${n}`);
+    const other = { ...request('other#x.1', '104'), tags: { client: 'someone-else', workload: 'x', node: 'other#x.1' } };
     await market.createLease(other, 'k4');
     const mine = await market.listLeases('client:app-1');
     expect(mine.map((l) => l.tags.node).sort()).toEqual(['llm#d.1', 'llm#d.2', 'llm#d.3']);

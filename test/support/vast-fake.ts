@@ -140,6 +140,10 @@ export class VastFake {
     await Promise.all([...this.instances.values()].map((i) => i.node.stop()));
   }
 
+  private rented(askId: number): boolean {
+    return [...this.instances.values()].some((i) => i.askId === askId && i.deletedAtMs === null);
+  }
+
   private status(i: Instance): Instance['status'] {
     const now = Date.now();
     if (i.status === null && now - i.createdAtMs >= this.o.stepMs) i.status = 'loading';
@@ -201,6 +205,7 @@ export class VastFake {
     const wanted = names?.in ?? (names?.eq !== undefined ? [names.eq] : undefined);
     const minGpus = (q.num_gpus as { gte?: number } | undefined)?.gte ?? 1;
     const offers = this.o.offers
+      .filter((o) => !this.rented(o.id))
       .filter((o) => !wanted || wanted.includes(o.gpu_name))
       .filter((o) => o.num_gpus >= minGpus)
       .map((o) => ({ ...o, ask_contract_id: o.id, rentable: true, rented: false, is_bid: type === 'bid', dph_total: type === 'bid' ? o.min_bid + 0.01 : o.dph_total }))
@@ -210,7 +215,8 @@ export class VastFake {
 
   private create(req: IncomingMessage, res: ServerResponse, askId: number, b: Record<string, unknown>): void {
     const offer = this.o.offers.find((o) => o.id === askId);
-    if (!offer || this.o.goneAsks.includes(askId)) {
+    // An ask is one machine: once rented it is gone until that instance is deleted.
+    if (!offer || this.o.goneAsks.includes(askId) || this.rented(askId)) {
       return sendJson(res, 404, { success: false, error: 'invalid_args', msg: `error 404/3603: no_such_ask Instance type by id ${askId} is not available.`, ask_id: askId });
     }
     if (typeof b?.image !== 'string' || b.image === '') return sendJson(res, 400, { success: false, error: 'invalid_args', msg: 'image is required' });
