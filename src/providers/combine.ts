@@ -46,8 +46,15 @@ interface Member {
   live: Set<string>;
 }
 
-/** A marketplace over several. Build it with {@link combineMarketplaces}. */
-export class CombinedMarketplace implements Marketplace {
+/** A marketplace over several, as {@link combineMarketplaces} returns it. */
+export interface CombinedMarketplace extends Marketplace {
+  /** Provider names, in order (the prefix of their offer and lease ids). */
+  readonly names: string[];
+  /** Per-provider health, offers and live leases. */
+  readonly health: CombinedHealth;
+}
+
+class Combined implements CombinedMarketplace {
   readonly #members: Member[];
   readonly #byName = new Map<string, Member>();
   readonly #timeoutMs: number;
@@ -217,5 +224,5 @@ export class CombinedMarketplace implements Marketplace {
  * createCompute({ marketplace: combineMarketplaces([vastai({ apiKey }), runpod({ apiKey: rpKey })]) });
  */
 export function combineMarketplaces(markets: readonly Marketplace[], options?: CombineOptions): CombinedMarketplace {
-  return new CombinedMarketplace(markets, options);
+  return new Combined(markets, options);
 }
