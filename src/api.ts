@@ -7,7 +7,7 @@ import type { EventEmitter } from 'eventemitter3';
 import type { ComputeEvents } from './events.js';
 import type { MetricsSnapshot } from './metrics/snapshot.js';
 import type { WorkloadOptions } from './config/workload.js';
-import type { MapOptions } from './queue/map.js';
+import type { MapOptions, MapSettled } from './queue/map.js';
 
 /**
  * Per-call options of `run()` (and of `stream()`; `map()` applies them to each task).
@@ -69,8 +69,16 @@ export interface Workload<I = unknown, O = unknown> {
   /**
    * Run a task per input with at most `concurrency` in flight, yielding outputs in
    * input order. Inputs are pulled lazily (an endless generator is fine).
+   *
+   * The first failed input (in input order) ends the loop: its error is the task's
+   * own code with `index` (0-based) on it and in its message (`map input 3: ...`),
+   * and nothing more is started. With `settle: true` nothing stops it: each input
+   * yields `{ status: 'fulfilled', index, value }` or
+   * `{ status: 'rejected', index, reason }`, in input order.
    */
-  map(inputs: Iterable<I> | AsyncIterable<I>, options?: WorkloadMapOptions): AsyncIterableIterator<O>;
+  map(inputs: Iterable<I> | AsyncIterable<I>, options: WorkloadMapOptions & { settle: true }): AsyncIterableIterator<MapSettled<O>>;
+  map(inputs: Iterable<I> | AsyncIterable<I>, options?: WorkloadMapOptions & { settle?: false }): AsyncIterableIterator<O>;
+  map(inputs: Iterable<I> | AsyncIterable<I>, options?: WorkloadMapOptions): AsyncIterableIterator<O | MapSettled<O>>;
   /**
    * Stream the answer of a workload with a raw HTTP `request` target whose server
    * answers with server-sent events (e.g. OpenAI-compatible `stream: true`): yields

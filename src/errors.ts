@@ -83,6 +83,8 @@ export interface ComputeErrorOptions {
   retryable?: boolean;
   /** Extra structured facts (field path, workload, attempt...). Never secrets. */
   details?: Readonly<Record<string, unknown>>;
+  /** For the failure of one input of `map()`: its 0-based position. */
+  index?: number;
 }
 
 // One global-registry brand per class: `instanceof` keeps working when the ESM and the
@@ -119,6 +121,8 @@ export class ComputeError extends Error {
   readonly retryable: boolean;
   /** Structured facts about the failure (never secrets). */
   readonly details: Readonly<Record<string, unknown>>;
+  /** For the failure of one input of `map()`: its 0-based position in the inputs; otherwise absent. */
+  readonly index?: number;
 
   constructor(code: ComputeErrorCode, message: string, options: ComputeErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -126,6 +130,7 @@ export class ComputeError extends Error {
     this.code = code;
     this.retryable = options.retryable ?? RETRYABLE_BY_DEFAULT.has(code);
     this.details = options.details ?? {};
+    if (options.index !== undefined) this.index = options.index;
     stamp(this, COMPUTE_ERROR);
   }
 

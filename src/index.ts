@@ -16,7 +16,7 @@ export type {
   Infer,
   InferInput,
 } from './api.js';
-export type { MapOptions } from './queue/map.js';
+export type { MapOptions, MapSettled } from './queue/map.js';
 export {
   ComputeError,
   MarketError,

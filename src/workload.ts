@@ -19,7 +19,7 @@ import { TaskQueue } from './queue/index.js';
 import { StreamRequest } from './dispatch/stream-request.js';
 import type { NodeStream } from './dispatch/node-stream.js';
 import { streamEvents } from './dispatch/stream-events.js';
-import { mapOrdered } from './queue/map.js';
+import { errorAtIndex, mapOrdered, type MapSettled } from './queue/map.js';
 import { checkMapArguments, checkRunOptions, failing } from './queue/run-options.js';
 import type { PauseOptions, RunOptions, Workload, WorkloadMapOptions } from './api.js';
 
@@ -184,23 +184,27 @@ export class WorkloadHandle<I = unknown, O = unknown> implements Workload<I, O> 
     return this.runtime.submit(input, options) as Promise<O>;
   }
 
-  /**
-   * Run a task per input with at most `concurrency` in flight, yielding outputs in
-   * input order. Inputs are pulled lazily (an endless generator is fine).
-   */
-  map(inputs: Iterable<I> | AsyncIterable<I>, options: WorkloadMapOptions = {}): AsyncIterableIterator<O> {
+  /** See {@link Workload.map}. */
+  map(inputs: Iterable<I> | AsyncIterable<I>, options: WorkloadMapOptions & { settle: true }): AsyncIterableIterator<MapSettled<O>>;
+  map(inputs: Iterable<I> | AsyncIterable<I>, options?: WorkloadMapOptions & { settle?: false }): AsyncIterableIterator<O>;
+  map(inputs: Iterable<I> | AsyncIterable<I>, options?: WorkloadMapOptions): AsyncIterableIterator<O | MapSettled<O>>;
+  map(inputs: Iterable<I> | AsyncIterable<I>, options: WorkloadMapOptions = {}): AsyncIterableIterator<O | MapSettled<O>> {
     const problem = checkMapArguments(this.name, inputs, options);
     if (problem) return failing<O>(problem);
-    const { concurrency, signal, timeoutMs, priority } = options ?? {};
+    const { concurrency, signal, timeoutMs, priority, settle } = options ?? {};
     const perTask: RunOptions = {
       ...(signal ? { signal } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(priority !== undefined ? { priority } : {}),
     };
+    // Each failure says which input it was (index on the error and in its message).
+    const run = (input: I, index: number): Promise<O> =>
+      this.run(input, perTask).catch((error: unknown) => Promise.reject(errorAtIndex(error, index)));
     try {
-      return mapOrdered(inputs, (input) => this.run(input, perTask), {
+      return mapOrdered(inputs, run, {
         ...(concurrency !== undefined ? { concurrency } : {}),
         ...(signal ? { signal } : {}),
+        ...(settle === true ? { settle } : {}),
       });
     } catch (error) {
       // A bad concurrency: the iterator fails on its first next(), as every map() problem does.

@@ -24,6 +24,33 @@ export interface MapOptions {
   backpressure?: number;
   /** Aborting it makes the iterator throw `ABORTED` and stop starting calls. */
   signal?: AbortSignal;
+  /**
+   * `true`: a failed call does not end the iteration; every input yields a
+   * {@link MapSettled} in input order, its result or its error (as Modal's
+   * `return_exceptions`, in `Promise.allSettled`'s shape). `false`: the first failure,
+   * in input order, is thrown and nothing more is started. @default false
+   */
+  settle?: boolean;
+}
+
+/** What `map(inputs, { settle: true })` yields per input, in input order. */
+export type MapSettled<O> =
+  | { readonly status: 'fulfilled'; readonly index: number; readonly value: O }
+  | { readonly status: 'rejected'; readonly index: number; readonly reason: unknown };
+
+/**
+ * The error of input `index` of a `map()`: the task's own error under the same code,
+ * with `index` on it and in its message (`map input 3: ...`), the original as `cause`.
+ * Anything that is not a ComputeError is returned as it is.
+ */
+export function errorAtIndex(error: unknown, index: number): unknown {
+  if (!(error instanceof ComputeError)) return error;
+  return new ComputeError(error.code, `map input ${index}: ${error.message}`, {
+    cause: error,
+    retryable: error.retryable,
+    details: { ...error.details, index },
+    index,
+  });
 }
 
 /**
@@ -32,17 +59,22 @@ export interface MapOptions {
  *
  * If a call rejects (or the input iterable throws), no new call is started and the
  * iterator throws that error when it reaches that position; calls already started
- * still settle, and their rejections are handled. Aborting `signal` throws `ABORTED`.
+ * still settle, and their rejections are handled. With `settle: true` a rejected call
+ * is yielded as `{ status: 'rejected', index, reason }` in its place and the rest go
+ * on (the input iterable throwing still ends the iteration). Aborting `signal` throws `ABORTED`.
  * Leaving the loop early (`break`, `return`, a throw) stops pulling inputs and closes
  * the input iterator.
  *
  * @throws ComputeError `CONFIG_INVALID` at once for a bad `concurrency` / `backpressure`.
  */
+export function mapOrdered<I, O>(inputs: Iterable<I> | AsyncIterable<I>, run: (input: I, index: number) => Promise<O>, options: MapOptions & { settle: true }): AsyncIterableIterator<MapSettled<O>>;
+export function mapOrdered<I, O>(inputs: Iterable<I> | AsyncIterable<I>, run: (input: I, index: number) => Promise<O>, options?: MapOptions & { settle?: false }): AsyncIterableIterator<O>;
+export function mapOrdered<I, O>(inputs: Iterable<I> | AsyncIterable<I>, run: (input: I, index: number) => Promise<O>, options?: MapOptions): AsyncIterableIterator<O | MapSettled<O>>;
 export function mapOrdered<I, O>(
   inputs: Iterable<I> | AsyncIterable<I>,
   run: (input: I, index: number) => Promise<O>,
   options: MapOptions = {},
-): AsyncIterableIterator<O> {
+): AsyncIterableIterator<O | MapSettled<O>> {
   const concurrency = options.concurrency ?? 16;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new ComputeError('CONFIG_INVALID', 'concurrency: must be an integer >= 1', { details: { path: 'concurrency' } });
@@ -51,7 +83,7 @@ export function mapOrdered<I, O>(
   if (!Number.isInteger(backpressure) || backpressure < concurrency) {
     throw new ComputeError('CONFIG_INVALID', 'backpressure: must be an integer >= concurrency', { details: { path: 'backpressure' } });
   }
-  return iterate(inputs, run, concurrency, backpressure, options.signal);
+  return iterate(inputs, run, concurrency, backpressure, options.signal, options.settle === true);
 }
 
 async function* iterate<I, O>(
@@ -60,9 +92,10 @@ async function* iterate<I, O>(
   concurrency: number,
   backpressure: number,
   signal: AbortSignal | undefined,
-): AsyncGenerator<O, void, undefined> {
+  settle: boolean,
+): AsyncGenerator<O | MapSettled<O>, void, undefined> {
   if (isAborted(signal)) throw abortError(signal?.reason);
-  const window = new Window(inputs, run, concurrency, backpressure);
+  const window = new Window(inputs, run, concurrency, backpressure, settle);
   const onAbort = (): void => window.notify();
   signal?.addEventListener('abort', onAbort);
   try {
@@ -80,8 +113,10 @@ async function* iterate<I, O>(
         continue;
       }
       window.shift();
-      if (head.state === FAILED) throw head.error;
-      yield head.value as O;
+      if (head.state === FAILED && (!settle || head.fromSource)) throw head.error;
+      if (!settle) yield head.value as O;
+      else if (head.state === FAILED) yield { status: 'rejected', index: head.index, reason: head.error };
+      else yield { status: 'fulfilled', index: head.index, value: head.value as O };
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -107,6 +142,9 @@ class Slot<O> {
   state: typeof PENDING | typeof DONE | typeof FAILED = PENDING;
   value: O | undefined = undefined;
   error: unknown = undefined;
+  /** The failure is the input iterable's, not a call's: it ends the iteration even when settling. */
+  fromSource = false;
+  constructor(readonly index: number) {}
 }
 
 // The started calls in input order, the input iterator, and the one waiting consumer.
@@ -128,6 +166,7 @@ class Window<I, O> {
     private readonly run: (input: I, index: number) => Promise<O>,
     private readonly concurrency: number,
     private readonly backpressure: number,
+    private readonly settle: boolean,
   ) {
     const asyncFactory = (inputs as Partial<AsyncIterable<I>>)[Symbol.asyncIterator];
     this.isAsync = typeof asyncFactory === 'function';
@@ -229,12 +268,13 @@ class Window<I, O> {
   }
 
   private start(input: I): void {
-    const slot = new Slot<O>();
+    const index = this.nextIndex++;
+    const slot = new Slot<O>(index);
     this.slots.push(slot);
     this.inFlight++;
     let result: Promise<O>;
     try {
-      result = Promise.resolve(this.run(input, this.nextIndex++));
+      result = Promise.resolve(this.run(input, index));
     } catch (error) {
       result = Promise.reject(error);
     }
@@ -247,7 +287,8 @@ class Window<I, O> {
       (error: unknown) => {
         slot.state = FAILED;
         slot.error = error;
-        this.closed = true;
+        // Settling: a failure is one more result. Otherwise nothing more is started.
+        if (!this.settle) this.closed = true;
         this.callSettled();
       },
     );
@@ -266,11 +307,11 @@ class Window<I, O> {
 
   // The input iterable threw: that is the error at the next position.
   private inputFailed(error: unknown): void {
-    const slot = new Slot<O>();
+    const slot = new Slot<O>(this.nextIndex++);
     slot.state = FAILED;
     slot.error = error;
+    slot.fromSource = true;
     this.slots.push(slot);
-    this.nextIndex++;
     this.sourceEnded();
   }
 }

@@ -59,7 +59,8 @@ export function checkMapArguments(workload: string, inputs: unknown, options: un
   if (!iterable && typeof inputs !== 'string') return invalid(workload, 'inputs', 'must be an iterable or async iterable', inputs);
   const bad = checkRunOptions(workload, options);
   if (bad) return bad;
-  const { concurrency } = (options ?? {}) as Record<string, unknown>;
+  const { concurrency, settle } = (options ?? {}) as Record<string, unknown>;
+  if (settle !== undefined && typeof settle !== 'boolean') return invalid(workload, 'settle', 'must be a boolean', settle);
   if (concurrency !== undefined && (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1)) {
     return invalid(workload, 'concurrency', 'must be an integer >= 1', concurrency);
   }

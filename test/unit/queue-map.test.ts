@@ -142,6 +142,43 @@ describe('mapOrdered', () => {
     expect(started).toEqual([0, 1, 2, 3]);
   });
 
+  it('settle: true yields every result or error in input order and keeps starting calls after a failure', async () => {
+    const clock = new VirtualClock();
+    const started: number[] = [];
+    const run = async (x: number, index: number) => {
+      started.push(index);
+      await sleep(clock, index === 1 ? 1 : 5);
+      if (index === 1 || index === 4) throw new Error(`fail ${index}`);
+      return x * 10;
+    };
+    const seen = await drive(clock, mapOrdered([0, 1, 2, 3, 4, 5], run, { concurrency: 2, settle: true }));
+    expect(seen.error).toBeUndefined();
+    expect(started).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(seen.values.map((r) => [r.status, r.index])).toEqual([
+      ['fulfilled', 0],
+      ['rejected', 1],
+      ['fulfilled', 2],
+      ['fulfilled', 3],
+      ['rejected', 4],
+      ['fulfilled', 5],
+    ]);
+    const values = seen.values.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message));
+    expect(values).toEqual([0, 'fail 1', 20, 30, 'fail 4', 50]);
+  });
+
+  it('settle: true still ends at an error of the input iterable', async () => {
+    function* inputs() {
+      yield 1;
+      throw new Error('source failed');
+    }
+    const out: unknown[] = [];
+    const error = await (async () => {
+      for await (const r of mapOrdered(inputs(), async (x) => x, { settle: true })) out.push(r);
+    })().catch((e: unknown) => e);
+    expect(out).toEqual([{ status: 'fulfilled', index: 0, value: 1 }]);
+    expect((error as Error).message).toBe('source failed');
+  });
+
   it('throws an error of the input iterable at its position', async () => {
     const boom = new Error('source failed');
     function* inputs() {
