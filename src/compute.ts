@@ -313,6 +313,8 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
     const clock = this.#clock;
     const error = new ComputeError('SHUTDOWN', 'compute is shutting down; the task was not run', { retryable: false });
     const runtimes = [...this.#runtimes.values()];
+    // Nothing new is rented from here on (a Ctrl-C must not rent nodes): tasks in flight still finish.
+    this.#loop.stop();
     for (const runtime of runtimes) {
       runtime.shutdownRefusal = error;
       runtime.dispatcher.hold(true);
@@ -322,7 +324,6 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
     const graceEnds = clock.now() + graceMs;
     while (runtimes.some((r) => r.queue.running > 0) && clock.now() < graceEnds) await sleep(clock, 20);
     for (const runtime of runtimes) runtime.dispatcher.close(error);
-    this.#loop.stop();
     const unreleased = await this.#leases.releaseAll('shutdown', clock.now() + releaseTimeoutMs);
     for (const runtime of runtimes) runtime.queue.rejectQueued(error);
     await this.#recovery;

@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import { action } from './command.js';
 import type { CliCommand } from './command.js';
-import { integer, oneOf, positiveNumber } from './flags.js';
+import { integer, numberWithin, oneOf, positiveNumber } from './flags.js';
+import { MAX_DURATION_SEC, MIN_DURATION_SEC } from './demo/limits.js';
 
 /** Flags of `adaptive-compute demo`, after parsing. */
 interface DemoFlags {
@@ -25,7 +26,12 @@ export const demoCommand: CliCommand = {
     program
       .command('demo')
       .description('replay a recorded demand burst on an embedded local marketplace and watch it scale')
-      .option('--duration <s>', 'length of the run in seconds (the burst arrives in the first 45 %)', positiveNumber('--duration'), 30)
+      .option(
+        '--duration <s>',
+        `length of the run in seconds, ${MIN_DURATION_SEC} to ${MAX_DURATION_SEC} (the burst arrives in the first 45 %; service times and the p95 target shrink with the time-lapse: 4.7 s at 30 s)`,
+        numberWithin('--duration', MIN_DURATION_SEC, MAX_DURATION_SEC),
+        30,
+      )
       .option('--budget <usd>', 'total budget; the controller never commits more', positiveNumber('--budget'), 1)
       .option('--json', 'print one JSON summary object on stdout (progress goes to stderr)', false)
       .option('--seed <n>', 'seed of prices, preemptions and generated text', integer('--seed', 0), 1)

@@ -15,6 +15,11 @@ export function positiveNumber(flag: string): (raw: string) => number {
   return (raw) => number(flag, raw, 'a positive number', (n) => n > 0);
 }
 
+/** A number within [min, max]. */
+export function numberWithin(flag: string, min: number, max: number): (raw: string) => number {
+  return (raw) => number(flag, raw, `a number from ${min} to ${max}`, (n) => n >= min && n <= max);
+}
+
 /** A number >= 0. */
 export function nonNegativeNumber(flag: string): (raw: string) => number {
   return (raw) => number(flag, raw, 'a number >= 0', (n) => n >= 0);

@@ -15,6 +15,7 @@ const TRACE_MODEL: TokensModel = { baseMs: 50, msPerInputToken: 0.1, msPerOutput
 /** p95 latency target in trace time, ms. */
 const TRACE_TARGET_MS = 12_000;
 
+
 /** Everything the run needs to know. */
 export interface DemoPlan {
   burst: Burst;
@@ -22,7 +23,10 @@ export interface DemoPlan {
   timeLapse: number;
   /** Service-time model the nodes use (demo time). */
   tokens: TokensModel;
+  /** p95 target in demo time: the trace's target divided by the time-lapse. */
   latencyTargetMs: number;
+  /** The p95 target in trace time, ms. */
+  traceTargetMs: number;
   scaleDownDelayMs: number;
   coldStartMs: number;
   /** Tasks a node runs at once. */
@@ -45,6 +49,7 @@ export function planDemo(durationSec: number, kind: BurstKind, seed: number): De
       msPerOutputToken: round(TRACE_MODEL.msPerOutputToken / timeLapse),
     },
     latencyTargetMs: Math.max(1_000, Math.round(TRACE_TARGET_MS / timeLapse / 100) * 100),
+    traceTargetMs: TRACE_TARGET_MS,
     scaleDownDelayMs: Math.round(Math.min(5_000, Math.max(1_000, durationSec * 150))),
     coldStartMs: 1_500,
     slots: 4,

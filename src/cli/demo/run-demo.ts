@@ -16,7 +16,9 @@ import { DemoRecorder } from './recorder.js';
 import type { DemoStatus } from './status.js';
 import { money } from './status.js';
 import type { DemoSummary } from './summary.js';
-import { summaryTable } from './summary.js';
+import { owningPeak, summaryTable } from './summary.js';
+import type { DemoPlan } from './plan.js';
+import { wrap } from './wrap.js';
 import { liveView, plainView } from './views.js';
 import type { TextOut } from './views.js';
 
@@ -39,6 +41,8 @@ export interface DemoIo {
 const GPU = 'A100';
 /** After `--duration`, wait at most this long for the first scale-down, ms. */
 const SCALE_DOWN_GRACE_MS = 15_000;
+/** How long tasks in flight may take to finish at the end (or after Ctrl-C), ms. */
+const SHUTDOWN_GRACE_MS = 5_000;
 
 /** A timer that keeps the process alive (the SDK's own timers do not, by design). */
 function pause(ms: number): Promise<void> {
@@ -100,16 +104,20 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<number>
     };
   };
 
-  human.write(
-    `adaptive-compute demo: ${requests.length} requests from ${plan.burst.source}\n` +
-      `  replayed in ${(plan.burst.spanMs / 1000).toFixed(1)} s (time-lapse x${plan.timeLapse.toFixed(1)}) on emulated ${GPU} nodes ` +
-      `(cold start ${plan.coldStartMs / 1000} s, ${plan.slots} slots), p95 target ${plan.latencyTargetMs} ms, budget ${money(options.budget)}\n`,
-  );
+  human.write(header(plan, requests.length, options.budget, options.json ? undefined : io.stdout.columns));
   let interrupted = false;
+  let interruptedAtSec: number | null = null;
   const onSigint = (): void => {
+    // A second Ctrl-C: quit now (the agents follow this process out).
+    if (interrupted) process.exit(130);
     interrupted = true;
+    interruptedAtSec = elapsedSec();
+    const running = compute.metrics().workloads.chat?.running ?? 0;
+    view.event(interruptedAtSec, `interrupted: renting nothing more; ${running} running tasks may finish (up to ${SHUTDOWN_GRACE_MS / 1000} s), then every lease is released (Ctrl-C again to quit at once)`);
+    // Stops the controller at once; queued tasks reject with SHUTDOWN.
+    void compute.shutdown({ graceMs: SHUTDOWN_GRACE_MS });
   };
-  process.once('SIGINT', onSigint);
+  process.on('SIGINT', onSigint);
   let refreshing = true;
   const refresher = (async () => {
     while (refreshing) {
@@ -138,7 +146,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<number>
   const graceEnds = clock.now() + SCALE_DOWN_GRACE_MS;
   while (!interrupted && compute.metrics().leases.live > 0 && recorder.downs === 0 && clock.now() < graceEnds) await pause(100);
 
-  await compute.shutdown({ graceMs: 5_000 });
+  await compute.shutdown({ graceMs: SHUTDOWN_GRACE_MS });
   const account = market.server?.account();
   await market.close();
   refreshing = false;
@@ -146,9 +154,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<number>
   process.off('SIGINT', onSigint);
   view.close(status());
 
-  const owning = (market.server?.offers() ?? []).filter((o) => o.gpu.model === GPU && !o.interruptible).sort((a, b) => a.pricePerHour - b.pricePerHour)[0];
-  const ownedSec = Math.max(options.durationSec, elapsedSec());
-  const pricePerHour = owning?.pricePerHour ?? 0;
+  const nodeSeconds = account?.leases.reduce((sum, l) => sum + l.billedSec, 0) ?? 0;
   const summary: DemoSummary = {
     burst: { source: plan.burst.source, requests: requests.length, windowSec: plan.burst.spanMs / 1000 },
     durationSec: options.durationSec,
@@ -156,22 +162,28 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<number>
     tasks: { total: arrived, succeeded: recorder.ok, failed: recorder.failed, failures: recorder.failures },
     latencyMs: { ...percentiles(recorder.latencies), target: plan.latencyTargetMs },
     nodes: { peak: recorder.peakNodes, leases: recorder.leases, preempted: recorder.preempted },
-    nodeSeconds: account?.leases.reduce((sum, l) => sum + l.billedSec, 0) ?? 0,
+    nodeSeconds,
     cost: account?.total ?? 0,
     sdkSpent: Math.round(compute.metrics().budget.spent * 1e6) / 1e6,
     budget: options.budget,
     currency: account?.currency ?? 'USD',
-    owningPeak: {
-      cost: Math.round(((recorder.peakNodes * ownedSec * pricePerHour) / 3600) * 1e6) / 1e6,
-      nodes: recorder.peakNodes,
-      seconds: Math.round(ownedSec * 10) / 10,
-      pricePerHour,
-      offerId: owning?.id ?? '-',
-    },
+    owningPeak: owningPeak(recorder.peakNodes, elapsedSec(), account?.total ?? 0, nodeSeconds),
     scale: { up: recorder.ups, down: recorder.downs, decisions: recorder.decisions },
+    interruptedAtSec: interruptedAtSec === null ? null : Math.round(interruptedAtSec * 10) / 10,
   };
   if (options.json) io.stdout.write(`${JSON.stringify(summary)}\n`);
   else io.stdout.write(`${summaryTable(summary)}\n`);
   if (interrupted) return 130;
   return recorder.ok > 0 ? EXIT.ok : EXIT.failure;
+}
+
+/** The opening lines, word-wrapped to the terminal's width (never cut mid-word). */
+export function header(plan: DemoPlan, requests: number, budget: number, columns: number | undefined): string {
+  const lines = [
+    `adaptive-compute demo: ${requests} requests from ${plan.burst.source}`,
+    `  replayed in ${(plan.burst.spanMs / 1000).toFixed(1)} s (time-lapse x${plan.timeLapse.toFixed(1)}) on emulated ${GPU} nodes ` +
+      `(cold start ${plan.coldStartMs / 1000} s, ${plan.slots} slots), p95 target ${plan.latencyTargetMs} ms ` +
+      `(the trace's ${plan.traceTargetMs / 1000} s at this time-lapse), budget ${money(budget)}`,
+  ];
+  return lines.map((line) => wrap(line, columns, '    ')).join('\n') + '\n';
 }

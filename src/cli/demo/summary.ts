@@ -34,9 +34,37 @@ export interface DemoSummary {
   sdkSpent: number;
   budget: number;
   currency: string;
-  /** Owning `nodes` GPUs for the same `seconds`, priced at the on-demand rate. */
-  owningPeak: { cost: number; nodes: number; seconds: number; pricePerHour: number; offerId: string };
+  /**
+   * Like with like: holding the peak node count for the whole run (`seconds` = the
+   * run's wall time, which is what the leases were billed within) at the average
+   * hourly rate this run paid per node (the same spot / on-demand mix).
+   */
+  owningPeak: { cost: number; nodes: number; seconds: number; pricePerHour: number };
   scale: { up: number; down: number; decisions: ScaleDecision[] };
+  /** When Ctrl-C stopped the run, s since its start (null: it ran to the end). */
+  interruptedAtSec: number | null;
+}
+
+/** Owning the peak, priced like with like (see {@link DemoSummary.owningPeak}). */
+export function owningPeak(peakNodes: number, runSec: number, cost: number, nodeSeconds: number): DemoSummary['owningPeak'] {
+  const pricePerHour = nodeSeconds > 0 ? (cost / nodeSeconds) * 3600 : 0;
+  const round = (n: number, digits: number): number => Math.round(n * 10 ** digits) / 10 ** digits;
+  return { cost: round((peakNodes * runSec * pricePerHour) / 3600, 6), nodes: peakNodes, seconds: round(runSec, 1), pricePerHour: round(pricePerHour, 4) };
+}
+
+/** Whether the p95 target was met, said so that failed tasks cannot hide behind the p95 of the others. */
+export function targetVerdict(s: Pick<DemoSummary, 'tasks' | 'latencyMs'>): { met: boolean; text: string } {
+  const failures = failureList(s.tasks.failures);
+  if (s.tasks.failed > 0) return { met: false, text: `missed: ${s.tasks.failed} of ${s.tasks.total} tasks failed (${failures})` };
+  if (s.latencyMs.p95 === null) return { met: false, text: 'missed: no task succeeded' };
+  return s.latencyMs.p95 <= s.latencyMs.target ? { met: true, text: 'met' } : { met: false, text: `missed: p95 ${duration(s.latencyMs.p95)}` };
+}
+
+function failureList(failures: Record<string, number>): string {
+  return Object.entries(failures)
+    .sort((a, b) => b[1] - a[1])
+    .map(([code, n]) => `${n} ${code}${code === 'SHUTDOWN' ? ' (not run: interrupted)' : ''}`)
+    .join(', ');
 }
 
 function row(label: string, value: string): string {
@@ -45,14 +73,12 @@ function row(label: string, value: string): string {
 
 /** The human summary table. */
 export function summaryTable(s: DemoSummary): string {
-  const failures = Object.entries(s.tasks.failures)
-    .map(([code, n]) => `${n} ${code}`)
-    .join(', ');
+  const failures = failureList(s.tasks.failures);
   const saving = s.owningPeak.cost > 0 ? ` (${Math.round((100 * (s.owningPeak.cost - s.cost)) / s.owningPeak.cost)}% less than owning the peak)` : '';
-  const target = s.latencyMs.p95 !== null && s.latencyMs.p95 <= s.latencyMs.target ? 'met' : 'missed';
+  const target = targetVerdict(s).text;
   const lines = [
     '',
-    'Summary',
+    s.interruptedAtSec === null ? 'Summary' : `Summary (interrupted at ${s.interruptedAtSec.toFixed(1)} s)`,
     row('tasks', `${s.tasks.succeeded} succeeded, ${s.tasks.failed} failed${failures ? ` (${failures})` : ''} of ${s.tasks.total}`),
     row('latency', `p50 ${duration(s.latencyMs.p50)}   p95 ${duration(s.latencyMs.p95)}   p99 ${duration(s.latencyMs.p99)}`),
     row('p95 target', `${duration(s.latencyMs.target)} (${target})`),
@@ -62,7 +88,7 @@ export function summaryTable(s: DemoSummary): string {
     row('cost', `${money(s.cost, s.currency)} of ${money(s.budget, s.currency)} budget${saving}`),
     row(
       'owning the peak',
-      `${money(s.owningPeak.cost, s.currency)} (${s.owningPeak.nodes} x ${s.owningPeak.offerId} for ${s.owningPeak.seconds.toFixed(1)} s at ${hourly(s.owningPeak.pricePerHour, s.currency)})`,
+      `${money(s.owningPeak.cost, s.currency)} (${s.owningPeak.nodes} nodes for the whole ${s.owningPeak.seconds.toFixed(1)} s at ${hourly(s.owningPeak.pricePerHour, s.currency)}, the average rate this run paid)`,
     ),
     row('wall time', `${s.wallSec.toFixed(1)} s`),
     '',

@@ -5,6 +5,10 @@
  */
 import type { DemoStatus } from './status.js';
 import { duration, money, nodeLine, stamp, statusLine } from './status.js';
+import { wrap } from './wrap.js';
+
+/** Width of `[ 12.3s] `, where wrapped event lines continue. */
+const EVENT_INDENT = 9;
 
 /** Where the demo reports progress. */
 export interface DemoView {
@@ -68,7 +72,8 @@ export function liveView(out: TextOut): DemoView {
     const width = Math.max(40, (out.columns ?? 100) - 1);
     // Cursor up over the old panel, clear to the end of the screen, then events and the new panel.
     let text = drawn > 0 ? `\x1b[${drawn}A\r\x1b[J` : '';
-    for (const line of pending.splice(0)) text += `${line.length > width ? `${line.slice(0, width - 1)}…` : line}\n`;
+    // Events wrap under their time stamp: a reason is the point of the line, never cut.
+    for (const line of pending.splice(0)) text += `${wrap(line, width, ' '.repeat(EVENT_INDENT))}\n`;
     const lines = panel(s, width);
     text += `${lines.join('\n')}\n`;
     drawn = lines.length;

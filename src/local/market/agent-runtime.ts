@@ -3,7 +3,8 @@
  * `adaptive-compute agent` child process, spawned when the cold start is over.
  * The node token travels in the environment (not argv, which `ps` shows); the
  * agent reports its port over IPC and exits when that channel closes, so no agent
- * outlives its marketplace.
+ * outlives its marketplace. Agents run in their own process group, out of reach of
+ * the terminal's Ctrl-C.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -85,7 +86,10 @@ export class AgentProcessRuntime implements NodeRuntime {
     Object.assign(env, spec.request.env ?? {}, { [NODE_TOKEN_ENV]: spec.token });
     const args = [o.entry, 'agent', '--handler', handler, '--slots', String(o.slots), '--seed', String(o.seed)];
     args.push('--lease', spec.leaseId, '--host', o.host, '--port', '0', '--parent-pid', String(process.pid));
-    const child = spawn(process.execPath, args, { cwd: o.cwd, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], windowsHide: true });
+    // Detached: a process group of its own, so a Ctrl-C at the terminal (SIGINT to the
+    // foreground group) reaches the app, which drains and releases, and not its nodes
+    // mid-task. It still ends with the marketplace: the IPC channel closes, --parent-pid.
+    const child = spawn(process.execPath, args, { cwd: o.cwd, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], windowsHide: true, detached: true });
     if (o.unref) {
       child.unref();
       child.channel?.unref();
