@@ -15,6 +15,7 @@ import { ComputeError } from './errors.js';
 import { LatencyWindow } from './metrics/latency-window.js';
 import { RollingMean } from './metrics/rolling-mean.js';
 import { RateMeter } from './metrics/rate-meter.js';
+import { IdleSpells } from './metrics/idle-spells.js';
 import { TaskQueue } from './queue/index.js';
 import { StreamRequest } from './dispatch/stream-request.js';
 import type { NodeStream } from './dispatch/node-stream.js';
@@ -28,6 +29,8 @@ export class WorkloadRuntime {
   readonly queue: TaskQueue;
   readonly dispatcher: WorkloadDispatcher;
   readonly arrivals = new RateMeter(60);
+  /** Arrival count and quiet spells, for keeping nodes warm (controller/steps/keep-warm.ts). */
+  readonly spells = new IdleSpells();
   /** Clock time the workload was declared: arrivals are counted from then. */
   private readonly createdAt: number;
   readonly serviceTime = new RollingMean();
@@ -130,6 +133,7 @@ export class WorkloadRuntime {
       value = input instanceof StreamRequest ? new StreamRequest(checked.value) : checked.value;
     }
     this.arrivals.record(this.clock.now());
+    this.spells.record(this.clock.now());
     // Hot path: hand the caller's options through untouched unless a default timeout applies.
     const defaultTimeout = this.config.timeoutMs;
     if (defaultTimeout === undefined || options?.timeoutMs !== undefined) return this.queue.enqueue(value, options);
@@ -153,6 +157,7 @@ export class WorkloadRuntime {
       nodes: world.nodes,
       paused: this.paused !== false,
       preemptedAt: this.preemptedAt,
+      spells: this.spells,
       sloTarget: this.policy.sloTarget,
       get memory() {
         return runtime.memory;

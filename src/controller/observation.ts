@@ -9,6 +9,7 @@ import type { SwapInProgress } from './rebalance.js';
 import type { RateSample } from './trend.js';
 import type { ForecastRecord } from './forecast.js';
 import type { PlanReason } from './reason.js';
+import type { WarmMemory } from './steps/keep-warm.js';
 
 /** Runtime node states (the SDK's view of a lease). */
 export type NodeState = 'requested' | 'provisioning' | 'ready' | 'draining';
@@ -60,6 +61,8 @@ export interface PlannerMemory {
   swap?: SwapInProgress;
   /** The rate forecasts in flight and how wrong past ones were (see forecast.ts). */
   forecast?: ForecastRecord;
+  /** Busy spells, for keeping nodes warm through quiet ones (steps/keep-warm.ts). */
+  warm?: WarmMemory;
 }
 
 /** Shares the service-time spread is given in (see `serviceTimeSpreadMs`): 5 % each. */
@@ -108,6 +111,12 @@ export interface WorkloadObservation {
   serviceTimeTailMs?: number | undefined;
   /** Age in ms of the oldest queued task (0 when none). */
   oldestQueuedMs: number;
+  /** Arrivals counted so far (absent: not counted; then nothing is kept warm). */
+  arrivalCount?: number | undefined;
+  /** Clock time of the latest arrival, ms. */
+  lastArrivalAt?: number | undefined;
+  /** Recent quiet spells between arrivals (6 s or more), oldest first, ms. */
+  idleSpellsMs?: readonly number[] | undefined;
   /** Expected ms from lease request to a node taking tasks. */
   coldStartMs: number;
   /** Live leases of this workload. */
@@ -197,6 +206,11 @@ export interface WorkloadDecision {
   budgetExhausted: boolean;
   /** Memory for the next observation. */
   memory: PlannerMemory;
+  /**
+   * Clock time the planner wants to look again even if nothing changes (a pre-warm due);
+   * the live loop ticks anyway, the simulator may sleep until then.
+   */
+  wakeAt?: number | undefined;
 }
 
 /** The planner's output for one tick. */

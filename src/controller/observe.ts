@@ -47,6 +47,8 @@ export interface ObservationSource {
   readonly paused: boolean;
   /** When a spot node was last preempted (undefined: never). */
   readonly preemptedAt: number | undefined;
+  /** Arrival count, last arrival and quiet spells (metrics/idle-spells.ts). */
+  readonly spells?: { readonly count: number; readonly lastAt: number | undefined; spells(): readonly number[] } | undefined;
   /** The workload's SLO share (slo.ts): the service-time tail is read at it. */
   readonly sloTarget?: number | undefined;
   readonly memory: PlannerMemory;
@@ -67,6 +69,9 @@ export function observe(source: ObservationSource, now: number): WorkloadObserva
     serviceTimeSpreadMs: st.spread(SERVICE_SPREAD_POINTS),
     serviceTimeTailMs: st.quantile(source.sloTarget ?? SERVICE_TAIL_QUANTILE),
     oldestQueuedMs: oldest === undefined ? 0 : now - oldest,
+    arrivalCount: source.spells?.count,
+    lastArrivalAt: source.spells?.lastAt,
+    idleSpellsMs: source.spells?.spells(),
     coldStartMs: coldStartEstimate(source.coldStartSeenMs, source.offers(), source.gpuModels),
     nodes: source.nodes(now),
     paused: source.paused,

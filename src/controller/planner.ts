@@ -41,6 +41,7 @@ import { completeSwap } from './rebalance.js';
 import { requirementOf, type TickContext } from './steps/context.js';
 import { scaleDown } from './steps/scale-down.js';
 import { scaleUp } from './steps/scale-up.js';
+import { keepWarm } from './steps/keep-warm.js';
 import { carried, nextMemory, trackDemand } from './steps/track.js';
 
 /** Ticks ahead the budget looks and within which a surplus node's paid time counts as ending. */
@@ -90,9 +91,22 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
   }
 
   const demand = estimateDemand(w, policy, ctx.tickMs, ctx.now);
+  // Nodes kept warm (or rented back) for a return of traffic: a floor under demand.
+  const warm = keepWarm({
+    w,
+    policy,
+    idle: demand.idle,
+    streamNodes: Math.ceil(demand.arrivalSlots / Math.max(1, policy.concurrencyPerNode) - 1e-9),
+    arrivalRate: demand.arrivalRate,
+    serviceTimeMs: demand.serviceTimeMs,
+    pricePerHour: () => rankOffers(ctx.offers, requirement, { avoidSpot: false })[0]?.pricePerHour ?? 0,
+    now: ctx.now,
+    tickMs: ctx.tickMs,
+  });
+  base.warm = warm.memory;
   const clamp = (n: number): number => Math.min(policy.maxNodes, Math.max(policy.minNodes, n));
-  const target = clamp(demand.nodes);
-  const up = clamp(demand.nodesUp);
+  const target = clamp(Math.max(demand.nodes, warm.floor));
+  const up = clamp(Math.max(demand.nodesUp, warm.floor));
   // Its replacements ready, a move onto a cheaper offer (rebalance.ts) gives back the dear nodes demand does not need now.
   const moved = completeSwap(w.memory.swap, live, target);
   if (moved.drain.length > 0) live = live.filter((n) => !moved.drain.includes(n.id));
@@ -106,6 +120,7 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
       ctx,
     );
     const memory = nextMemory(base, null, tracked.recentDesired, tracked.rates, tracked.forecast, out.swap ?? moved.pending);
+    if (warm.facts !== undefined) out.reason.warm = warm.facts;
     return {
       name: w.name,
       desired: out.desired,
@@ -117,11 +132,13 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
       budgetBlocked: out.refused || blockedByForce,
       budgetExhausted: exhausted(out.holding),
       memory,
+      wakeAt: warm.wakeAt,
     };
   }
 
   const out = scaleDown({ w, policy, demand, target, live, recentDesired: tracked.recentDesired, now: ctx.now, horizonMs: ctx.horizonMs });
   const memory = nextMemory(base, out.lowDemandSince, tracked.recentDesired, tracked.rates, tracked.forecast, moved.pending);
+  if (warm.facts !== undefined) out.reason.warm = warm.facts;
   return {
     name: w.name,
     desired: out.desired,
@@ -133,5 +150,6 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
     budgetBlocked: blockedByForce,
     budgetExhausted: exhausted(out.holding),
     memory,
+    wakeAt: warm.wakeAt,
   };
 }

@@ -89,9 +89,11 @@ export interface KeepWarmFacts {
   spells: number;
   idleP5Ms: number | undefined;
   idleP99Ms: number | undefined;
-  /** Expected cost of keeping them warm vs the requests a cold return would miss. */
+  /** Cost of keeping them warm for the rest of the keep-alive (budget currency)... */
   warmCost: number;
+  /** ...against the requests a cold return would miss, and the miss budget of a busy spell (`1 - sloTarget` of its requests). */
   coldMisses: number;
+  missBudget: number;
 }
 
 /** Renting ahead of a predicted return of traffic. */
@@ -136,7 +138,7 @@ export type StepReason =
       delayMs: number;
       /** The delay passed; held only because nodes are still provisioning. */
       provisioning: number;
-      warm?: KeepWarmFacts;
+      warm?: KeepWarmFacts | PreWarmFacts;
     }
   | {
       kind: 'scale-down';
@@ -147,7 +149,7 @@ export type StepReason =
       /** Surplus nodes kept serving because their paid time runs on anyway. */
       kept: number;
       paidLeftMs: number;
-      warm?: KeepWarmFacts;
+      warm?: KeepWarmFacts | PreWarmFacts;
     };
 
 /** Everything the planner says about one workload's decision. */

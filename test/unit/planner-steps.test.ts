@@ -251,3 +251,75 @@ describe('the SLO', () => {
     expect(tight.arrivalSlots).toBeGreaterThan(loose.arrivalSlots);
   });
 });
+
+describe('step: keep warm', () => {
+  const policy = makePolicy({ latencyTargetMs: 10_000, scaleDownDelayMs: 10_000, concurrencyPerNode: 1, maxNodes: 8 });
+  const busySpell = { requests: 1000, peakNodes: 3, peakRate: 2 };
+  const quiet = (over: Partial<WorkloadObservation>) =>
+    workload({ coldStartMs: 60_000, serviceTimeMs: 1000, arrivalCount: 5000, lastArrivalAt: T - 20_000, memory: { ...INITIAL_MEMORY, warm: { recent: [busySpell] } }, ...over });
+  const input = (w: WorkloadObservation) => ({ w, policy, idle: true, streamNodes: 0, arrivalRate: 0, serviceTimeMs: 1000, pricePerHour: () => 2, now: T, tickMs: 1000 });
+
+  it('reads the head and tail of regular quiet spells, and nothing from few or irregular ones', async () => {
+    const { spellWindows, MIN_SPELLS } = await import('../../src/controller/steps/keep-warm.js');
+    const regular = [600_000, 620_000, 580_000, 610_000, 590_000];
+    const win = spellWindows(regular)!;
+    expect(win.p5Ms).toBeGreaterThanOrEqual(580_000);
+    expect(win.p5Ms).toBeLessThan(590_000);
+    expect(win.headMs).toBeCloseTo(win.p5Ms * 0.9, 6);
+    expect(win.keepAliveMs).toBeCloseTo(win.p99Ms * 1.1, 6);
+    expect(spellWindows(regular.slice(0, MIN_SPELLS - 1))).toBeUndefined();
+    expect(spellWindows([10_000, 10_000, 10_000, 2_000_000, 10_000, 10_000])).toBeUndefined();
+  });
+
+  it('keeps the fleet a cold return would need when that return would miss more than the budget allows', async () => {
+    const { keepWarm } = await import('../../src/controller/steps/keep-warm.js');
+    const out = keepWarm(input(quiet({ idleSpellsMs: [300_000] })));
+    expect(out.floor).toBe(3);
+    expect(out.facts).toMatchObject({ kind: 'keep-warm', nodes: 3, idleForMs: 20_000, keepAliveMs: 300_000, spells: 1 });
+    const facts = out.facts as { coldMisses: number; missBudget: number; warmCost: number };
+    // A cold return waits 60 s + 1 s of service against a 10 s target: 51 s at 2/s, plus the first.
+    expect(facts.coldMisses).toBeCloseTo(1 + 2 * 51, 6);
+    expect(facts.missBudget).toBeCloseTo(10, 6);
+    expect(facts.warmCost).toBeCloseTo((3 * 2 * 280_000) / 3_600_000, 9);
+    expect(out.wakeAt).toBe(T - 20_000 + 300_000);
+  });
+
+  it('lets the fleet go when a cold return fits the target, the budget, or the keep-alive is over, or traffic never paused', async () => {
+    const { keepWarm } = await import('../../src/controller/steps/keep-warm.js');
+    expect(keepWarm({ ...input(quiet({ idleSpellsMs: [300_000] })), policy: { ...policy, latencyTargetMs: 70_000 } }).floor).toBe(0);
+    const rare = quiet({ idleSpellsMs: [300_000], memory: { ...INITIAL_MEMORY, warm: { recent: [{ requests: 100_000, peakNodes: 3, peakRate: 0.01 }] } } });
+    expect(keepWarm(input(rare)).floor).toBe(0);
+    expect(keepWarm(input(quiet({ idleSpellsMs: [300_000], lastArrivalAt: T - 400_000 }))).floor).toBe(0);
+    expect(keepWarm(input(quiet({ idleSpellsMs: [] }))).floor).toBe(0);
+    // Busy: no floor, but the busy spell is tracked.
+    const busy = keepWarm({ ...input(quiet({ idleSpellsMs: [300_000] })), idle: false, streamNodes: 4, arrivalRate: 3 });
+    expect(busy.floor).toBe(0);
+    expect(busy.memory?.busy).toMatchObject({ since: T, count: 5000, peakNodes: 4, peakRate: 3 });
+  });
+
+  it('releases, then rents again a cold start before regular quiet spells end (pre-warm)', async () => {
+    const { keepWarm } = await import('../../src/controller/steps/keep-warm.js');
+    const spells = [600_000, 600_000, 600_000, 600_000, 600_000];
+    const early = keepWarm(input(quiet({ idleSpellsMs: spells })));
+    expect(early.floor).toBe(0);
+    // Head 540 s, less a 60 s cold start and a tick: rent at 479 s into the spell.
+    expect(early.wakeAt).toBe(T - 20_000 + 479_000);
+    const due = keepWarm(input(quiet({ idleSpellsMs: spells, lastArrivalAt: T - 480_000 })));
+    expect(due.floor).toBe(3);
+    expect(due.facts).toMatchObject({ kind: 'pre-warm', nodes: 3, returnAfterMs: 540_000, coldStartMs: 60_000 });
+  });
+});
+
+describe('idle spells', () => {
+  it('counts arrivals and keeps gaps of 6 s or more, oldest first', async () => {
+    const { IdleSpells, IDLE_SPELL_MEMORY } = await import('../../src/metrics/idle-spells.js');
+    const s = new IdleSpells();
+    for (const t of [0, 1000, 8000, 9000, 30_000]) s.record(t);
+    expect(s.count).toBe(5);
+    expect(s.lastAt).toBe(30_000);
+    expect(s.spells()).toEqual([7000, 21_000]);
+    for (let i = 1; i <= IDLE_SPELL_MEMORY + 5; i++) s.record(30_000 + i * 10_000);
+    expect(s.spells()).toHaveLength(IDLE_SPELL_MEMORY);
+    expect(s.spells()[0]).toBe(10_000);
+  });
+});

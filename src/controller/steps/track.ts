@@ -9,6 +9,7 @@ import type { DemandEstimate } from '../demand.js';
 import { trackForecast, type ForecastRecord } from '../forecast.js';
 import type { PlannerMemory, PlannerPolicy, WorkloadObservation } from '../observation.js';
 import type { SwapInProgress } from '../rebalance.js';
+import type { WarmMemory } from './keep-warm.js';
 import { pushDesired, type DesiredSample } from '../stabilization.js';
 import { LONG_RATE_WINDOW_MS, pushRate, type RateSample } from '../trend.js';
 
@@ -17,6 +18,8 @@ export interface Carried {
   avoidSpotUntil: number;
   arrivingSince: number | undefined;
   forecast: ForecastRecord | undefined;
+  /** Busy spells for keep-warm (replaced by that step's own, see keep-warm.ts). */
+  warm: WarmMemory | undefined;
 }
 
 /** The memory's carried parts at `now`: the spot cool-off after the latest preemption, the arrival streak. */
@@ -27,6 +30,7 @@ export function carried(w: WorkloadObservation, policy: PlannerPolicy | undefine
     // No arrival in the long window: whatever comes next starts a new count (and no trend).
     arrivingSince: w.arrivalRateLong > 0 ? (w.memory.arrivingSince ?? now) : undefined,
     forecast: w.memory.forecast,
+    warm: w.memory.warm,
   };
 }
 
@@ -67,5 +71,6 @@ export function nextMemory(
   if (base.arrivingSince !== undefined) memory.arrivingSince = base.arrivingSince;
   if (forecast !== undefined) memory.forecast = forecast;
   if (swap !== undefined) memory.swap = swap;
+  if (base.warm !== undefined) memory.warm = base.warm;
   return memory;
 }

@@ -98,9 +98,10 @@ export class AdaptiveController implements Controller {
     // Nothing live, nothing waiting, no arrival within the long window, and the planner held
     // at zero: every tick until the next arrival (which nudges) would decide the same, and
     // the memory they would write differs only in desired-count samples that the next tick
-    // prunes by their time anyway. So ticks sleep until then; the live loop keeps ticking.
+    // prunes by their time anyway. So ticks sleep until then (or until a pre-warm the
+    // planner asked to be woken for); the live loop keeps ticking.
     const asleep = isQuiet(workload, this.policy) && d.desired === 0 && done.added + done.restored + done.drained + done.released === 0;
-    this.nextAt = asleep ? Infinity : now + tickMs;
+    this.nextAt = asleep ? Math.max(now + tickMs, d.wakeAt ?? Infinity) : now + tickMs;
   }
 
   onIdleArrival(_engine: Engine, now: number): void {
@@ -131,6 +132,8 @@ export class AdaptiveController implements Controller {
       nodes: (now) => c.liveNodes().map((node) => nodeView(node, now)),
       paused: false,
       preemptedAt: this.preemptedAt,
+      spells: c.spells,
+      sloTarget: this.policy.sloTarget,
       memory: this.memory,
     };
   }

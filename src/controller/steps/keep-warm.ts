@@ -1,0 +1,197 @@
+/**
+ * Keep-alive and pre-warming from the workload's own history. When a latency target
+ * is shorter than a cold start plus a service time, a fleet that scaled to zero costs
+ * SLO, not just latency: the requests of the next return of traffic that arrive
+ * before new nodes are up miss. Pure.
+ *
+ * The published anchor is the hybrid histogram policy of Shahrad et al. ("Serverless
+ * in the Wild", USENIX ATC 2020): from the distribution of a function's idle times, a
+ * low percentile (the head) says how long to stay unloaded after an invocation before
+ * pre-warming, a high one (the tail) how long to stay warm, each with a margin; when
+ * the distribution is not representative, a fixed conservative keep-alive applies. Our
+ * own version, for rented GPU nodes:
+ *
+ * 1. The trade. A cold return makes the requests that come within
+ *    `coldStart + mean service - target` of it miss (at the rate the last busy
+ *    spells peaked at, and at least the first one). The miss budget is `1 - sloTarget`
+ *    of the requests of a busy spell (the mean of the last few). Spending at most half
+ *    of it on the cold return (the rest is the queueing model's) lets the fleet go to
+ *    zero as before; otherwise nodes are kept warm, and that costs their price for the
+ *    idle time (`warmCost`, stated beside `coldMisses` in the reason).
+ * 2. How many: the most nodes the arrival stream needed (M/M/k, no backlog) at the
+ *    peaks of the last few busy spells: what a return like them needs through the cold
+ *    start that renting more takes.
+ * 3. How long, from the recorded quiet spells (gaps of 6 s or more between arrivals):
+ *    with at least {@link MIN_SPELLS} of them and a coefficient of variation at most
+ *    {@link MAX_SPELL_CV}, warm until the spell reaches its 99th percentile plus 10 %
+ *    (keep-alive); and when its 5th percentile less 10 % leaves room for a release
+ *    and a cold start (more than a minimum lease beyond the scale-down delay), release
+ *    first and rent again a cold start before it (pre-warm). Otherwise (too few
+ *    spells, or too irregular to predict) warm for {@link FALLBACK_COLD_STARTS} cold
+ *    starts: traffic that has stopped for good is not paid for long. With no quiet
+ *    spell recorded at all (traffic that never paused), nothing is kept: a stop may
+ *    be for good.
+ *
+ * `minNodes` stays the user's floor; this may keep more.
+ */
+import type { PlannerPolicy, WorkloadObservation } from '../observation.js';
+import type { KeepWarmFacts, PreWarmFacts } from '../reason.js';
+import { missShare } from '../slo.js';
+
+/** Spells needed before their percentiles are trusted. */
+export const MIN_SPELLS = 4;
+/** Spells more irregular than this (standard deviation over mean) are not predicted. */
+export const MAX_SPELL_CV = 1;
+/** Keep-alive when the spells say nothing reliable, in cold starts. */
+export const FALLBACK_COLD_STARTS = 5;
+/** Margins on the percentiles: pre-warm 10 % early, keep alive 10 % longer. */
+export const HEAD_MARGIN = 0.9;
+export const TAIL_MARGIN = 1.1;
+/** Busy spells remembered for the warm count and the miss budget. */
+export const BUSY_MEMORY = 4;
+
+/** One finished busy spell. */
+export interface BusySpell {
+  requests: number;
+  /** Nodes the arrival stream needed at its peak. */
+  peakNodes: number;
+  /** Its peak arrival rate, per second. */
+  peakRate: number;
+}
+
+/** What the keep-warm step remembers. */
+export interface WarmMemory {
+  /** The busy spell under way: since when, and the arrival count then. */
+  busy?: { since: number; count: number; peakNodes: number; peakRate: number };
+  /** The last few finished busy spells, oldest first. */
+  recent: readonly BusySpell[];
+}
+
+/** What the step decided: nodes to keep (or rent back) for a return of traffic. */
+export interface WarmDecision {
+  /** Nodes to hold at least (0: none beyond demand). */
+  floor: number;
+  /** Time of the next check it needs without new input (a pre-warm due), ms. */
+  wakeAt: number | undefined;
+  facts: KeepWarmFacts | PreWarmFacts | undefined;
+  memory: WarmMemory | undefined;
+}
+
+/** The inputs of {@link keepWarm}. */
+export interface KeepWarmInput {
+  w: WorkloadObservation;
+  policy: PlannerPolicy;
+  /** The demand this tick: idle (nothing queued, no arrival in the short window) and what the stream needs. */
+  idle: boolean;
+  streamNodes: number;
+  arrivalRate: number;
+  serviceTimeMs: number;
+  /** Hourly price of the best offer (for the stated cost of keeping warm). */
+  pricePerHour: () => number;
+  now: number;
+  tickMs: number;
+}
+
+/** Decide the warm floor for this tick; see the module comment. */
+export function keepWarm(input: KeepWarmInput): WarmDecision {
+  const { w, policy, idle, now } = input;
+  const memory = trackBusy(w.memory.warm, input);
+  const lastAt = w.lastArrivalAt;
+  if (!idle || lastAt === undefined || memory === undefined || memory.recent.length === 0) return { floor: 0, wakeAt: undefined, facts: undefined, memory };
+  const idleForMs = Math.max(0, now - lastAt);
+  const coldStartMs = Math.max(0, w.coldStartMs);
+  // A request of the usual size that finds no node waits a cold start (the nudge rents at
+  // once); the slowest few would miss even so, and the queueing model's budget counts those.
+  const lateFor = coldStartMs + input.serviceTimeMs - policy.latencyTargetMs;
+  if (lateFor <= 0) return { floor: 0, wakeAt: undefined, facts: undefined, memory };
+  const recent = memory.recent;
+  const peakRate = Math.max(...recent.map((s) => s.peakRate));
+  const requests = recent.reduce((sum, s) => sum + s.requests, 0) / recent.length;
+  const coldMisses = Math.min(requests, 1 + (peakRate * lateFor) / 1000);
+  const budget = missShare(policy.sloTarget) * requests;
+  if (coldMisses <= budget / 2) return { floor: 0, wakeAt: undefined, facts: undefined, memory };
+  const nodes = Math.min(policy.maxNodes, Math.max(1, ...recent.map((s) => s.peakNodes)));
+  const spells = w.idleSpellsMs ?? [];
+  // No quiet spell at all so far: nothing says this traffic comes and goes, and a stop
+  // may be for good. The fleet goes as it always did; the spell this starts is recorded.
+  if (spells.length === 0) return { floor: 0, wakeAt: undefined, facts: undefined, memory };
+  const windows = spellWindows(spells);
+  const keepAliveMs = windows ? windows.keepAliveMs : FALLBACK_COLD_STARTS * coldStartMs;
+  if (idleForMs >= keepAliveMs) return { floor: 0, wakeAt: undefined, facts: undefined, memory };
+  // Pre-warm: released after the scale-down delay, rented again a cold start (and a tick) before the head.
+  const rentAt = windows ? windows.headMs - coldStartMs - input.tickMs : -Infinity;
+  const worthReleasing = rentAt - policy.scaleDownDelayMs > minLeaseMs(w);
+  if (worthReleasing && idleForMs < rentAt) {
+    return { floor: 0, wakeAt: lastAt + rentAt, facts: undefined, memory };
+  }
+  if (worthReleasing) {
+    const facts: PreWarmFacts = { kind: 'pre-warm', nodes, idleForMs, returnAfterMs: windows!.headMs, coldStartMs };
+    return { floor: nodes, wakeAt: lastAt + keepAliveMs, facts, memory };
+  }
+  const warmCost = (nodes * input.pricePerHour() * (keepAliveMs - idleForMs)) / 3_600_000;
+  const facts: KeepWarmFacts = {
+    kind: 'keep-warm',
+    nodes,
+    idleForMs,
+    keepAliveMs,
+    spells: spells.length,
+    idleP5Ms: windows?.p5Ms,
+    idleP99Ms: windows?.p99Ms,
+    warmCost,
+    coldMisses,
+    missBudget: budget,
+  };
+  return { floor: nodes, wakeAt: lastAt + keepAliveMs, facts, memory };
+}
+
+/**
+ * Head (pre-warm) and tail (keep-alive) of the recorded quiet spells, with their
+ * margins; undefined when they are too few or too irregular to predict.
+ */
+export function spellWindows(spells: readonly number[]): { headMs: number; keepAliveMs: number; p5Ms: number; p99Ms: number } | undefined {
+  if (spells.length < MIN_SPELLS) return undefined;
+  const mean = spells.reduce((a, b) => a + b, 0) / spells.length;
+  const sd = Math.sqrt(spells.reduce((a, b) => a + (b - mean) ** 2, 0) / spells.length);
+  if (mean <= 0 || sd / mean > MAX_SPELL_CV) return undefined;
+  const sorted = [...spells].sort((a, b) => a - b);
+  const p5Ms = percentile(sorted, 0.05);
+  const p99Ms = percentile(sorted, 0.99);
+  return { headMs: p5Ms * HEAD_MARGIN, keepAliveMs: p99Ms * TAIL_MARGIN, p5Ms, p99Ms };
+}
+
+/** Linear-interpolated quantile of an ascending list. */
+function percentile(sorted: readonly number[], q: number): number {
+  const x = q * (sorted.length - 1);
+  const lo = Math.floor(x);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (x - lo);
+}
+
+function minLeaseMs(w: WorkloadObservation): number {
+  let most = 60_000;
+  for (const n of w.nodes) most = Math.max(most, n.minLeaseSec * 1000);
+  return most;
+}
+
+/**
+ * Busy spells: one starts with demand after a quiet spell and ends once the workload
+ * has been idle for the scale-down delay (when the fleet would start to go); its
+ * requests, and the rate and stream nodes at its peak, are remembered.
+ */
+function trackBusy(memory: WarmMemory | undefined, input: KeepWarmInput): WarmMemory | undefined {
+  const { w, policy, idle, now } = input;
+  const count = w.arrivalCount;
+  if (count === undefined) return memory;
+  const recent = memory?.recent ?? [];
+  const busy = memory?.busy;
+  if (!idle) {
+    if (busy === undefined) return { busy: { since: now, count, peakNodes: input.streamNodes, peakRate: input.arrivalRate }, recent };
+    if (input.streamNodes <= busy.peakNodes && input.arrivalRate <= busy.peakRate) return memory;
+    return { busy: { since: busy.since, count: busy.count, peakNodes: Math.max(busy.peakNodes, input.streamNodes), peakRate: Math.max(busy.peakRate, input.arrivalRate) }, recent };
+  }
+  if (busy === undefined) return memory;
+  const quietFor = w.lastArrivalAt === undefined ? Infinity : now - w.lastArrivalAt;
+  if (quietFor < Math.max(policy.scaleDownDelayMs, input.tickMs)) return memory;
+  const done: BusySpell = { requests: Math.max(1, count - busy.count), peakNodes: busy.peakNodes, peakRate: busy.peakRate };
+  return { recent: [...recent, done].slice(-BUSY_MEMORY) };
+}
