@@ -183,6 +183,17 @@ describe('packed tarball in a fresh app', () => {
     expect(html).toContain('<svg');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/);
 
+    // A sweep with a tuned autoscaler: a block per cell, each with the tuned row and its setting.
+    const swept = await runNode([cli, 'simulate', '--trace', 'trace.csv', '--baselines', 'kpa', '--tune-baselines', '--sweep', 'coldStartSec=15,60', '--json', 'sweep.json'], { cwd: app, timeoutMs: 60_000 });
+    expect(swept.code, swept.stderr).toBe(0);
+    const sweep = JSON.parse(readFileSync(join(app, 'sweep.json'), 'utf8')) as { trace: { p99ServiceMs: number }; cells: Array<{ coldStartSec: number; lowerBound: { cost: number }; policies: Array<{ policy: string; tuned: boolean; setting?: { minNodes: number } }> }> };
+    expect(sweep.trace.p99ServiceMs).toBeGreaterThan(0);
+    expect(sweep.cells.map((c) => c.coldStartSec)).toEqual([15, 60]);
+    for (const cell of sweep.cells) {
+      expect(cell.policies.map((p) => [p.policy, p.tuned])).toEqual([['adaptive', false], ['kpa', false], ['kpa-tuned', true]]);
+      expect(typeof cell.policies[2]!.setting?.minNodes).toBe('number');
+    }
+
     const missing = await runNode([cli, 'simulate', '--trace', 'nope.csv'], { cwd: app, timeoutMs: 30_000 });
     expect(missing.code).not.toBe(0);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
