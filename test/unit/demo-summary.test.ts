@@ -65,6 +65,7 @@ describe('demo output at 120 columns', () => {
     for (const line of out.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
     expect(out.replace(/\n */g, ' ').replace(/x\s+x/g, 'xx')).toBe(text.replace(/ +$/, ''));
     expect(out.startsWith('  lorem')).toBe(true);
+    expect(wrap(`[  0.3s] ${'word '.repeat(40)}`, 120, ' '.repeat(9)).startsWith('[  0.3s] word')).toBe(true);
   });
 
   it('the header does not break a word and an event keeps its whole reason', () => {

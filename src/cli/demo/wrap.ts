@@ -16,7 +16,8 @@ export function wrap(text: string, columns: number | undefined, indent = '  '): 
     line = indent;
     words = 0;
   };
-  for (const word of text.slice(lead.length).split(/ +/)) {
+  // Split on single spaces: a run of spaces (a padded time stamp) is kept as it is.
+  for (const word of text.slice(lead.length).split(' ')) {
     if (words > 0 && line.length + 1 + word.length > columns) flush();
     let rest = word;
     // A word longer than a whole line: split it, the one case with no better break.
