@@ -8,6 +8,9 @@ import type { ComputeEvents } from './events.js';
 import type { MetricsSnapshot } from './metrics/snapshot.js';
 import type { WorkloadOptions } from './config/workload.js';
 import type { MapOptions, MapSettled } from './queue/map.js';
+import type { UnconfirmedRelease } from './leases/lease-record.js';
+
+export type { UnconfirmedRelease } from './leases/lease-record.js';
 
 /**
  * Per-call options of `run()` (and of `stream()`; `map()` applies them to each task).
@@ -38,6 +41,17 @@ export interface PauseOptions {
    * with `WORKLOAD_PAUSED`. @default 'hold'
    */
   whilePaused?: 'hold' | 'reject';
+}
+
+/** What `shutdown()` resolves with. */
+export interface ShutdownResult {
+  /**
+   * Leases the marketplace had not confirmed ended when `releaseTimeoutMs` ran out
+   * (empty when every lease ended). They may still bill: end them in the
+   * marketplace's own console, or start the SDK again with the same journal, whose
+   * recovery pass releases them.
+   */
+  stillBilling: UnconfirmedRelease[];
 }
 
 /** Options of `shutdown()`. */
@@ -128,9 +142,12 @@ export interface Compute extends ComputeEmitter {
   onIdle(): Promise<void>;
   /**
    * Stop taking work, reject queued tasks with `SHUTDOWN`, let in-flight tasks
-   * finish (up to `graceMs`), release every lease, then resolve. Idempotent.
+   * finish (up to `graceMs`), release every lease, then resolve. A lease counts as
+   * released only once the marketplace reports it ended; leases it has not
+   * confirmed by `releaseTimeoutMs` are listed in the result's `stillBilling` (and a
+   * `warning` names them): shutdown resolves, it does not reject. Idempotent.
    */
-  shutdown(options?: ShutdownOptions): Promise<void>;
+  shutdown(options?: ShutdownOptions): Promise<ShutdownResult>;
   /** Resolves once the start-up recovery pass is done, with the number of orphaned leases it released. */
   recovered(): Promise<number>;
   /** JSON form: a safe summary (client id, workloads, live leases), no key, no token. */

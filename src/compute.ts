@@ -18,7 +18,7 @@ import { StartFailures } from './controller/start-failures.js';
 import { OfferAvailability } from './controller/offer-availability.js';
 import { ComputeError } from './errors.js';
 import type { ComputeEvents, WarningEvent } from './events.js';
-import { LeaseManager } from './leases/lease-manager.js';
+import { LeaseManager, type UnconfirmedRelease } from './leases/lease-manager.js';
 import { httpNodeConnector, type NodeConnector } from './dispatch/node-transport.js';
 import { HttpMarketplace } from './market/http-client.js';
 import { LocalMarketplace } from './local/market/local-marketplace.js';
@@ -36,7 +36,7 @@ import { guardSecrets } from './market/secret-guard.js';
 import type { EndpointPolicy } from './leases/node-endpoint.js';
 import type { LeaseJournal } from './leases/journal.js';
 import { WorkloadHandle, WorkloadRuntime } from './workload.js';
-import type { Compute, Infer, InferInput, PauseOptions, RunOptions, ShutdownOptions, Workload } from './api.js';
+import type { Compute, Infer, InferInput, PauseOptions, RunOptions, ShutdownOptions, ShutdownResult, Workload } from './api.js';
 
 /**
  * Seams for the simulator and deterministic tests (not part of the public options).
@@ -74,7 +74,7 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
   readonly #pauseWaiters = new Map<string, (() => void)[]>();
   #recordLatency: ((workload: string, latencyMs: number, ok: boolean) => void) | undefined;
   #started = false;
-  #shutdown: Promise<void> | undefined;
+  #shutdown: Promise<ShutdownResult> | undefined;
 
   constructor(config: ComputeConfig, internals: ComputeInternals = {}) {
     super();
@@ -114,7 +114,11 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
       ...(config.allowEndpoint ? { allowEndpoint: config.allowEndpoint } : {}),
     };
     const connectNode = internals.connectNode ?? httpNodeConnector(config.nodeDispatcher, endpointPolicy, this.#secrets);
-    this.#offers = new OfferCache(this.#market, this.#clock, warn);
+    this.#offers = new OfferCache(this.#market, this.#clock, warn, {
+      currency: config.budget.currency,
+      // New offers: plan again now rather than at the next tick.
+      onFresh: () => this.#loop.nudge(),
+    });
     const startFailures = new StartFailures();
     this.#leases = new LeaseManager({
       market: this.#market,
@@ -143,6 +147,9 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
       ...(this.#journal ? { journal: this.#journal } : {}),
       host: hostname(),
       endpointPolicy,
+      currency: config.budget.currency,
+      onTermsBreach: (offerId) => this.#offers.avoid(offerId),
+      onOfferProven: () => this.#loop.nudge(),
     });
     this.#reconciler = new Reconciler({
       market: this.#market,
@@ -151,6 +158,7 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
       journal: this.#journal,
       knows: (id) => this.#leases.knows(id),
       creating: (key) => this.#leases.creating(key),
+      claimDuplicate: (lease) => this.#leases.claimDuplicate(lease),
       emit: (event) => this.emit('lease', event),
       warn,
       host: hostname(),
@@ -292,24 +300,27 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
 
   /**
    * Stop taking work, reject queued tasks with `SHUTDOWN`, let in-flight tasks
-   * finish (up to `graceMs`), release every lease, then resolve. Idempotent.
+   * finish (up to `graceMs`), release every lease, then resolve. A lease counts as
+   * released only once the marketplace reports it ended; leases it has not
+   * confirmed by `releaseTimeoutMs` are listed in the result's `stillBilling` (and a
+   * `warning` names them): shutdown resolves, it does not reject. Idempotent.
    */
-  shutdown(options: ShutdownOptions = {}): Promise<void> {
+  shutdown(options: ShutdownOptions = {}): Promise<ShutdownResult> {
     this.#shutdown ??= this.#doShutdown(options.graceMs ?? 30_000, options.releaseTimeoutMs ?? 30_000);
     return this.#shutdown;
   }
 
-  async #doShutdown(graceMs: number, releaseTimeoutMs: number): Promise<void> {
+  async #doShutdown(graceMs: number, releaseTimeoutMs: number): Promise<ShutdownResult> {
     // The caller awaits shutdown: Node must not exit while a release is retried or polled.
     const hold = holdOpen(this.#clock);
     try {
-      await this.#stopEverything(graceMs, releaseTimeoutMs);
+      return await this.#stopEverything(graceMs, releaseTimeoutMs);
     } finally {
       hold.release();
     }
   }
 
-  async #stopEverything(graceMs: number, releaseTimeoutMs: number): Promise<void> {
+  async #stopEverything(graceMs: number, releaseTimeoutMs: number): Promise<ShutdownResult> {
     const clock = this.#clock;
     const error = new ComputeError('SHUTDOWN', 'compute is shutting down; the task was not run', { retryable: false });
     const runtimes = [...this.#runtimes.values()];
@@ -330,14 +341,22 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
     if (this.#reconciler.outstanding > 0) await this.#reconciler.sweep();
     this.#removeSignalHandlers();
     this.#journal?.close();
-    if (unreleased.length > 0) {
+    const orphans = this.#reconciler.unconfirmed().map((leaseId) => ({ leaseId, workload: '', state: null, unconfirmedMs: 0, reason: 'orphan of an earlier process' }));
+    const stillBilling = [...unreleased, ...orphans];
+    if (stillBilling.length > 0) {
+      const ids = stillBilling.map((l) => l.leaseId);
       this.emit('warning', {
         at: clock.now(),
         during: 'shutdown',
-        error: new ComputeError('MARKET_UNAVAILABLE', `could not confirm the release of ${unreleased.length} lease(s): ${unreleased.join(', ')}`),
+        error: new ComputeError(
+          'MARKET_UNAVAILABLE',
+          `the marketplace has not confirmed the end of ${ids.length} lease(s), which may still bill: ${stillBilling.map((l) => `${l.leaseId} (${l.state ?? 'no answer'})`).join(', ')}`,
+          { details: { warning: 'release-unconfirmed', leaseIds: ids } },
+        ),
       });
     }
     if (this.#ownsMarket) await this.#market.close();
+    return { stillBilling };
   }
 
   #releaseHoldIfIdle(): void {

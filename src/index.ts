@@ -10,6 +10,8 @@ export type {
   ComputeEmitter,
   Workload,
   ShutdownOptions,
+  ShutdownResult,
+  UnconfirmedRelease,
   RunOptions,
   WorkloadMapOptions,
   PauseOptions,

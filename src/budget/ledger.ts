@@ -28,6 +28,15 @@ export interface BudgetCaps {
 /** Result of {@link BudgetLedger.reserve}. */
 export type ReserveResult = { ok: true } | { ok: false; reason: 'maxPerHour' | 'total'; cap: 'global' | 'workload' };
 
+/** Figures a marketplace reported about a lease (each optional; see {@link BudgetLedger.observe}). */
+export interface LeaseReport {
+  pricePerHour?: number | undefined;
+  billedSec?: number | undefined;
+  cost?: number | undefined;
+  billingIncrementSec?: number | undefined;
+  minLeaseSec?: number | undefined;
+}
+
 /** Spend figures of one scope (global or a workload). */
 export interface SpendSnapshot {
   /** Cost of the time leases have run so far (ended leases at their final cost). */
@@ -170,8 +179,41 @@ export class BudgetLedger implements Ledger {
 
   /** A cost the marketplace reported for a live lease; the larger estimate wins. */
   observeServerCost(leaseKey: string, cost: number): void {
+    this.observe(leaseKey, { cost });
+  }
+
+  /**
+   * What the marketplace reported about a live lease. Each figure can only raise
+   * what the lease counts: a higher price or coarser billing terms replace the
+   * offer's (for the time already run too), and the reported `cost` or `billedSec`
+   * x price counts when above our own accrual. A report below ours lowers nothing.
+   */
+  observe(leaseKey: string, report: LeaseReport): void {
     const lease = this.#leases.get(leaseKey);
-    if (lease !== undefined && cost > lease.serverCost) lease.serverCost = cost;
+    if (lease === undefined) return;
+    if (report.pricePerHour !== undefined && report.pricePerHour > lease.pricePerHour) lease.pricePerHour = report.pricePerHour;
+    if (report.billingIncrementSec !== undefined && report.billingIncrementSec > lease.billingIncrementSec) lease.billingIncrementSec = report.billingIncrementSec;
+    if (report.minLeaseSec !== undefined && report.minLeaseSec > lease.minLeaseSec) lease.minLeaseSec = report.minLeaseSec;
+    const billed = leaseCost(lease.pricePerHour, report.billedSec ?? 0);
+    lease.serverCost = Math.max(lease.serverCost, report.cost ?? 0, billed);
+  }
+
+  /**
+   * Count a lease that exists whether or not the caps allow it (a duplicate the
+   * marketplace created for one of our requests): no cap check, it bills anyway.
+   */
+  adopt(workload: string, leaseKey: string, offer: Offer, requestedAt: number, leaseId: string): void {
+    if (this.#leases.has(leaseKey)) return;
+    this.#leases.set(leaseKey, {
+      workload,
+      leaseId,
+      active: true,
+      serverCost: 0,
+      pricePerHour: offer.pricePerHour,
+      requestedAt,
+      billingIncrementSec: offer.billingIncrementSec,
+      minLeaseSec: offer.minLeaseSec,
+    });
   }
 
   /**

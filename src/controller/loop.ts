@@ -80,10 +80,12 @@ export class ControlLoop {
       leases.refresh(clock.now());
       this.maybeReconcile(clock.now());
       const runtimes = [...this.deps.workloads()];
-      // Offers are needed only where capacity may be added.
+      // Offers are needed only where capacity may be added. Never awaited: a slow or hung
+      // offer fetch must not delay a release or a cap decision (the cache nudges on arrival).
       const wanting = runtimes.filter((w) => w.busy || w.policy.minNodes > 0);
-      if (wanting.length > 0) await offers.refresh(wanting.map((w) => offerQueryFor(w.policy.gpu)));
-      await this.deps.gate?.prepare(runtimes, clock.now());
+      if (wanting.length > 0) void offers.refresh(wanting.map((w) => offerQueryFor(w.policy.gpu)));
+      // Not awaited either: it may list offers, and no offer fetch holds a tick (it never rejects).
+      void this.deps.gate?.prepare(runtimes, clock.now());
       if (this.stopped) return;
       const now = clock.now();
       const observation: Observation = {

@@ -3,6 +3,11 @@
  * waits for it to run, health-checks the node before it takes tasks, notices when
  * it is preempted or dies, and gives it back. It executes the planner's commands;
  * it decides nothing about how many nodes there should be.
+ *
+ * Nothing the marketplace says is trusted: every answer's terms are checked
+ * ({@link termsBreach}), a release counts only once the marketplace reports the
+ * lease ended ({@link Releaser}), and a create whose answer was lost is looked up
+ * before it is sent again ({@link createOnce}), duplicates released.
  */
 import { sleep, type Clock } from '../clock.js';
 import { ComputeError, isComputeError } from '../errors.js';
@@ -12,7 +17,7 @@ import type { NodeConnector } from '../dispatch/node-transport.js';
 import type { WorkloadDispatcher } from '../dispatch/dispatcher.js';
 import type { LeaseEvent, LeaseEventType } from '../events.js';
 import type { Marketplace } from '../market/marketplace.js';
-import { ENDED_LEASE_STATES, type Lease, type Offer } from '../market/protocol.js';
+import { ENDED_LEASE_STATES, type Lease } from '../market/protocol.js';
 import { newIdempotencyKey } from '../util/ids.js';
 import { isFatalMarketError } from '../market/lasting-failure.js';
 import { canTransition, isLive, type ManagedLeaseState } from './lease-state.js';
@@ -22,22 +27,13 @@ import { ownerTags } from './reconciler.js';
 import { refuseNodeEndpoint, type EndpointPolicy } from './node-endpoint.js';
 import { recheckSuspect, untilHealthy } from './node-health.js';
 import { leaseFailureReason } from './failure-reason.js';
+import { newRecord, unconfirmedView, type AcquireSpec, type ManagedLease, type UnconfirmedRelease } from './lease-record.js';
+import { Releaser } from './lease-release.js';
+import { createOnce } from './lease-create.js';
+import { describeBreach, termsBreach } from './lease-terms.js';
+import { DuplicateWatch } from './lease-duplicates.js';
 
-/** What a new lease is for. */
-export interface AcquireSpec {
-  workload: string;
-  offer: Offer;
-  image: string;
-  env?: Record<string, string>;
-  /** Price cap sent to the marketplace. */
-  maxPricePerHour: number;
-  /** Keep-alive connections to open to the node. */
-  concurrencyPerNode: number;
-  /** Give the lease up if it is not running after this long. */
-  maxProvisionSec: number;
-  /** Per-attempt timeout of a task on the node, ms. */
-  nodeTimeoutMs: number;
-}
+export type { AcquireSpec, ManagedLease, UnconfirmedRelease } from './lease-record.js';
 
 /** Collaborators of the {@link LeaseManager}. */
 export interface LeaseManagerDeps {
@@ -53,6 +49,10 @@ export interface LeaseManagerDeps {
   onPreempted?(workload: string): void;
   /** A lease ended before its node served (crash-loop backoff: controller/start-failures.ts). */
   onStartFailed?(spec: AcquireSpec, reason: string): void;
+  /** A lease came back on terms other than asked: its offer should be avoided for a while. */
+  onTermsBreach?(offerId: string): void;
+  /** The first lease of an offer came back on the terms asked: more of it may be requested now. */
+  onOfferProven?(offerId: string): void;
   /** Opens connections to nodes (HTTP live; modelled nodes in the simulator). */
   connectNode: NodeConnector;
   /** Seconds between state checks of a running lease. @default 5 */
@@ -63,27 +63,8 @@ export interface LeaseManagerDeps {
   host: string;
   /** Which node endpoints are acceptable. @default https anywhere, http on loopback only */
   endpointPolicy?: EndpointPolicy;
-}
-
-/** One lease as the runtime tracks it. */
-export interface ManagedLease {
-  /** Local id; also the node id the dispatcher and planner use. */
-  readonly key: string;
-  readonly spec: AcquireSpec;
-  readonly idempotencyKey: string;
-  readonly requestedAt: number;
-  state: ManagedLeaseState;
-  leaseId: string | null;
-  readyAt: number | null;
-  lastCheckedAt: number;
-  checking: boolean;
-  releaseInFlight: boolean;
-  healthFailures: number;
-  /** The dispatcher saw the node drop a connection; it gets no task until a health check passes. */
-  suspected: boolean;
-  serverCost: number;
-  /** Why it is being released (kept for the event). */
-  releaseReason: string;
+  /** The budget's currency: a lease billed in another one is released at once. @default 'USD' */
+  currency?: string;
 }
 
 /** How long a lasting refusal (bad key, no funds, unusable endpoints) stops new lease requests. */
@@ -97,44 +78,52 @@ export class LeaseManager {
   private seq = 0;
   private readonly instance = newIdempotencyKey().slice(0, 6);
   private closed = false;
+  private readonly releaser: Releaser;
+  /** Offers whose leases came back on the terms asked (see {@link LeaseManager.acquire}). */
+  private readonly proven = new Set<string>();
+  private readonly duplicates: DuplicateWatch;
 
-  constructor(private readonly deps: LeaseManagerDeps) {}
+  constructor(private readonly deps: LeaseManagerDeps) {
+    this.releaser = new Releaser({
+      market: deps.market,
+      clock: deps.clock,
+      warn: deps.warn,
+      onAnswer: (record, lease) => void this.inspect(record, lease),
+      onEnded: (record, lease, note) => this.finish(record, 'released', record.releaseReason + note, lease?.cost),
+    });
+    this.duplicates = new DuplicateWatch({
+      market: deps.market,
+      clock: deps.clock,
+      ledger: deps.ledger,
+      listTag: `client:${deps.clientId}`,
+      known: (leaseId) => this.knows(leaseId),
+      adopt: (record, lease) => this.adoptDuplicate(record, lease),
+    });
+  }
 
   /**
    * Reserve the lease's minimum cost and request it. Returns the local key, or
-   * undefined when the ledger refuses (the budget wins).
+   * undefined when the ledger refuses (the budget wins) or the journal cannot
+   * record the lease (an unrecorded lease could outlive a crash unnoticed).
    */
   acquire(spec: AcquireSpec): string | undefined {
     if (this.closed) return undefined;
+    // The first lease of an offer is a probe: until one answer shows the terms hold (price,
+    // currency, billing), a marketplace that grants other terms bills one lease, not a burst.
+    if (!this.proven.has(spec.offer.id) && this.probing(spec.offer.id)) return undefined;
     const now = this.deps.clock.now();
     // Unique across restarts too: the key is the lease's `node` tag, matched after a lost answer.
     const key = `${spec.workload}#${this.instance}.${++this.seq}`;
     const reserved = this.deps.ledger.reserve(spec.workload, key, spec.offer, now);
     if (!reserved.ok) return undefined;
-    const record: ManagedLease = {
-      key,
-      spec,
-      idempotencyKey: newIdempotencyKey(),
-      requestedAt: now,
-      state: 'requested',
-      leaseId: null,
-      readyAt: null,
-      lastCheckedAt: now,
-      checking: false,
-      releaseInFlight: false,
-      healthFailures: 0,
-      suspected: false,
-      serverCost: 0,
-      releaseReason: '',
-    };
+    const record = newRecord(key, spec, newIdempotencyKey(), now);
     this.leases.set(key, record);
     try {
       this.writeJournal(record);
     } catch (error) {
-      // No journal, no lease: an unrecorded lease could outlive a crash unnoticed.
       this.deps.ledger.cancel(key);
       this.leases.delete(key);
-      this.deps.warn(error as ComputeError, 'recording a lease in the journal');
+      this.deps.warn(asComputeError(error), 'recording a lease in the journal');
       return undefined;
     }
     void this.provision(record);
@@ -163,30 +152,23 @@ export class LeaseManager {
     this.deps.dispatcherFor(record.spec.workload)?.restoreNode(key, !record.suspected);
   }
 
-  /** Give the lease back now. In-flight tasks go back to the queue. Idempotent. */
+  /**
+   * Give the lease back. In-flight tasks go back to the queue. The lease stays
+   * `releasing` (and keeps counting in the budget) until the marketplace reports it
+   * ended; the DELETE is re-sent with backoff meanwhile. Idempotent; resolves once
+   * the first DELETE is on its way, not when the release is confirmed.
+   */
   async release(key: string, reason: string): Promise<void> {
     const record = this.leases.get(key);
     if (!record || !isLive(record.state)) return;
     if (record.state !== 'releasing') {
       record.releaseReason = reason;
+      record.releaseRequestedAt = this.deps.clock.now();
       this.move(record, 'releasing');
       this.deps.dispatcherFor(record.spec.workload)?.removeNode(key, true);
     }
-    // No lease id yet: provision() releases it as soon as the creation answers.
-    if (record.leaseId === null || record.releaseInFlight) return;
-    record.releaseInFlight = true;
-    try {
-      const lease = await this.deps.market.releaseLease(record.leaseId);
-      this.finish(record, 'released', record.releaseReason, lease.cost);
-    } catch (error) {
-      if (isComputeError(error) && error.details.notFound === true) {
-        this.finish(record, 'released', `${record.releaseReason} (the marketplace no longer knows it)`);
-      } else {
-        this.deps.warn(asComputeError(error), `releasing lease ${record.leaseId}`);
-      }
-    } finally {
-      record.releaseInFlight = false;
-    }
+    // No lease id yet: provision() sends the DELETE as soon as the creation answers.
+    this.releaser.send(record);
   }
 
   /** The dispatcher saw a connection failure on this node: check the lease and the node. */
@@ -198,14 +180,16 @@ export class LeaseManager {
   }
 
   /**
-   * Periodic upkeep, called once per controller tick: retry failed releases and
-   * re-check running leases so that preemption is noticed even when idle.
+   * Periodic upkeep, called once per controller tick: re-check running leases so
+   * that preemption is noticed even when idle, restart any release whose retry
+   * timer is not set, and report releases that stay unconfirmed.
    */
   refresh(now: number): void {
     const every = (this.deps.checkEverySec ?? 5) * 1000;
     for (const record of this.leases.values()) {
-      if (record.state === 'releasing' && !record.releaseInFlight && record.leaseId !== null) {
-        void this.release(record.key, record.releaseReason);
+      if (record.state === 'releasing') {
+        if (!record.releaseInFlight && record.releaseTimer === undefined) this.releaser.send(record);
+        this.releaser.warnUnconfirmed(record);
       } else if ((record.state === 'ready' || record.state === 'draining') && !record.checking && (record.suspected || now - record.lastCheckedAt >= every)) {
         void this.check(record);
       }
@@ -243,30 +227,50 @@ export class LeaseManager {
     return n;
   }
 
+  /** Leases being released and not yet confirmed ended (they still count as billing). */
+  unconfirmed(now: number): UnconfirmedRelease[] {
+    const out: UnconfirmedRelease[] = [];
+    for (const record of this.leases.values()) if (record.state === 'releasing') out.push(unconfirmedView(record, now));
+    return out;
+  }
+
   /**
-   * Release every live lease; waits for creations in flight and retries failed
-   * releases until `deadlineMs` (clock time). Returns lease ids still not confirmed released.
+   * Release every live lease and wait until the marketplace confirms each ended,
+   * or until `deadlineMs` (clock time). Never waits on a single call: a DELETE that
+   * hangs does not hold this past the deadline. Returns the leases still billing.
    */
-  async releaseAll(reason: string, deadlineMs: number): Promise<string[]> {
+  async releaseAll(reason: string, deadlineMs: number): Promise<UnconfirmedRelease[]> {
     this.closed = true;
     const { clock } = this.deps;
-    for (;;) {
-      const live = [...this.leases.values()].filter((r) => isLive(r.state));
-      if (live.length === 0) return [];
-      await Promise.all(live.map((r) => this.release(r.key, reason)));
-      const left = [...this.leases.values()].filter((r) => isLive(r.state));
-      if (left.length === 0) return [];
-      if (clock.now() >= deadlineMs) return left.map((r) => r.leaseId ?? r.key);
-      await sleep(clock, 200);
+    for (const record of [...this.leases.values()]) if (isLive(record.state)) void this.release(record.key, reason);
+    while (this.liveCount() > 0 && clock.now() < deadlineMs) await sleep(clock, Math.min(100, Math.max(1, deadlineMs - clock.now())));
+    const left = [...this.leases.values()].filter((r) => isLive(r.state));
+    if (left.length > 0) {
+      this.releaser.stop(left);
+      this.duplicates.stop();
     }
+    return left.map((r) => unconfirmedView(r, clock.now()));
+  }
+
+  /**
+   * A lease tagged as ours that a sweep found and nobody holds: if its `node` tag
+   * names one of our requests, it is a duplicate of that request, released now.
+   * Returns whether it was taken.
+   */
+  claimDuplicate(lease: Lease): boolean {
+    const owner = lease.tags.node === undefined ? undefined : this.leases.get(lease.tags.node);
+    if (!owner || this.knows(lease.id) || ENDED_LEASE_STATES.has(lease.state)) return false;
+    this.adoptDuplicate(owner, lease);
+    return true;
   }
 
   private async provision(record: ManagedLease): Promise<void> {
-    const { market, clientId } = this.deps;
+    const { market, clientId, ledger, clock } = this.deps;
     const { spec } = record;
     let lease: Lease;
     try {
-      lease = await market.createLease(
+      const outcome = await createOnce(
+        market,
         {
           offerId: spec.offer.id,
           image: spec.image,
@@ -275,39 +279,86 @@ export class LeaseManager {
           tags: { client: clientId, workload: spec.workload, node: record.key, ...ownerTags(this.deps.host) },
         },
         record.idempotencyKey,
+        {
+          clock,
+          listTag: `client:${clientId}`,
+          nodeTag: record.key,
+          // Budget for the lease an unseen answer may have made; none left: send no more creates.
+          onUnknown: (n) => {
+            const shadow = `${record.key}~${n}`;
+            if (!ledger.reserve(spec.workload, shadow, spec.offer, clock.now()).ok) return false;
+            record.shadowKeys.push(shadow);
+            return true;
+          },
+          wanted: () => record.state === 'requested' && !this.closed,
+        },
       );
+      lease = outcome.lease;
+      for (const dup of outcome.duplicates) this.adoptDuplicate(record, dup);
+      if (outcome.unknownPosts > 0) this.duplicates.watch(record);
     } catch (error) {
-      const found = await this.findAfterUnknownOutcome(record, error);
-      if (!found && error instanceof ComputeError && isFatalMarketError(error)) this.refusals.set(spec.workload, { error, at: this.deps.clock.now() });
-      if (!found) {
-        this.finish(record, 'failed', `lease request failed: ${asComputeError(error).message}`);
-        return;
-      }
-      lease = found;
+      if (error instanceof ComputeError && isFatalMarketError(error)) this.refusals.set(spec.workload, { error, at: clock.now() });
+      // A create that may have rented a node: keep its budget and keep looking for it.
+      if (record.shadowKeys.length > 0) this.duplicates.watch(record);
+      this.finish(record, 'failed', `lease request failed: ${asComputeError(error).message}`);
+      return;
     }
     record.leaseId = lease.id;
     this.journalQuietly(record);
     this.refusals.delete(spec.workload);
-    this.deps.ledger.activate(record.key, lease.id);
+    ledger.activate(record.key, lease.id);
     this.emit(record, 'acquired', `requested ${spec.offer.gpu.count}x ${spec.offer.gpu.model} at ${spec.offer.pricePerHour}/h`);
+    // The answer that reveals the terms is checked at once, not at the next periodic check.
+    if (!this.inspect(record, lease)) return;
     if (record.state === 'releasing') {
-      await this.release(record.key, record.releaseReason);
+      this.releaser.send(record);
       return;
+    }
+    if (ENDED_LEASE_STATES.has(lease.state)) {
+      this.endedBeforeRunning(record, lease);
+      return;
+    }
+    if (!this.proven.has(spec.offer.id)) {
+      this.proven.add(spec.offer.id);
+      this.deps.onOfferProven?.(spec.offer.id);
     }
     this.move(record, 'provisioning');
     await this.waitUntilReady(record, lease);
   }
 
-  /** A POST that failed may still have created the lease: look for it by our tag before giving up. */
-  private async findAfterUnknownOutcome(record: ManagedLease, error: unknown): Promise<Lease | undefined> {
-    if (!isComputeError(error, 'MARKET_UNAVAILABLE')) return undefined;
-    try {
-      const leases = await this.deps.market.listLeases(`client:${this.deps.clientId}`);
-      return leases.find((l) => l.tags.node === record.key && !ENDED_LEASE_STATES.has(l.state));
-    } catch {
-      // Still unknown: the periodic reconciliation (failure-model issue) sweeps tagged leases.
-      return undefined;
-    }
+  /** Whether a lease of `offerId` is requested and its answer not seen yet. */
+  private probing(offerId: string): boolean {
+    for (const record of this.leases.values()) if (record.spec.offer.id === offerId && record.state === 'requested' && record.leaseId === null) return true;
+    return false;
+  }
+
+  /**
+   * Read one answer about a lease: count what it reports, and release it at once
+   * if its terms break what was asked (price, currency, billing). Returns false
+   * when the lease is being released because of it.
+   */
+  private inspect(record: ManagedLease, lease: Lease): boolean {
+    const { clock, ledger } = this.deps;
+    record.reportedState = lease.state;
+    record.serverCost = Math.max(record.serverCost, lease.cost);
+    ledger.observe(record.key, lease);
+    if (record.breached) return false;
+    const asked = { offer: record.spec.offer, maxPricePerHour: record.spec.maxPricePerHour, currency: this.deps.currency ?? 'USD' };
+    const breach = termsBreach(lease, asked, (clock.now() - record.requestedAt) / 1000);
+    if (!breach) return true;
+    record.breached = true;
+    this.proven.delete(record.spec.offer.id);
+    const text = describeBreach(breach);
+    this.deps.warn(
+      new ComputeError('PROTOCOL_INVALID', `lease ${lease.id} (offer ${record.spec.offer.id}): ${text}; released at once, offer avoided for a while`, {
+        retryable: false,
+        details: { warning: 'lease-terms', leaseId: lease.id, offerId: record.spec.offer.id, term: breach.term, reported: breach.reported, limit: breach.limit },
+      }),
+      `checking the terms of lease ${lease.id}`,
+    );
+    this.deps.onTermsBreach?.(record.spec.offer.id);
+    if (isLive(record.state)) void this.release(record.key, `lease terms: ${text}`);
+    return false;
   }
 
   private async waitUntilReady(record: ManagedLease, first: Lease): Promise<void> {
@@ -317,9 +368,11 @@ export class LeaseManager {
     let lease = first;
     while (record.state === 'provisioning') {
       if (ENDED_LEASE_STATES.has(lease.state)) {
-        const why = leaseFailureReason(lease, record.spec.env);
-        this.lost(record, lease, `lease ${lease.state} before it ran${why ? `: ${why}` : ''}`);
-        if (lease.state === 'failed') this.deps.onStartFailed?.(record.spec, why ?? 'the marketplace gave no reason');
+        this.endedBeforeRunning(record, lease);
+        return;
+      }
+      if (lease.state === 'terminating') {
+        await this.release(record.key, 'marketplace reports the lease terminating before it ran');
         return;
       }
       if (lease.state === 'running' && lease.endpoint && lease.nodeToken) {
@@ -343,7 +396,7 @@ export class LeaseManager {
       if (record.state !== 'provisioning') return;
       try {
         lease = await market.getLease(record.leaseId!);
-        record.serverCost = lease.cost;
+        if (!this.inspect(record, lease)) return;
       } catch (error) {
         this.deps.warn(asComputeError(error), `polling lease ${record.leaseId}`);
       }
@@ -389,10 +442,14 @@ export class LeaseManager {
       try {
         const lease = await this.deps.market.getLease(record.leaseId!);
         record.lastCheckedAt = this.deps.clock.now();
-        record.serverCost = lease.cost;
-        this.deps.ledger.observeServerCost(record.key, lease.cost);
-        if (ENDED_LEASE_STATES.has(lease.state) || lease.state === 'terminating') {
+        if (!this.inspect(record, lease)) return;
+        if (ENDED_LEASE_STATES.has(lease.state)) {
           this.lost(record, lease, `marketplace reports the lease ${lease.state}`);
+          return;
+        }
+        // Going away but still billing: no more tasks, and watched until it has ended.
+        if (lease.state === 'terminating') {
+          await this.release(record.key, 'marketplace reports the lease terminating');
           return;
         }
       } catch (error) {
@@ -413,6 +470,45 @@ export class LeaseManager {
     }
   }
 
+  /**
+   * A second lease for one of our requests: counted in the budget from the
+   * request's time (it may have billed since), reported, and released at once.
+   */
+  private adoptDuplicate(owner: ManagedLease, lease: Lease): void {
+    if (this.knows(lease.id)) return;
+    const { clock, ledger } = this.deps;
+    const now = clock.now();
+    const key = `${owner.key}+${lease.id}`;
+    const record = newRecord(key, owner.spec, owner.idempotencyKey, owner.requestedAt);
+    record.leaseId = lease.id;
+    record.duplicateOf = owner.leaseId;
+    record.state = 'releasing';
+    record.releaseRequestedAt = now;
+    record.releaseReason = `duplicate of lease ${owner.leaseId ?? owner.key} (the marketplace created two for one request)`;
+    // Its budget was held by a reservation made when the answer went missing.
+    const shadow = owner.shadowKeys.shift();
+    if (shadow !== undefined) ledger.cancel(shadow);
+    ledger.adopt(owner.spec.workload, key, owner.spec.offer, owner.requestedAt, lease.id);
+    this.leases.set(key, record);
+    this.journalQuietly(record);
+    this.inspect(record, lease);
+    this.deps.warn(
+      new ComputeError('PROTOCOL_INVALID', `lease ${lease.id} duplicates lease ${owner.leaseId ?? owner.key} for one request (Idempotency-Key not honoured); releasing it`, {
+        retryable: false,
+        details: { warning: 'duplicate-lease', leaseId: lease.id, adopted: owner.leaseId ?? owner.key },
+      }),
+      'looking up a lease request whose answer was lost',
+    );
+    this.releaser.send(record);
+  }
+
+  /** The lease ended before its node served: lost, and a start failure when it `failed`. */
+  private endedBeforeRunning(record: ManagedLease, lease: Lease): void {
+    const why = leaseFailureReason(lease, record.spec.env);
+    this.lost(record, lease, `lease ${lease.state} before it ran${why ? `: ${why}` : ''}`);
+    if (lease.state === 'failed') this.deps.onStartFailed?.(record.spec, why ?? 'the marketplace gave no reason');
+  }
+
   /** The marketplace ended the lease under us (preemption, failure). */
   private lost(record: ManagedLease, lease: Lease, reason: string): void {
     if (!isLive(record.state)) return;
@@ -424,13 +520,15 @@ export class LeaseManager {
 
   private finish(record: ManagedLease, state: 'released' | 'failed' | 'preempted', reason: string, serverCost?: number): void {
     if (!isLive(record.state)) return;
+    record.releaseTimer?.cancel();
+    record.releaseTimer = undefined;
     if (record.leaseId === null) this.deps.ledger.cancel(record.key);
-    else this.deps.ledger.end(record.key, this.deps.clock.now(), serverCost ?? record.serverCost);
+    else this.deps.ledger.end(record.key, this.deps.clock.now(), Math.max(serverCost ?? 0, record.serverCost));
     record.state = state;
     try {
       this.deps.journal?.forget(record.key);
     } catch (error) {
-      this.deps.warn(error as ComputeError, 'updating the journal');
+      this.deps.warn(asComputeError(error), 'updating the journal');
     }
     this.emit(record, state, reason);
   }
@@ -461,7 +559,7 @@ export class LeaseManager {
     try {
       this.writeJournal(record);
     } catch (error) {
-      this.deps.warn(error as ComputeError, 'updating the journal');
+      this.deps.warn(asComputeError(error), 'updating the journal');
     }
   }
 
@@ -487,5 +585,5 @@ export class LeaseManager {
 }
 
 function asComputeError(error: unknown): ComputeError {
-  return error instanceof ComputeError ? error : new ComputeError('MARKET_UNAVAILABLE', String(error), { cause: error });
+  return isComputeError(error) ? error : new ComputeError('MARKET_UNAVAILABLE', String(error), { cause: error });
 }

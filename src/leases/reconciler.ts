@@ -30,6 +30,11 @@ export interface ReconcilerDeps {
   knows(leaseId: string): boolean;
   /** Whether a local key is a lease of this process whose creation is still in flight. */
   creating(nodeKey: string): boolean;
+  /**
+   * An unknown lease whose `node` tag names one of our requests: a duplicate the
+   * lease manager takes (counts and releases at once). Returns whether it took it.
+   */
+  claimDuplicate?(lease: Lease): boolean;
   emit(event: LeaseEvent): void;
   warn(error: ComputeError, during: string): void;
   /** This host's name (leases carry it in their `host` tag). */
@@ -88,6 +93,7 @@ export class Reconciler {
         if (ENDED_LEASE_STATES.has(lease.state) || this.deps.knows(lease.id) || !this.ownerGone(lease)) continue;
         const node = lease.tags.node;
         if (node !== undefined && this.deps.creating(node)) continue;
+        if (this.deps.claimDuplicate?.(lease)) continue;
         const created = lease.createdAt ? Date.parse(lease.createdAt) : NaN;
         const seen = this.firstSeen.get(lease.id) ?? now;
         this.firstSeen.set(lease.id, seen);
@@ -117,11 +123,22 @@ export class Reconciler {
     return this.pending.size;
   }
 
+  /** Orphans asked to end whose end the marketplace has not confirmed yet (they may still bill). */
+  unconfirmed(): string[] {
+    return [...this.pending.keys()];
+  }
+
+  /**
+   * DELETE every pending orphan. One counts as released only when the marketplace
+   * reports it ended (or no longer knows it); otherwise it stays pending and the
+   * next pass sends the DELETE again.
+   */
   private async releasePending(): Promise<number> {
     let released = 0;
     for (const [leaseId, reason] of [...this.pending]) {
       try {
         const lease = await this.deps.market.releaseLease(leaseId);
+        if (!ENDED_LEASE_STATES.has(lease.state)) continue;
         this.settle(leaseId, reason, lease);
         released++;
       } catch (error) {

@@ -109,6 +109,9 @@ export async function executeCall<T>(ctx: CallContext, spec: CallSpec<T>): Promi
     outcomeUnknown ||= creates(spec) && mayHaveBeenProcessed(failure);
     if (outcomeUnknown) failure.details.outcomeUnknown = true;
     if (!failure.transient || attempt >= ctx.maxAttempts) throw toMarketError(spec.label, failure, attempt);
+    // Never resend what may have been acted on: the caller looks it up first (a marketplace
+    // may ignore Idempotency-Key, and then a blind resend rents a second node).
+    if (outcomeUnknown) throw toMarketError(spec.label, failure, attempt, '; outcome unknown, not resent');
     if (!ctx.budget.tryAcquire(failure.timeout ? 'timeout' : 'retry')) {
       failure.details.retryBudgetExhausted = true;
       throw toMarketError(spec.label, failure, attempt, '; retry budget exhausted, not retried');

@@ -94,6 +94,10 @@ export const LeaseSchema = z.object({
    * and cleared of secrets (it is untrusted text).
    */
   failure: z.string().nullable().optional(),
+  // Terms the lease was actually granted on, when the marketplace says (checked against the offer's).
+  currency: z.string().min(1).optional(),
+  billingIncrementSec: z.number().positive().optional(),
+  minLeaseSec: z.number().nonnegative().optional(),
 });
 /** A marketplace lease. */
 export type Lease = z.infer<typeof LeaseSchema>;

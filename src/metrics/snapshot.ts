@@ -4,7 +4,8 @@
  */
 import type { BudgetLedger } from '../budget/ledger.js';
 import type { NodeState } from '../controller/observation.js';
-import type { LeaseManager } from '../leases/lease-manager.js';
+import type { LeaseManager, UnconfirmedRelease } from '../leases/lease-manager.js';
+import { UNCONFIRMED_WARN_MS } from '../leases/lease-release.js';
 import type { Marketplace } from '../market/marketplace.js';
 import type { WorkloadRuntime } from '../workload.js';
 import type { LatencySummary } from './latency-window.js';
@@ -54,13 +55,25 @@ export interface MetricsSnapshot {
   nodes: NodeCounts;
   leases: { live: number; ended: number };
   budget: BudgetMetrics;
-  marketplace: {
-    degraded: boolean;
-    consecutiveFailures: number;
-    lastError: string | null;
-    /** Per provider, when the marketplace is `combineMarketplaces([...])`: health, offers last listed, live leases. */
-    providers?: Record<string, ProviderMetrics>;
-  };
+  marketplace: MarketplaceMetrics;
+}
+
+/** How the marketplace behaves as seen from here. */
+export interface MarketplaceMetrics {
+  /**
+   * Calls are failing, or a lease the SDK released has not been confirmed ended for
+   * {@link UNCONFIRMED_WARN_MS} or more (see `unconfirmedReleases`).
+   */
+  degraded: boolean;
+  consecutiveFailures: number;
+  lastError: string | null;
+  /**
+   * Leases asked to end that the marketplace has not reported ended (`terminated`,
+   * `preempted`, `failed`) yet, with how long: they still count as billing in `budget`.
+   */
+  unconfirmedReleases: UnconfirmedRelease[];
+  /** Per provider, when the marketplace is `combineMarketplaces([...])`: health, offers last listed, live leases. */
+  providers?: Record<string, ProviderMetrics>;
 }
 
 /** One provider of a combined marketplace, in `metrics().marketplace.providers`. */
@@ -115,6 +128,7 @@ export function buildSnapshot(src: SnapshotSources): MetricsSnapshot {
     else live++;
   }
   const b = src.ledger.snapshot(src.now);
+  const unconfirmedReleases = src.leases.unconfirmed(src.now);
   const health = (src.market as { health?: { degraded: boolean; consecutiveFailures: number; lastError?: string; providers?: Record<string, ProviderMetrics> } }).health;
   return {
     at: src.now,
@@ -132,7 +146,8 @@ export function buildSnapshot(src: SnapshotSources): MetricsSnapshot {
       forecastExhaustedAt: b.forecastExhaustedAt ?? null,
     },
     marketplace: {
-      degraded: health?.degraded ?? false,
+      degraded: (health?.degraded ?? false) || unconfirmedReleases.some((l) => l.unconfirmedMs >= UNCONFIRMED_WARN_MS),
+      unconfirmedReleases,
       consecutiveFailures: health?.consecutiveFailures ?? 0,
       lastError: health?.lastError ?? null,
       ...(health?.providers ? { providers: health.providers } : {}),

@@ -26,7 +26,9 @@ function track<T extends FakeMarketplaceControls>(market: T): T {
 }
 
 function trackCompute(compute: Compute): Compute {
-  cleanup.push(() => compute.shutdown());
+  cleanup.push(async () => {
+    await compute.shutdown();
+  });
   return compute;
 }
 

@@ -259,18 +259,35 @@ describe('against the fake marketplace', () => {
 // ---------------------------------------------------------------- fault injection with ad-hoc servers
 
 describe('retries and faults', () => {
-  it('retries a 503 on POST /v1/leases with the same Idempotency-Key', async () => {
+  it('does not resend a lease POST whose 503 may have been acted on: outcome unknown, the caller looks it up', async () => {
     const server = await adhoc((_req, res, n) =>
       n === 0
         ? json(res, 503, { error: { code: 'DOWN', message: 'try later' } }, { 'retry-after-ms': '5' })
         : json(res, 201, { lease: LEASE }),
     );
     const c = client(server.url);
-    expect(await c.createLease(REQUEST, 'idem-123')).toEqual(LEASE);
+    const error = await failure(c.createLease(REQUEST, 'idem-123'));
+    expect(error).toMatchObject({ code: 'MARKET_UNAVAILABLE', status: 503, details: { outcomeUnknown: true, attempts: 1 } });
+    expect(server.hits).toHaveLength(1);
+    expect(server.hits[0]!.headers).toMatchObject({ authorization: `Bearer ${SECRET}`, accept: 'application/json', 'idempotency-key': 'idem-123' });
+    expect(JSON.parse(server.hits[0]!.body) as unknown).toEqual(REQUEST);
+  });
+
+  it('resends a lease POST refused with 429 (the create was refused, not unknown) with the same Idempotency-Key', async () => {
+    const server = await adhoc((_req, res, n) =>
+      n === 0 ? json(res, 429, { error: { code: 'SLOW', message: 'slow down' } }, { 'retry-after-ms': '5' }) : json(res, 201, { lease: LEASE }),
+    );
+    const c = client(server.url);
+    expect(await c.createLease(REQUEST, 'idem-429')).toEqual(LEASE);
+    expect(server.hits.map((h) => h.headers['idempotency-key'])).toEqual(['idem-429', 'idem-429']);
+  });
+
+  it('a lease POST refused with 429 past the retries is not "outcome unknown"', async () => {
+    const server = await adhoc((_req, res) => json(res, 429, { error: { code: 'SLOW', message: 'slow down' } }, { 'retry-after-ms': '1' }));
+    const error = await failure(client(server.url, { maxAttempts: 2 }).createLease(REQUEST, 'k'));
+    expect(error).toMatchObject({ code: 'MARKET_UNAVAILABLE', status: 429 });
+    expect(error.details.outcomeUnknown).toBeUndefined();
     expect(server.hits).toHaveLength(2);
-    expect(server.hits.map((h) => h.headers['idempotency-key'])).toEqual(['idem-123', 'idem-123']);
-    expect(server.hits.map((h) => JSON.parse(h.body) as unknown)).toEqual([REQUEST, REQUEST]);
-    expect(server.hits[0]!.headers).toMatchObject({ authorization: `Bearer ${SECRET}`, accept: 'application/json' });
   });
 
   it('waits what Retry-After says on a 429 (virtual clock)', async () => {
