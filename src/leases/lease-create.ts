@@ -11,6 +11,7 @@ import { sleep, type Clock } from '../clock.js';
 import { isComputeError } from '../errors.js';
 import type { Marketplace } from '../market/marketplace.js';
 import { ENDED_LEASE_STATES, type CreateLeaseRequest, type Lease } from '../market/protocol.js';
+import type { AcquireSpec } from './lease-record.js';
 
 /** Result of {@link createOnce}. */
 export interface CreateOutcome {
@@ -41,6 +42,17 @@ export interface CreateOnceOptions {
   onUnknown(n: number): boolean;
   /** Whether the caller still wants the lease (stop retrying when not). */
   wanted(): boolean;
+}
+
+/** The create body for `spec`, carrying `tags` (client, workload, node, owner). */
+export function createRequest(spec: AcquireSpec, tags: Record<string, string>): CreateLeaseRequest {
+  return {
+    offerId: spec.offer.id,
+    image: spec.image,
+    ...(spec.env ? { env: spec.env } : {}),
+    maxPricePerHour: spec.maxPricePerHour,
+    tags,
+  };
 }
 
 /** Whether a create failure may still have rented a node. */

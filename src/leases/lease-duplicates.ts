@@ -11,7 +11,7 @@ import type { BudgetLedger } from '../budget/ledger.js';
 import type { Marketplace } from '../market/marketplace.js';
 import type { Lease } from '../market/protocol.js';
 import { leasesOfRequest } from './lease-create.js';
-import type { ManagedLease } from './lease-record.js';
+import { newRecord, type ManagedLease } from './lease-record.js';
 
 /** How long a request with a lost answer is watched for late leases, ms. */
 export const DUPLICATE_WATCH_MS = 20_000;
@@ -76,4 +76,18 @@ export class DuplicateWatch {
   private free(owner: ManagedLease): void {
     for (const key of owner.shadowKeys.splice(0)) this.deps.ledger.cancel(key);
   }
+}
+
+/**
+ * The record of a second lease made for `owner`'s request: being released from
+ * `now`, billed (conservatively) from the request's time.
+ */
+export function duplicateRecord(owner: ManagedLease, lease: Lease, now: number): ManagedLease {
+  const record = newRecord(`${owner.key}+${lease.id}`, owner.spec, owner.idempotencyKey, owner.requestedAt);
+  record.leaseId = lease.id;
+  record.duplicateOf = owner.leaseId;
+  record.state = 'releasing';
+  record.releaseRequestedAt = now;
+  record.releaseReason = `duplicate of lease ${owner.leaseId ?? owner.key} (the marketplace created two for one request)`;
+  return record;
 }

@@ -27,11 +27,12 @@ import { ownerTags } from './reconciler.js';
 import { refuseNodeEndpoint, type EndpointPolicy } from './node-endpoint.js';
 import { recheckSuspect, untilHealthy } from './node-health.js';
 import { leaseFailureReason } from './failure-reason.js';
-import { newRecord, unconfirmedView, type AcquireSpec, type ManagedLease, type UnconfirmedRelease } from './lease-record.js';
+import { leaseEvent, newRecord, unconfirmedView, type AcquireSpec, type ManagedLease, type UnconfirmedRelease } from './lease-record.js';
 import { Releaser } from './lease-release.js';
-import { createOnce } from './lease-create.js';
+import { createOnce, createRequest } from './lease-create.js';
 import { describeBreach, termsBreach } from './lease-terms.js';
-import { DuplicateWatch } from './lease-duplicates.js';
+import { DuplicateWatch, duplicateRecord } from './lease-duplicates.js';
+import { duplicateWarning, termsWarning } from './lease-warnings.js';
 
 export type { AcquireSpec, ManagedLease, UnconfirmedRelease } from './lease-record.js';
 
@@ -269,15 +270,10 @@ export class LeaseManager {
     const { spec } = record;
     let lease: Lease;
     try {
+      const request = createRequest(spec, { client: clientId, workload: spec.workload, node: record.key, ...ownerTags(this.deps.host) });
       const outcome = await createOnce(
         market,
-        {
-          offerId: spec.offer.id,
-          image: spec.image,
-          ...(spec.env ? { env: spec.env } : {}),
-          maxPricePerHour: spec.maxPricePerHour,
-          tags: { client: clientId, workload: spec.workload, node: record.key, ...ownerTags(this.deps.host) },
-        },
+        request,
         record.idempotencyKey,
         {
           clock,
@@ -348,16 +344,9 @@ export class LeaseManager {
     if (!breach) return true;
     record.breached = true;
     this.proven.delete(record.spec.offer.id);
-    const text = describeBreach(breach);
-    this.deps.warn(
-      new ComputeError('PROTOCOL_INVALID', `lease ${lease.id} (offer ${record.spec.offer.id}): ${text}; released at once, offer avoided for a while`, {
-        retryable: false,
-        details: { warning: 'lease-terms', leaseId: lease.id, offerId: record.spec.offer.id, term: breach.term, reported: breach.reported, limit: breach.limit },
-      }),
-      `checking the terms of lease ${lease.id}`,
-    );
+    this.deps.warn(termsWarning(lease.id, record.spec.offer.id, breach), `checking the terms of lease ${lease.id}`);
     this.deps.onTermsBreach?.(record.spec.offer.id);
-    if (isLive(record.state)) void this.release(record.key, `lease terms: ${text}`);
+    if (isLive(record.state)) void this.release(record.key, `lease terms: ${describeBreach(breach)}`);
     return false;
   }
 
@@ -476,29 +465,16 @@ export class LeaseManager {
    */
   private adoptDuplicate(owner: ManagedLease, lease: Lease): void {
     if (this.knows(lease.id)) return;
-    const { clock, ledger } = this.deps;
-    const now = clock.now();
-    const key = `${owner.key}+${lease.id}`;
-    const record = newRecord(key, owner.spec, owner.idempotencyKey, owner.requestedAt);
-    record.leaseId = lease.id;
-    record.duplicateOf = owner.leaseId;
-    record.state = 'releasing';
-    record.releaseRequestedAt = now;
-    record.releaseReason = `duplicate of lease ${owner.leaseId ?? owner.key} (the marketplace created two for one request)`;
+    const { ledger } = this.deps;
+    const record = duplicateRecord(owner, lease, this.deps.clock.now());
     // Its budget was held by a reservation made when the answer went missing.
     const shadow = owner.shadowKeys.shift();
     if (shadow !== undefined) ledger.cancel(shadow);
-    ledger.adopt(owner.spec.workload, key, owner.spec.offer, owner.requestedAt, lease.id);
-    this.leases.set(key, record);
+    ledger.adopt(owner.spec.workload, record.key, owner.spec.offer, owner.requestedAt, lease.id);
+    this.leases.set(record.key, record);
     this.journalQuietly(record);
     this.inspect(record, lease);
-    this.deps.warn(
-      new ComputeError('PROTOCOL_INVALID', `lease ${lease.id} duplicates lease ${owner.leaseId ?? owner.key} for one request (Idempotency-Key not honoured); releasing it`, {
-        retryable: false,
-        details: { warning: 'duplicate-lease', leaseId: lease.id, adopted: owner.leaseId ?? owner.key },
-      }),
-      'looking up a lease request whose answer was lost',
-    );
+    this.deps.warn(duplicateWarning(lease.id, owner.leaseId ?? owner.key), 'looking up a lease request whose answer was lost');
     this.releaser.send(record);
   }
 
@@ -568,19 +544,7 @@ export class LeaseManager {
   }
 
   private emit(record: ManagedLease, type: LeaseEventType, reason: string): void {
-    const { offer, workload } = record.spec;
-    this.deps.emit({
-      type,
-      workload,
-      leaseId: record.leaseId,
-      offerId: offer.id,
-      gpu: `${offer.gpu.count}x ${offer.gpu.model}`,
-      pricePerHour: offer.pricePerHour,
-      interruptible: offer.interruptible,
-      at: this.deps.clock.now(),
-      requestedAt: record.requestedAt,
-      reason,
-    });
+    this.deps.emit(leaseEvent(record, type, reason, this.deps.clock.now()));
   }
 }
 

@@ -4,6 +4,7 @@
  * terms) read and update it.
  */
 import type { Timer } from '../clock.js';
+import type { LeaseEvent, LeaseEventType } from '../events.js';
 import type { LeaseState, Offer } from '../market/protocol.js';
 import type { ManagedLeaseState } from './lease-state.js';
 
@@ -109,5 +110,22 @@ export function unconfirmedView(record: ManagedLease, now: number): UnconfirmedR
     state: record.reportedState,
     unconfirmedMs: Math.max(0, now - (record.releaseRequestedAt ?? now)),
     reason: record.releaseReason,
+  };
+}
+
+/** The `lease` event about `record`. */
+export function leaseEvent(record: ManagedLease, type: LeaseEventType, reason: string, at: number): LeaseEvent {
+  const { offer, workload } = record.spec;
+  return {
+    type,
+    workload,
+    leaseId: record.leaseId,
+    offerId: offer.id,
+    gpu: `${offer.gpu.count}x ${offer.gpu.model}`,
+    pricePerHour: offer.pricePerHour,
+    interruptible: offer.interruptible,
+    at,
+    requestedAt: record.requestedAt,
+    reason,
   };
 }
