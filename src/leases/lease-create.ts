@@ -39,7 +39,7 @@ export interface CreateOnceOptions {
    * Return false when the budget cannot hold another one: the create is then not
    * sent again (only looked up).
    */
-  onUnknown(n: number): boolean;
+  onUnknown(n: number, error: unknown): boolean;
   /** Whether the caller still wants the lease (stop retrying when not). */
   wanted(): boolean;
 }
@@ -90,7 +90,7 @@ export async function createOnce(market: Marketplace, request: CreateLeaseReques
         if (!outcomeUnknown(error)) throw error;
         lastError = error;
         unknownPosts++;
-        mayPost = options.onUnknown(unknownPosts);
+        mayPost = options.onUnknown(unknownPosts, error);
       }
     }
     // The answer is missing, not the lease: find it before renting another.

@@ -280,7 +280,8 @@ export class LeaseManager {
           listTag: `client:${clientId}`,
           nodeTag: record.key,
           // Budget for the lease an unseen answer may have made; none left: send no more creates.
-          onUnknown: (n) => {
+          onUnknown: (n, error) => {
+            this.deps.warn(asComputeError(error), 'requesting a lease (answer lost: looked up by tag before any resend)');
             const shadow = `${record.key}~${n}`;
             if (!ledger.reserve(spec.workload, shadow, spec.offer, clock.now()).ok) return false;
             record.shadowKeys.push(shadow);
