@@ -31,7 +31,7 @@ export const OFFER_COOLOFF_MS = 10 * 60_000;
 /** First pause after a failed fetch of one query, ms (doubles per failure). */
 const FETCH_BACKOFF_MIN_MS = 1_000;
 /** Longest pause after failed fetches, ms. */
-const FETCH_BACKOFF_MAX_MS = 60_000;
+const FETCH_BACKOFF_MAX_MS = 8_000;
 
 interface Entry {
   offers: Offer[];
