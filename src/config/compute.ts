@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
 import type { Marketplace } from '../market/marketplace.js';
-import { MarketplaceConnectionSchema, MarketplaceOptionSchema } from './marketplace-option.js';
+import { MarketplaceConnectionSchema, MarketplaceOptionSchema, type MarketplaceChoice } from './marketplace-option.js';
 import type { Logger } from '../observability/logger.js';
 import type { MeterLike } from '../observability/otel.js';
 import type { AllowEndpoint } from '../leases/node-endpoint.js';
@@ -41,7 +41,7 @@ export const ComputeOptionsObjectSchema = z.strictObject({
    * (an `HttpMarketplace`, a `LocalMarketplace`, its own), which the app then closes.
    * @default the embedded local marketplace
    */
-  marketplace: MarketplaceOptionSchema,
+  marketplace: MarketplaceOptionSchema.optional().transform((choice): MarketplaceChoice => choice ?? { kind: 'local' }),
   budget: BudgetSchema.default(BudgetSchema.parse({})),
   /** Tag put on every lease (`client:<id>`) so that a restart can find them. @default random */
   clientId: z

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCompute, HttpMarketplace, type Compute } from '../../src/index.js';
 import { MarketplaceOptionSchema } from '../../src/config/marketplace-option.js';
+import { ComputeOptionsSchema } from '../../src/config/compute.js';
 import { createFakeMarketplace, type FakeMarketplace } from '../../src/testing/index.js';
 
 const open: Array<{ close?(): Promise<void>; shutdown?(): Promise<void> }> = [];
@@ -17,6 +18,9 @@ afterEach(async () => {
 describe('marketplace option', () => {
   it('parses into one kind: absent -> local, { url, apiKey } -> connection, a Marketplace -> instance', async () => {
     expect(MarketplaceOptionSchema.parse(undefined)).toEqual({ kind: 'local' });
+    // Absent from the options object (the usual createCompute()): local too.
+    expect(ComputeOptionsSchema.parse({}).marketplace).toEqual({ kind: 'local' });
+    expect(ComputeOptionsSchema.parse({ marketplace: undefined }).marketplace).toEqual({ kind: 'local' });
     const connection = MarketplaceOptionSchema.parse({ url: 'https://market.example.com', apiKey: 'k' });
     expect(connection).toMatchObject({ kind: 'connection', connection: { url: 'https://market.example.com', apiKey: 'k', maxAttempts: 3 } });
     const client = new HttpMarketplace({ url: 'https://market.example.com', apiKey: 'k' });
