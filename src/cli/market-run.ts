@@ -4,7 +4,7 @@
  */
 import { realClock } from '../clock.js';
 import { startLocalMarket } from '../local/market/local-market.js';
-import { formatMoney } from '../util/money.js';
+import { formatMoney, formatRate } from '../util/money.js';
 import type { LeaseRecord } from '../local/market/lease-store.js';
 import { EXIT } from './command.js';
 import type { MarketFlags } from './market.js';
@@ -20,7 +20,7 @@ export async function runMarketCommand(flags: MarketFlags): Promise<number> {
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ lease: id, state, offer: offer.id, pricePerHour: offer.pricePerHour })}\n`);
     } else {
-      process.stdout.write(`${new Date(realClock.now()).toISOString()} ${id} ${state} ${offer.id} $${offer.pricePerHour}/h${record.failure ? ` (${record.failure})` : ''}\n`);
+      process.stdout.write(`${new Date(realClock.now()).toISOString()} ${id} ${state} ${offer.id} ${formatRate(offer.pricePerHour, offer.currency)}${record.failure ? ` (${record.failure})` : ''}\n`);
     }
   };
   const market = await startLocalMarket({
@@ -48,7 +48,7 @@ export async function runMarketCommand(flags: MarketFlags): Promise<number> {
     process.stdout.write(
       `local marketplace listening on ${market.url} (API key ${keyShown}); offers: ${market
         .offers()
-        .map((o) => `${o.id} $${o.pricePerHour}/h`)
+        .map((o) => `${o.id} ${formatRate(o.pricePerHour, o.currency)}`)
         .join(', ')}\nstop with Ctrl-C\n`,
     );
   }

@@ -3,6 +3,7 @@
  * the terminal report and of the HTML page, so that every number below can be
  * traced to the assumptions behind it (and to `--policy` to change them).
  */
+import { formatRate } from '../../util/money.js';
 import type { SimReport } from './types.js';
 
 /** One labelled setting. */
@@ -30,7 +31,7 @@ export function settingLines(report: SimReport, fromPolicy: readonly string[] = 
     { label: 'latency target', value: `${s.latencyTargetMs} ms per request (queue wait + service)`, note: s.latencyTargetSource },
     { label: 'cold start', value: `${s.coldStartSec} s`, note: from('coldStartSec', 'default: 15 s boot + 45 s model load (p95, Alibaba GenAI base-model loads)') },
     { label: 'slots per node', value: String(s.concurrencyPerNode), note: from('concurrencyPerNode', 'default') },
-    { label: 'price', value: `$${s.pricePerHour}/h per node, billed per ${s.billingIncrementSec} s, minimum ${s.minLeaseSec} s`, note: from('pricePerHour', 'default') },
+    { label: 'price', value: `${formatRate(s.pricePerHour)} per node, billed per ${s.billingIncrementSec} s, minimum ${s.minLeaseSec} s`, note: from('pricePerHour', 'default') },
     { label: 'nodes', value: `${s.minNodes} to ${s.maxNodes}; warm start ${s.warmStart ? 'on' : 'off'}`, note: 'autoscalers start with the nodes the first minute needs' },
     { label: 'our policy', value: `tick ${s.tickMs} ms, scale-down delay ${s.scaleDownDelayMs} ms`, note: from('scaleDownDelayMs', "default: the SDK's") },
     {
