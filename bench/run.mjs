@@ -9,6 +9,8 @@ const benches = [
   ['sim-speed.mjs', []],
   ['sim-parallel.mjs', []],
   ['lora-gap.mjs', []],
+  ['planner-cpu.mjs', []],
+  ['slo-grid.mjs', []],
   ['sim-sweep.mjs', []],
 ];
 let failed = 0;
