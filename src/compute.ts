@@ -165,6 +165,8 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
     });
     // Give back what a crashed predecessor left billing; runs beside the first ticks.
     this.#recovery = this.#reconciler.recover(opened.previous);
+    // Reported once the caller has had its turn to attach listeners.
+    for (const problem of opened.problems) void Promise.resolve().then(() => warn(problem, 'opening the lease journal'));
     if (config.handleSignals) this.#installSignalHandlers(config.signalGraceMs);
     if (config.logger) attachLogger(this, config.logger, connection ? [connection.apiKey] : []);
     if (config.meter) this.#recordLatency = attachMeter(this, config.meter);

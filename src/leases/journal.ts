@@ -4,13 +4,15 @@
  * after each release. After a crash, the next start reads it and gives back every
  * lease the dead process held, even on a marketplace that cannot list by tag.
  *
- * The file also records the owner's pid: a second live process pointed at the same
+ * The file also records the owner's pid, and a lock file beside it (see
+ * journal-lock.ts) says who owns it: a second live process pointed at the same
  * journal must not release the first one's leases.
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { ComputeError } from '../errors.js';
+import { lockPathOf, releaseLock } from './journal-lock.js';
 
 /** One lease as the journal remembers it. Never holds a node token. */
 export interface JournalEntry {
@@ -43,35 +45,58 @@ const JournalFileSchema = z.object({
 /** What a journal file held when it was opened. */
 export type JournalFile = z.infer<typeof JournalFileSchema>;
 
-// Journal files held by live Compute instances of THIS process: the pid check cannot
-// tell two instances in one process apart, and they must not take each other's file.
-const heldInThisProcess = new Set<string>();
+export { processAlive } from './journal-lock.js';
 
-/** Whether another process with this pid is alive on this host (signal 0 probes without signalling). */
-export function processAlive(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** What a journal file left by an earlier process holds, as far as it can be read. */
+export interface JournalRead {
+  /** The parsed file; for a corrupt one, what could be salvaged from its text. */
+  file: JournalFile | undefined;
+  /** The file exists but is not a valid journal. */
+  corrupt: boolean;
 }
 
-/** Reads a journal left by an earlier process, if any. Corrupt files are reported, not trusted. */
-export function readJournal(path: string): { file: JournalFile | undefined; ownerAlive: boolean; corrupt: boolean } {
+/** Reads a journal file, if any. A corrupt file is salvaged: its lease ids, keys and client id are still read where they appear. */
+export function readJournal(path: string): JournalRead {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    return { file: undefined, ownerAlive: heldInThisProcess.has(path), corrupt: false };
+    return { file: undefined, corrupt: false };
   }
   try {
-    const file = JournalFileSchema.parse(JSON.parse(text));
-    return { file, ownerAlive: heldInThisProcess.has(path) || processAlive(file.pid), corrupt: false };
+    return { file: JournalFileSchema.parse(JSON.parse(text)), corrupt: false };
   } catch {
-    return { file: undefined, ownerAlive: false, corrupt: true };
+    return { file: salvage(text), corrupt: true };
   }
+}
+
+/**
+ * What a damaged journal still says: each entry's `key`, `leaseId` and
+ * `idempotencyKey`, and the client id, read from the raw text (a file cut short by a
+ * full disk, or half-overwritten, still names most of its leases). Entries are flat
+ * objects, so the text after each `{` holds at most one entry's fields.
+ */
+export function salvage(text: string): JournalFile | undefined {
+  const field = (segment: string, name: string): string | undefined =>
+    new RegExp(`"${name}"\\s*:\\s*"((?:[^"\\\\]|\\\\.){1,200})"`).exec(segment)?.[1];
+  const segments = text.split('{');
+  const leases: JournalEntry[] = [];
+  for (const segment of segments.slice(2)) {
+    const key = field(segment, 'key');
+    const leaseId = field(segment, 'leaseId') ?? null;
+    if (key === undefined && leaseId === null) continue;
+    leases.push({
+      key: key ?? `salvaged:${leaseId}`,
+      workload: field(segment, 'workload') ?? '',
+      leaseId,
+      idempotencyKey: field(segment, 'idempotencyKey') ?? '',
+      requestedAt: 0,
+    });
+  }
+  const clientId = field(segments[1] ?? '', 'clientId');
+  if (leases.length === 0 && clientId === undefined) return undefined;
+  const pid = Number(/"pid"\s*:\s*(\d+)/.exec(segments[1] ?? '')?.[1] ?? NaN);
+  return { version: 1, clientId: clientId ?? '', pid: Number.isInteger(pid) ? pid : 0, market: '', leases };
 }
 
 /** The live journal of this process. */
@@ -83,9 +108,7 @@ export class LeaseJournal {
     readonly path: string,
     private readonly clientId: string,
     private readonly market: string,
-  ) {
-    heldInThisProcess.add(path);
-  }
+  ) {}
 
   /** Record (or update) a lease. Synchronous and atomic: the request waits for it on purpose. */
   record(entry: JournalEntry): void {
@@ -116,9 +139,9 @@ export class LeaseJournal {
     }
   }
 
-  /** Let go of the file; delete it when nothing is held (a clean shutdown). */
+  /** Let go of the file and its lock; delete the file when nothing is held (a clean shutdown). */
   close(): void {
-    heldInThisProcess.delete(this.path);
     if (this.entries.size === 0) rmSync(this.path, { force: true });
+    releaseLock(lockPathOf(this.path));
   }
 }

@@ -52,27 +52,46 @@ export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
 
   /**
-   * Give back what an earlier process held: every lease id in its journal, and every
-   * live lease carrying its client tag or ours. Never rejects.
+   * Give back what earlier processes held: every lease id in their journals, every
+   * live lease carrying their client tag or ours, and, for a creation that was in
+   * flight when one died, the lease carrying that request's `node` tag. Never rejects.
    */
-  async recover(previous: JournalFile | undefined): Promise<number> {
+  async recover(previous: JournalFile | readonly JournalFile[] | undefined): Promise<number> {
+    const files = previous === undefined ? [] : Array.isArray(previous) ? (previous as readonly JournalFile[]) : [previous as JournalFile];
     const tags = new Set([`client:${this.deps.clientId}`]);
-    if (previous) {
-      tags.add(`client:${previous.clientId}`);
-      for (const entry of previous.leases) if (entry.leaseId) this.pending.set(entry.leaseId, 'left by an earlier process (journal)');
+    const inFlight = new Set<string>();
+    for (const file of files) {
+      if (file.clientId !== '') tags.add(`client:${file.clientId}`);
+      for (const entry of file.leases) {
+        if (entry.leaseId) this.pending.set(entry.leaseId, 'left by an earlier process (journal)');
+        else if (!entry.key.startsWith('salvaged:')) inFlight.add(entry.key.replace(/^in-flight:/, ''));
+      }
     }
-    for (const tag of tags) {
+    for (const tag of tags) await this.collectOrphans(tag, 'at start');
+    for (const key of inFlight) {
+      if (!(await this.collectOrphans(`node:${key}`, 'for a request in flight at a crash'))) continue;
       try {
-        for (const lease of await this.deps.market.listLeases(tag)) {
-          if (!ENDED_LEASE_STATES.has(lease.state) && !this.deps.knows(lease.id) && this.ownerGone(lease)) {
-            this.pending.set(lease.id, `left by an earlier process (tag ${tag})`);
-          }
-        }
+        this.deps.journal?.forget(`in-flight:${key}`);
       } catch (error) {
-        this.deps.warn(asComputeError(error), `listing leases tagged ${tag} at start`);
+        this.deps.warn(asComputeError(error), 'updating the journal');
       }
     }
     return this.releasePending();
+  }
+
+  /** Mark live leases carrying `tag` whose owner is gone as orphans; false when the marketplace could not be asked. */
+  private async collectOrphans(tag: string, when: string): Promise<boolean> {
+    try {
+      for (const lease of await this.deps.market.listLeases(tag)) {
+        if (!ENDED_LEASE_STATES.has(lease.state) && !this.deps.knows(lease.id) && this.ownerGone(lease)) {
+          this.pending.set(lease.id, `left by an earlier process (tag ${tag})`);
+        }
+      }
+      return true;
+    } catch (error) {
+      this.deps.warn(asComputeError(error), `listing leases tagged ${tag} ${when}`);
+      return false;
+    }
   }
 
   /** One periodic pass: release unknown leases tagged as ours older than {@link ORPHAN_MIN_AGE_MS}. Never rejects. */
