@@ -71,9 +71,14 @@ export function openJournal(
   // What a dead owner of this very file left (we hold its lock now).
   takeOver(path, previous, problems);
   // Every other journal of the same derived client whose owner is dead: `<id>-<pid>[-n]`.
+  // Lease ids only mean something to the marketplace that issued them: a journal
+  // written against another marketplace is left for a run against that one.
   if (derived) {
     for (const sibling of siblings(clientId)) {
-      if (sibling === path || !claim(sibling)) continue;
+      if (sibling === path) continue;
+      const seen = readJournal(sibling).file;
+      if (seen !== undefined && seen.market !== '' && seen.market !== market) continue;
+      if (!claim(sibling)) continue;
       takeOver(sibling, previous, problems);
       rmSync(sibling, { force: true });
       releaseLock(lockPathOf(sibling));
@@ -126,7 +131,9 @@ function takeOver(path: string, previous: JournalFile[], problems: ComputeError[
       }),
     );
   }
-  if (file !== undefined && (file.leases.length > 0 || file.clientId !== '')) previous.push(file);
+  // Every lease is recorded before it is requested: a journal with none left nothing
+  // to recover (no tag lookup needed). A salvaged one cannot be trusted that far.
+  if (file !== undefined && (file.leases.length > 0 || (corrupt && file.clientId !== ''))) previous.push(file);
 }
 
 /** Journal files of `<clientId>-<pid>` and `<clientId>-<pid>-<n>` in the default folder. */
