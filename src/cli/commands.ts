@@ -8,6 +8,7 @@ import type { CliCommand } from './command.js';
 import { agentCommand } from './agent.js';
 import { demoCommand } from './demo.js';
 import { marketCommand } from './market.js';
+import { nodeTlsCommand } from './node-tls.js';
 import { simulateCommand } from './simulate.js';
 
 /** Every command, in the order `--help` lists them. */
@@ -15,5 +16,6 @@ export const COMMANDS: readonly CliCommand[] = [
   demoCommand,
   marketCommand,
   agentCommand,
+  nodeTlsCommand,
   simulateCommand,
 ];

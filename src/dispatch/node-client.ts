@@ -108,24 +108,34 @@ export class NodeClient {
       });
   }
 
-  /** `GET /healthz` → true when the node says `{ ready: true }`. Never throws. */
+  /**
+   * `GET /healthz` → true when the node says `{ ready: true }`. A node that does not
+   * serve `/healthz` (404: an inference server such as vLLM or TGI, run without the
+   * agent) is asked `GET /health`, where 200 means ready. Never throws.
+   */
   async healthy(signal: AbortSignal, timeoutMs: number): Promise<boolean> {
     try {
-      const res = await this.#dispatcher.request({
-        origin: this.#origin,
-        path: '/healthz',
-        method: 'GET',
-        signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      const text = await readTextWithin(res.body, 64 * 1024, undefined);
-      if (res.statusCode !== 200) return false;
-      const parsed = JSON.parse(text) as { ready?: unknown };
+      const res = await this.#get('/healthz', signal, timeoutMs);
+      if (res.status === 404) return (await this.#get('/health', signal, timeoutMs)).status === 200;
+      if (res.status !== 200) return false;
+      const parsed = JSON.parse(res.text) as { ready?: unknown };
       return parsed.ready === true;
     } catch {
       return false;
     }
+  }
+
+  async #get(path: string, signal: AbortSignal, timeoutMs: number): Promise<{ status: number; text: string }> {
+    const res = await this.#dispatcher.request({
+      origin: this.#origin,
+      path,
+      method: 'GET',
+      signal,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const text = await readTextWithin(res.body, 64 * 1024, undefined);
+    return { status: res.statusCode, text };
   }
 
   /**
