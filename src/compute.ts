@@ -17,7 +17,7 @@ import { capacityGate } from './controller/capacity-gate.js';
 import { StartFailures } from './controller/start-failures.js';
 import { OfferAvailability } from './controller/offer-availability.js';
 import { ComputeError } from './errors.js';
-import type { ComputeEvents, WarningEvent } from './events.js';
+import { warningEvent, type ComputeEvents } from './events.js';
 import { LeaseManager, type UnconfirmedRelease } from './leases/lease-manager.js';
 import { httpNodeConnector, type NodeConnector } from './dispatch/node-transport.js';
 import { HttpMarketplace } from './market/http-client.js';
@@ -47,6 +47,9 @@ export interface ComputeInternals {
   connectNode?: NodeConnector;
 }
 
+/** Codes of a marketplace that cannot be used right now (not a refusal of one request). */
+const UNREACHABLE: ReadonlySet<string> = new Set(['MARKET_UNAVAILABLE', 'MARKET_UNAUTHORIZED', 'PROTOCOL_INVALID']);
+
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The {@link Compute} runtime (internal: apps see the interface `createCompute()` returns). */
@@ -74,6 +77,8 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
   readonly #pauseWaiters = new Map<string, (() => void)[]>();
   #recordLatency: ((workload: string, latencyMs: number, ok: boolean) => void) | undefined;
   #started = false;
+  /** The last marketplace failure warned about (for a TIMEOUT's cause). */
+  #lastMarketFailure: { at: number; error: ComputeError } | undefined;
   #shutdown: Promise<ShutdownResult> | undefined;
 
   constructor(config: ComputeConfig, internals: ComputeInternals = {}) {
@@ -105,8 +110,8 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
     const { maxPerHour, total } = config.budget;
     this.#ledger = new BudgetLedger({ ...(maxPerHour !== undefined ? { maxPerHour } : {}), ...(total !== undefined ? { total } : {}) });
     const warn = (error: ComputeError, during: string): void => {
-      const event: WarningEvent = { at: this.#clock.now(), error, during };
-      this.emit('warning', event);
+      if (UNREACHABLE.has(error.code)) this.#lastMarketFailure = { at: this.#clock.now(), error };
+      this.emit('warning', warningEvent(this.#clock.now(), error, during));
     };
     const endpointPolicy: EndpointPolicy = {
       allowInsecureHttp: connection?.allowInsecureHttp ?? false,
@@ -216,6 +221,7 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
         if (!runtime.busy) this.#releaseHoldIfIdle();
       },
       onNodeIdle: (nodeId) => void this.#leases.release(nodeId, 'drained'),
+      blockedBy: () => this.#marketTrouble(),
     });
     this.#runtimes.set(name, runtime);
     if (config.budget) this.#ledger.setWorkloadCaps(name, config.budget);
@@ -347,18 +353,28 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
     const stillBilling = [...unreleased, ...orphans];
     if (stillBilling.length > 0) {
       const ids = stillBilling.map((l) => l.leaseId);
-      this.emit('warning', {
-        at: clock.now(),
-        during: 'shutdown',
-        error: new ComputeError(
-          'MARKET_UNAVAILABLE',
-          `the marketplace has not confirmed the end of ${ids.length} lease(s), which may still bill: ${stillBilling.map((l) => `${l.leaseId} (${l.state ?? 'no answer'})`).join(', ')}`,
-          { details: { warning: 'release-unconfirmed', leaseIds: ids } },
-        ),
-      });
+      const error = new ComputeError(
+        'MARKET_UNAVAILABLE',
+        `the marketplace has not confirmed the end of ${ids.length} lease(s), which may still bill: ${stillBilling.map((l) => `${l.leaseId} (${l.state ?? 'no answer'})`).join(', ')}`,
+        { details: { warning: 'release-unconfirmed', leaseIds: ids } },
+      );
+      this.emit('warning', warningEvent(clock.now(), error, 'shutdown'));
     }
     if (this.#ownsMarket) await this.#market.close();
     return { stillBilling };
+  }
+
+  /**
+   * The marketplace failure that keeps nodes away right now, if any: the last one
+   * warned about, while the client still counts failures in a row (a Marketplace
+   * without `health`: while that warning is under a minute old).
+   */
+  #marketTrouble(): ComputeError | undefined {
+    const last = this.#lastMarketFailure;
+    if (last === undefined) return undefined;
+    const health = (this.#market as { health?: { consecutiveFailures: number } }).health;
+    const failing = health ? health.consecutiveFailures > 0 : this.#clock.now() - last.at < 60_000;
+    return failing ? last.error : undefined;
   }
 
   #releaseHoldIfIdle(): void {

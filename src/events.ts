@@ -70,9 +70,16 @@ export interface BudgetEvent {
 /** A background problem the runtime recovered from or is retrying (marketplace down...). */
 export interface WarningEvent {
   at: number;
+  /** One line for a person: what the runtime was doing and what went wrong (`during: error.message`). */
+  message: string;
   error: ComputeError;
   /** What the runtime was doing. */
   during: string;
+}
+
+/** A {@link WarningEvent} with its `message` said from `during` and the error. */
+export function warningEvent(at: number, error: ComputeError, during: string): WarningEvent {
+  return { at, message: `${during}: ${error.message}`, error, during };
 }
 
 /** Event map for `compute.on()`. */

@@ -55,7 +55,12 @@ export class WorkloadRuntime {
     readonly name: string,
     readonly config: WorkloadConfig,
     private readonly clock: Clock,
-    hooks: DispatcherHooks & { onTakeable(): void; onTaskSettled?(workload: string, latencyMs: number, ok: boolean): void },
+    hooks: DispatcherHooks & {
+      onTakeable(): void;
+      onTaskSettled?(workload: string, latencyMs: number, ok: boolean): void;
+      /** Why no node can come now (the marketplace unreachable), for a queued task's TIMEOUT. */
+      blockedBy?(): ComputeError | undefined;
+    },
   ) {
     this.createdAt = clock.now();
     this.queue = new TaskQueue({ clock, workload: name, maxQueued: config.scaling.maxQueued });
@@ -63,6 +68,7 @@ export class WorkloadRuntime {
       this.dispatcher.pump();
       hooks.onTakeable();
     };
+    if (hooks.blockedBy) this.queue.blockedBy = hooks.blockedBy;
     this.queue.onSettled = (task, ok) => {
       const latencyMs = this.clock.now() - task.enqueuedAt;
       if (ok) {

@@ -38,7 +38,7 @@ export function attachLogger(compute: Compute, logger: Logger, secrets: readonly
   const onBudget = (e: Parameters<Parameters<typeof compute.on<'budget'>>[1]>[0]): void =>
     log(e.percent >= 80 ? 'warn' : 'info', { event: 'budget', cap: e.cap, scope: e.scope, percent: e.percent, value: e.value, limit: e.limit, currency: e.currency, at: e.at }, e.reason);
   const onWarning = (e: Parameters<Parameters<typeof compute.on<'warning'>>[1]>[0]): void =>
-    log('warn', { event: 'warning', during: e.during, code: e.error.code, at: e.at }, e.error.message);
+    log('warn', { event: 'warning', during: e.during, code: e.error.code, at: e.at }, e.message);
   compute.on('scale', onScale);
   compute.on('lease', onLease);
   compute.on('budget', onBudget);

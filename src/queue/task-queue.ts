@@ -60,6 +60,11 @@ export class TaskQueue<O = unknown> {
    * error), after the queue's counters are updated. Must not throw.
    */
   onSettled: ((task: Task<O>, ok: boolean) => void) | undefined = undefined;
+  /**
+   * Asked when a queued task times out: a failure that kept every node away (the
+   * marketplace unreachable), which the `TIMEOUT` then names. Must not throw.
+   */
+  blockedBy: (() => ComputeError | undefined) | undefined = undefined;
 
   private readonly clock: Clock;
   private readonly origin: TaskOrigin;
@@ -248,7 +253,8 @@ export class TaskQueue<O = unknown> {
 
   private expire(task: Task<O>): void {
     const while_ = task.state === 'running' ? 'running' : 'queued';
-    this.interrupt(task, timeoutError(this.workload, task.taskId, task.extras?.timeoutMs ?? 0, while_));
+    const blockedBy = while_ === 'queued' ? this.blockedBy?.() : undefined;
+    this.interrupt(task, timeoutError(this.workload, task.taskId, task.extras?.timeoutMs ?? 0, while_, blockedBy));
   }
 
   // Abort and timeout: settle first, then tell the dispatcher to stop the node request;
