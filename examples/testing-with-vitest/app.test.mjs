@@ -6,7 +6,7 @@ import { createCompute } from 'adaptive-compute';
 import { createFakeMarketplace } from 'adaptive-compute/testing';
 import { createTagger } from './app.mjs';
 
-/** @type {(() => Promise<void>)[]} */
+/** @type {(() => Promise<unknown>)[]} */
 const cleanups = [];
 afterEach(async () => {
   // Shut the runtime down before its marketplace, whatever the test did.
