@@ -23,7 +23,9 @@ async function setup() {
     tickMs: 50,
     budget: { maxPerHour: 20, total: 1 },
   });
-  cleanups.push(() => compute.shutdown());
+  cleanups.push(async () => {
+    await compute.shutdown();
+  });
   return { market, compute };
 }
 
