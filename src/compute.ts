@@ -32,6 +32,7 @@ import { stableClientId } from './util/ids.js';
 import { openJournal } from './leases/open-journal.js';
 import { Reconciler } from './leases/reconciler.js';
 import { SecretSet } from './util/redact.js';
+import { Cancellation } from './util/cancellation.js';
 import { guardSecrets } from './market/secret-guard.js';
 import type { EndpointPolicy } from './leases/node-endpoint.js';
 import type { LeaseJournal } from './leases/journal.js';
@@ -343,10 +344,13 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
     const graceEnds = clock.now() + graceMs;
     while (runtimes.some((r) => r.queue.running > 0) && clock.now() < graceEnds) await sleep(clock, 20);
     for (const runtime of runtimes) runtime.dispatcher.close(error);
-    const unreleased = await this.#leases.releaseAll('shutdown', clock.now() + releaseTimeoutMs);
+    const releaseBy = clock.now() + releaseTimeoutMs;
+    const unreleased = await this.#leases.releaseAll('shutdown', releaseBy);
     for (const runtime of runtimes) runtime.queue.rejectQueued(error);
-    await this.#recovery;
-    if (this.#reconciler.outstanding > 0) await this.#reconciler.sweep();
+    // A marketplace call that hangs (a DELETE, a tag listing) must not hold shutdown past
+    // its deadline: what is still unconfirmed then is reported, and close() aborts the calls.
+    await settledBy(clock, this.#recovery, releaseBy);
+    if (this.#reconciler.outstanding > 0) await settledBy(clock, this.#reconciler.sweep(), releaseBy);
     this.#removeSignalHandlers();
     this.#journal?.close();
     const orphans = this.#reconciler.unconfirmed().map((leaseId) => ({ leaseId, workload: '', state: null, unconfirmedMs: 0, reason: 'orphan of an earlier process' }));
@@ -446,6 +450,15 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
   toJSON(): Record<string, unknown> {
     return { clientId: this.clientId, workloads: [...this.#runtimes.keys()], liveLeases: this.#leases.liveCount() };
   }
+}
+
+/** Wait for `promise` until clock time `deadline` at most (never rejects). */
+async function settledBy(clock: Clock, promise: Promise<unknown>, deadline: number): Promise<void> {
+  const left = deadline - clock.now();
+  if (left <= 0) return;
+  const stop = new Cancellation();
+  await Promise.race([promise.catch(() => undefined), sleep(clock, left, stop).catch(() => undefined)]);
+  stop.abort();
 }
 
 /**
