@@ -8,9 +8,7 @@ import type { ComputeEvents } from './events.js';
 import type { MetricsSnapshot } from './metrics/snapshot.js';
 import type { WorkloadOptions } from './config/workload.js';
 import type { MapOptions, MapSettled } from './queue/map.js';
-import type { UnconfirmedRelease } from './leases/lease-record.js';
-
-export type { UnconfirmedRelease } from './leases/lease-record.js';
+import type { LeaseState } from './market/protocol.js';
 
 /**
  * Per-call options of `run()` (and of `stream()`; `map()` applies them to each task).
@@ -43,14 +41,21 @@ export interface PauseOptions {
   whilePaused?: 'hold' | 'reject';
 }
 
+/** A lease asked to end that the marketplace has not reported ended: it may still bill. */
+export interface UnconfirmedRelease {
+  /** Marketplace lease id (the local key while its creation has not answered). */
+  leaseId: string;
+  workload: string;
+  /** What the marketplace last said (`running`, `terminating`...); null: no answer yet. */
+  state: LeaseState | null;
+  /** Since the SDK decided to release it, ms. */
+  unconfirmedMs: number;
+  reason: string;
+}
+
 /** What `shutdown()` resolves with. */
 export interface ShutdownResult {
-  /**
-   * Leases the marketplace had not confirmed ended when `releaseTimeoutMs` ran out
-   * (empty when every lease ended). They may still bill: end them in the
-   * marketplace's own console, or start the SDK again with the same journal, whose
-   * recovery pass releases them.
-   */
+  /** Leases not confirmed ended by `releaseTimeoutMs` (see docs/faq.md); empty: all ended. */
   stillBilling: UnconfirmedRelease[];
 }
 

@@ -6,6 +6,9 @@
 import type { Timer } from '../clock.js';
 import type { LeaseEvent, LeaseEventType } from '../events.js';
 import type { LeaseState, Offer } from '../market/protocol.js';
+import type { UnconfirmedRelease } from '../api.js';
+
+export type { UnconfirmedRelease } from '../api.js';
 import type { ManagedLeaseState } from './lease-state.js';
 
 /** What a new lease is for. */
@@ -87,19 +90,6 @@ export function newRecord(key: string, spec: AcquireSpec, idempotencyKey: string
     breached: false,
     shadowKeys: [],
   };
-}
-
-/** A lease that may still bill although the SDK asked for it to end (metrics, warnings, shutdown). */
-export interface UnconfirmedRelease {
-  /** Marketplace lease id, or the local key while the creation has not answered. */
-  leaseId: string;
-  workload: string;
-  /** What the marketplace last said (`running`, `terminating`...; null: no answer yet). */
-  state: LeaseState | null;
-  /** How long since the SDK decided to release it, ms. */
-  unconfirmedMs: number;
-  /** Why it is being released. */
-  reason: string;
 }
 
 /** The {@link UnconfirmedRelease} view of a record being released. */

@@ -60,17 +60,11 @@ export interface MetricsSnapshot {
 
 /** How the marketplace behaves as seen from here. */
 export interface MarketplaceMetrics {
-  /**
-   * Calls are failing, or a lease the SDK released has not been confirmed ended for
-   * {@link UNCONFIRMED_WARN_MS} or more (see `unconfirmedReleases`).
-   */
+  /** Calls are failing, or a release is unconfirmed for 5 s or more. */
   degraded: boolean;
   consecutiveFailures: number;
   lastError: string | null;
-  /**
-   * Leases asked to end that the marketplace has not reported ended (`terminated`,
-   * `preempted`, `failed`) yet, with how long: they still count as billing in `budget`.
-   */
+  /** Leases asked to end and not reported ended yet: still counted as billing. */
   unconfirmedReleases: UnconfirmedRelease[];
   /** Per provider, when the marketplace is `combineMarketplaces([...])`: health, offers last listed, live leases. */
   providers?: Record<string, ProviderMetrics>;

@@ -23,6 +23,7 @@ describe('hostile marketplace: releases that do not end the lease', () => {
     const m = run.compute.metrics();
     expect(m.marketplace.unconfirmedReleases.map((l) => l.leaseId).sort()).toEqual(ids);
     expect(m.leases.live).toBe(ids.length);
+    expect(run.compute.metrics({ format: 'prometheus' })).toMatch(new RegExp(`unconfirmed_releases ${ids.length}\\n`));
     // Still billing on the marketplace, so still counted here: never below its own bill.
     await new Promise((r) => setTimeout(r, 1_200));
     expect(run.compute.metrics().budget.committed).toBeGreaterThanOrEqual(market.bill() - 1e-9);
