@@ -30,8 +30,8 @@ export {
   type HttpFacts,
 } from './errors.js';
 export type { Clock, Timer } from './clock.js';
-export type { ComputeOptions, ComputeConfig, BudgetConfig, MarketplaceConnection, MarketplaceConnectionOptions } from './config/compute.js';
-export type { WorkloadOptions, WorkloadConfig, ScalingConfig, GpuRequirement } from './config/workload.js';
+export type { ComputeOptions, MarketplaceConnectionOptions } from './config/compute.js';
+export type { WorkloadOptions } from './config/workload.js';
 export type { Validator } from './config/validator.js';
 export type { ComputeEvents, ScaleEvent, LeaseEvent, LeaseEventType, BudgetEvent, WarningEvent } from './events.js';
 export type { PlanReason, StepReason } from './controller/reason.js';

@@ -3,6 +3,7 @@
  * print the table, write the JSON and HTML reports. Loaded lazily by simulate.ts.
  */
 import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { ComputeError } from '../errors.js';
 import { BASELINE_NAMES, type BaselineName } from '../sim/baselines/index.js';
 import { renderHtml } from '../sim/report/html.js';
@@ -66,15 +67,19 @@ export async function runSimulate(flags: SimulateFlags, io: SimulateIo): Promise
   }
   const { report, policyKeys } = result;
   io.stdout.write(renderTable(report, policyKeys));
-  if (flags.json !== undefined) await write(flags.json, renderJson(report), '--json');
-  if (flags.html !== undefined) await write(flags.html, renderHtml(report, policyKeys), '--html');
+  // Say where the reports went (absolute: the user may have given a relative path).
+  const wrote: string[] = [];
+  if (flags.json !== undefined) wrote.push(await write(flags.json, renderJson(report), '--json'));
+  if (flags.html !== undefined) wrote.push(await write(flags.html, renderHtml(report, policyKeys), '--html'));
+  for (const path of wrote) io.stdout.write(`wrote ${path}\n`);
   return 0;
 }
 
-/** Write a report file; a failure is a `CONFIG_INVALID` naming the flag and the path. */
-export async function write(path: string, text: string, flag: string): Promise<void> {
+/** Write a report file; returns its absolute path. A failure is a `CONFIG_INVALID` naming the flag and the path. */
+export async function write(path: string, text: string, flag: string): Promise<string> {
   try {
     await writeFile(path, text);
+    return resolve(path);
   } catch (error) {
     throw new ComputeError('CONFIG_INVALID', `${flag} ${path}: cannot write (${(error as { code?: string }).code ?? String(error)})`);
   }

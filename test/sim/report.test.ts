@@ -32,6 +32,9 @@ describe('simulate command', () => {
     for (const label of ['cold start', 'slots per node', 'latency target', 'price', 'service time']) expect(text).toContain(label);
     for (const name of ['adaptive (ours)', 'static-peak', 'fixed-reserved', 'hpa', 'kpa', 'ray-serve', 'keda', 'skyserve', 'lower bound']) expect(text).toContain(name);
     expect(err.join('')).toBe(''); // no progress bar when stderr is not a terminal
+    // It says where the reports went.
+    const wrote = text.split('\n').filter((l) => l.startsWith('wrote '));
+    expect(wrote.map((l) => l.slice('wrote '.length))).toEqual([json, html]);
 
     const doc = JSON.parse(readFileSync(json, 'utf8')) as { policies: Array<Record<string, unknown>>; lowerBound: { cost: number } };
     expect(doc.policies.map((p) => p.policy)).toEqual(['adaptive', 'static-peak', 'fixed-reserved', 'hpa', 'kpa', 'ray-serve', 'keda', 'skyserve']);

@@ -4,18 +4,17 @@
  * over time for every policy, and the latency CDFs.
  */
 import { ADAPTIVE } from '../results.js';
+import { OURS, policyColors } from './colors.js';
 import { duration, money, nodeHours, percent, ratio, resultCells } from './format.js';
 import { settingLines } from './settings.js';
 import { barChart, esc, lineChart } from './svg.js';
 import { sloGoal, verdict } from './table.js';
 import type { SimReport } from './types.js';
 
-const OURS = '#1f5fbf';
-const PALETTE = ['#d9822b', '#7a5195', '#2f9e44', '#c92a2a', '#868e96', '#e8590c', '#0b7285', '#5c940d', '#a61e4d'];
 
 const CSS = `body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:24px auto;max-width:1180px;color:#222;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}table{border-collapse:collapse;margin:8px 0}
-td,th{padding:3px 10px;border-bottom:1px solid #e3e3e3;text-align:right}th{background:#f4f6f8}td:first-child,th:first-child{text-align:left}
+td,th{padding:3px 10px;border-bottom:1px solid #e3e3e3;text-align:right;white-space:nowrap}th{background:#f4f6f8}td:first-child,th:first-child{text-align:left}
 tr.ours td{font-weight:600;color:${OURS}}tr.miss td{color:#999}.settings td{text-align:left}.note{color:#777}
 .grid-charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(370px,1fr));gap:12px}
 .panel{border:1px solid #e3e3e3;border-radius:4px;padding:6px}.panel h3{font-size:13px;margin:0 0 2px}
@@ -25,7 +24,7 @@ svg.chart text{font-size:10px;fill:#555}svg.chart .label{font-size:11px;fill:#33
 
 /** The complete HTML document for `report`. */
 export function renderHtml(report: SimReport, fromPolicy: readonly string[] = []): string {
-  const colors = new Map(report.results.map((r, i) => [r.policy, r.policy === ADAPTIVE ? OURS : PALETTE[(i - 1) % PALETTE.length]!]));
+  const colors = policyColors(report.results.map((r) => r.policy));
   const body = [
     `<h1>adaptive-compute simulation: ${esc(report.trace.name)}</h1>`,
     `<p>${esc(verdict(report))}</p>`,
@@ -70,13 +69,16 @@ function timelines(report: SimReport, colors: Map<string, string>): string {
   const hours = (report.bucketMs * report.demand.length) / 3_600_000;
   const unit = hours >= 3 ? 3_600_000 : 60_000;
   const xFormat = (x: number): string => `${(x / unit).toFixed(hours >= 3 || hours < 0.1 ? 1 : 0)}${unit === 60_000 ? ' min' : ' h'}`;
-  const demandMax = Math.max(1, ...report.demand);
+  // One y scale for every panel, so that the panels compare at a glance.
+  let top = 1;
+  for (const series of [report.demand, ...report.results.map((r) => r.nodes)]) for (const v of series) if (v > top) top = v;
+  const yMax = top * 1.08;
   const demand = report.demand.map((d, i) => [i * report.bucketMs, d] as const);
   const panels = report.results.map((r) => {
     const chart = lineChart({
       width: 370,
       height: 150,
-      yMax: Math.max(demandMax, ...r.nodes) * 1.08,
+      yMax,
       area: { name: 'demand (nodes)', color: '#c9d0d8', points: demand },
       series: [{ name: `${r.policy} nodes`, color: colors.get(r.policy)!, points: r.nodes.map((n, i) => [i * report.bucketMs, n] as const), width: 1.6 }],
       xLabel: 'time',
