@@ -76,13 +76,14 @@ export class OfferAvailability {
   #error(runtime: WorkloadRuntime, tail: string): ComputeError {
     const { policy } = runtime;
     const wanted = policy.gpu.model;
-    const every = [...(this.offers.answered(EVERY_OFFER) ?? []), ...(this.offers.answered(offerQueryFor(policy.gpu)) ?? [])];
+    const catalogue = this.offers.answered(EVERY_OFFER);
+    const every = [...(catalogue ?? []), ...(this.offers.answered(offerQueryFor(policy.gpu)) ?? [])];
     const offered = closestFirst(wanted, [...new Set(every.map((o) => o.gpu.model))]);
     const known = wanted.filter((m) => offered.includes(m));
+    // A marketplace that would not list every offer leaves the models offered unknown, not empty.
+    const listed = offered.length > 0 ? `; models offered: ${offered.join(', ')} (closest first)` : catalogue !== undefined ? '; the marketplace lists no offer at all' : '';
     const what =
-      known.length === 0
-        ? `no offer has GPU model ${wanted.join(' or ')}; ${offered.length > 0 ? `models offered: ${offered.join(', ')} (closest first)` : 'the marketplace lists no offer at all'}`
-        : `no offer of ${known.join(' or ')} meets ${constraints(policy)} with a node available`;
+      known.length === 0 ? `no offer has GPU model ${wanted.join(' or ')}${listed}` : `no offer of ${known.join(' or ')} meets ${constraints(policy)} with a node available`;
     return new ComputeError('NO_OFFER', `workload "${runtime.name}": ${what}; ${tail}`, {
       retryable: false,
       details: { workload: runtime.name, models: [...wanted], offeredModels: offered },
