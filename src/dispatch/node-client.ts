@@ -251,6 +251,10 @@ export class NodeClient {
     const suffix = detail ? `: ${detail}` : '';
     if (status === 401 || status === 403) return this.failure('auth', `node refused the node token (${status})`, status);
     if (status === 429 || status === 503) return this.failure('busy', `node is busy (${status})${suffix}`, status);
+    // Cloudflare's "a timeout occurred": RunPod's HTTPS proxy ends any request after 100 s.
+    if (status === 524) {
+      return this.failure('server', `the HTTPS proxy in front of the node cut the request at its time limit (524; RunPod's proxy allows 100 s): keep tasks shorter, or reach the node directly (runpod({ network: 'tcp' }))`, status);
+    }
     if (status >= 500 || status === 408) return this.failure('server', `node failed with ${status}${suffix}`, status);
     return this.failure('rejected', `node rejected the task with ${status}${suffix}`, status);
   }

@@ -80,3 +80,30 @@ describe('NodeClient response bodies', () => {
     expect(error.message).not.toContain('secret-token');
   });
 });
+
+describe('NodeClient health and proxy limits', () => {
+  it('a node without /healthz (an inference server) is healthy when GET /health answers 200', async () => {
+    const paths: string[] = [];
+    server = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      res.statusCode = req.url === '/health' ? 200 : 404;
+      res.end();
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    client = new NodeClient({ leaseId: 'l-2', endpoint: `http://127.0.0.1:${port}`, nodeToken: 'secret-token', connections: 1 });
+    expect(await client.healthy(AbortSignal.timeout(2_000), 2_000)).toBe(true);
+    expect(paths).toEqual(['/healthz', '/health']);
+  });
+
+  it("a 524 from an HTTPS proxy says the proxy's time limit cut the task", async () => {
+    const c = await nodeAnswering((res) => {
+      res.statusCode = 524;
+      res.end('A timeout occurred');
+    });
+    const error = await failureOf(c.run(request));
+    expect(error.status).toBe(524);
+    expect(error.message).toMatch(/proxy.*time limit/);
+    expect(error.message).not.toContain('secret-token');
+  });
+});

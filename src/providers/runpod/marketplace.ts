@@ -108,6 +108,7 @@ export class RunPodMarketplace implements Marketplace {
       cloud: offer.cloud,
       env: { ...(request.env ?? {}), ...LeaseSecrets.env(secret) },
       ports: [`${this.#s.nodePort}/${tcp ? 'tcp' : 'http'}`],
+      ...(this.#s.args === undefined ? {} : { args: this.#s.args }),
       ...(this.#s.containerDiskGb === undefined ? {} : { disk: this.#s.containerDiskGb }),
       ...(this.#s.dataCenterIds === undefined ? {} : { dataCenterIds: [...this.#s.dataCenterIds] }),
     };

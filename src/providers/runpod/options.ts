@@ -29,6 +29,8 @@ export interface RunPodOptions {
   proxyUrl?: string;
   /** Port the node listens on in the container. @default 8000 */
   nodePort?: number;
+  /** Arguments for the image's entrypoint (`args`); omitted: the image's own command. */
+  args?: string;
   /** Container disk per pod, GB; omitted: RunPod's default. */
   containerDiskGb?: number;
   /** Preferred data centers (`dataCenterIds`); omitted: RunPod chooses. */
@@ -51,8 +53,8 @@ export interface RunPodOptions {
 }
 
 /** Options with defaults applied. */
-export type RunPodSettings = Required<Omit<RunPodOptions, 'dispatcher' | 'containerDiskGb' | 'dataCenterIds'>> &
-  Pick<RunPodOptions, 'dispatcher' | 'containerDiskGb' | 'dataCenterIds'>;
+export type RunPodSettings = Required<Omit<RunPodOptions, 'dispatcher' | 'containerDiskGb' | 'dataCenterIds' | 'args'>> &
+  Pick<RunPodOptions, 'dispatcher' | 'containerDiskGb' | 'dataCenterIds' | 'args'>;
 
 /** Apply defaults and check each option. */
 export function runpodSettings(options: RunPodOptions): RunPodSettings {
@@ -72,7 +74,9 @@ export function runpodSettings(options: RunPodOptions): RunPodSettings {
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     ...(options.containerDiskGb !== undefined ? { containerDiskGb: options.containerDiskGb } : {}),
     ...(options.dataCenterIds !== undefined ? { dataCenterIds: options.dataCenterIds } : {}),
+    ...(options.args !== undefined ? { args: options.args } : {}),
   };
+  if (s.args !== undefined && typeof s.args !== 'string') throw invalid('args', 'must be a string');
   if (!Array.isArray(s.clouds) || s.clouds.length === 0 || s.clouds.some((c) => c !== 'SECURE' && c !== 'COMMUNITY')) {
     throw invalid('clouds', `must list SECURE and/or COMMUNITY (got ${JSON.stringify(s.clouds)})`);
   }
