@@ -3,7 +3,6 @@
  * read and the clock time it happened. None carries a secret.
  */
 import type { ComputeError } from './errors.js';
-import type { PlanReason } from './controller/reason.js';
 
 /** The controller changed (or decided to change) a workload's capacity. */
 export interface ScaleEvent {
@@ -24,8 +23,20 @@ export interface ScaleEvent {
   released: number;
   /** One line: what the planner saw and why it acted (for people; its wording may change). */
   reason: string;
-  /** The same, as data (for programs): see {@link PlanReason}. */
-  cause: PlanReason;
+  /** The same, as data (for programs; the fields stay when the wording changes). */
+  cause: ScaleCause;
+}
+
+/**
+ * A scale decision's reason as data: `step.kind` names the planner step that decided
+ * (`scale-up`, `hold`, `scale-down`, `paused`, `no-policy`) and its other fields are the
+ * facts it acted on (e.g. `need.nodes`, `adds[].count`, `warm.coldMisses`; see
+ * docs/observability.md). `budget` is set when a budget cap forced leases out first.
+ */
+export interface ScaleCause {
+  step: { kind: string } & Record<string, unknown>;
+  budget?: { scope: 'global' | 'workload'; cap: 'maxPerHour' | 'total'; limit: number; count: number };
+  releasedDrained: number;
 }
 
 /** What happened to a lease. */

@@ -4,41 +4,29 @@
  * of text (reason-text.ts). Tests assert on these fields, not on the wording.
  */
 
-/** What the queue looked like. */
+/** What the queue looked like: tasks queued and in flight, arrivals per second the demand model used. */
 export interface LoadFacts {
   queued: number;
-  /** Arrivals per second the demand model used (0: none in the windows). */
   arrivalRate: number;
   inFlight: number;
 }
 
-/** How many nodes were live, by readiness. */
+/** Live nodes by readiness (`provisioning`: requested or starting). */
 export interface FleetFacts {
   ready: number;
-  /** Requested or provisioning (not ready yet). */
   provisioning: number;
 }
 
-/** What demand asked for. */
+/**
+ * What demand asked for: `need` nodes (before `maxNodes`) for `sloTarget` of requests
+ * within `latencyTargetMs`; or, with no node at all, `first-node-wait`: renting the
+ * first one waits `canWaitMs` more, so that tasks coming meanwhile share it.
+ */
 export type NeedFacts =
-  | {
-      kind: 'need';
-      /** Nodes demand needs now (before maxNodes). */
-      nodes: number;
-      maxNodes: number;
-      latencyTargetMs: number;
-      /** Share of requests the target must hold for (`scaling.sloTarget`). */
-      sloTarget: number;
-    }
-  | {
-      /** With no node at all, renting the first one waits this long more: tasks that come meanwhile share it. */
-      kind: 'first-node-wait';
-      canWaitMs: number;
-      latencyTargetMs: number;
-      sloTarget: number;
-    };
+  | { kind: 'need'; nodes: number; maxNodes: number; latencyTargetMs: number; sloTarget: number }
+  | { kind: 'first-node-wait'; canWaitMs: number; latencyTargetMs: number; sloTarget: number };
 
-/** Leases of one offer requested by a decision. */
+/** `count` leases of one offer requested by a decision. */
 export interface AddGroup {
   offerId: string;
   model: string;
@@ -49,12 +37,10 @@ export interface AddGroup {
   count: number;
 }
 
-/** Why fewer nodes were rented than wanted. */
-export type Shortfall =
-  | { kind: 'budget'; scope: 'global' | 'workload'; cap: 'maxPerHour' | 'total'; limit: number }
-  | { kind: 'no-offer' };
+/** Why fewer nodes were rented than wanted: a budget cap, or no eligible offer. */
+export type Shortfall = { kind: 'budget'; scope: 'global' | 'workload'; cap: 'maxPerHour' | 'total'; limit: number } | { kind: 'no-offer' };
 
-/** Leases the budget guard released so that no cap is crossed. */
+/** `count` leases the budget guard released so that no cap is crossed. */
 export interface BudgetRelease {
   scope: 'global' | 'workload';
   cap: 'maxPerHour' | 'total';
@@ -62,101 +48,78 @@ export interface BudgetRelease {
   count: number;
 }
 
-/** Why demand is below the live count. */
+/**
+ * Why demand is below the live count, for `forMs`: `idle` (nothing queued or arriving),
+ * `finishing` (idle, `inFlight` tasks still running) or `low` (demand `needs` fewer than `live`).
+ */
 export interface LowDemandFacts {
-  /** `idle`: nothing queued, nothing arriving; `finishing`: idle but tasks still run; `low`: demand needs fewer nodes. */
   kind: 'idle' | 'finishing' | 'low';
-  /** How long demand has been this low, ms. */
   forMs: number;
-  /** Tasks still running (for `finishing`). */
   inFlight: number;
-  /** Nodes demand needs (for `low`). */
   needs: number;
-  /** Live nodes now. */
   live: number;
 }
 
-/** Keep-alive after traffic stopped, from the workload's idle-spell history (see steps/keep-warm.ts). */
+/**
+ * `nodes` kept warm through a quiet spell (idle `idleForMs` so far) until it reaches
+ * `keepAliveMs` (steps/keep-warm.ts): `warmCost` (their price for the rest of it) spent
+ * because a cold return would miss `coldMisses` requests, more than half the `missBudget`
+ * of a busy spell. `spells` recorded, with their 5th and 99th percentiles when trusted.
+ */
 export interface KeepWarmFacts {
   kind: 'keep-warm';
-  /** Nodes kept warm (beyond what demand needs now). */
   nodes: number;
-  /** Idle so far, ms. */
   idleForMs: number;
-  /** Kept warm until the idle spell reaches this, ms. */
   keepAliveMs: number;
-  /** Idle spells recorded, their 5th and 99th percentiles (ms; absent with too few). */
   spells: number;
   idleP5Ms: number | undefined;
   idleP99Ms: number | undefined;
-  /** Cost of keeping them warm for the rest of the keep-alive (budget currency)... */
   warmCost: number;
-  /** ...against the requests a cold return would miss, and the miss budget of a busy spell (`1 - sloTarget` of its requests). */
   coldMisses: number;
   missBudget: number;
 }
 
-/** Renting ahead of a predicted return of traffic. */
+/** `nodes` rented ahead of traffic expected back `returnAfterMs` into a quiet spell (idle `idleForMs` so far). */
 export interface PreWarmFacts {
   kind: 'pre-warm';
   nodes: number;
-  /** Idle so far, ms. */
   idleForMs: number;
-  /** Traffic is expected back after an idle spell of this length, ms (5th percentile of past spells). */
   returnAfterMs: number;
   coldStartMs: number;
 }
 
-/** The part of the plan that did the deciding. */
+/**
+ * The step that decided. `scale-up`: at or below demand, `restored` draining nodes taken
+ * back and `adds` rented (`steady`: nothing to add); `holding` and `shortfall` when fewer
+ * could be had; `tradeDownPricePerHour`, a dear node given back under the hourly cap;
+ * `replace`, replacements for nodes on a much dearer offer. `hold`: demand low for less
+ * than `delayMs` (or `provisioning` nodes still coming). `scale-down`: `drained` nodes,
+ * `kept` surplus ones serving while paid (`paidLeftMs`), `maxNodes` when above it.
+ * `warm`: nodes kept or rented for a return of traffic.
+ */
 export type StepReason =
   | { kind: 'no-policy' }
   | { kind: 'paused'; drain: number }
   | {
-      /** At or below what demand needs: rent, take back draining nodes, or hold steady. */
       kind: 'scale-up';
       load: LoadFacts;
       fleet: FleetFacts;
       need: NeedFacts;
       restored: number;
       adds: AddGroup[];
-      /** Set when fewer than wanted could be had: the count held at and why. */
       holding?: number;
       shortfall?: Shortfall;
-      /** Hourly price of a dear node given back to rent cheaper ones within the hourly cap. */
       tradeDownPricePerHour?: number;
-      /** Replacements rented for nodes on a much dearer offer than the best one now. */
       replace?: { count: number; pricePerHour: number };
-      /** Nothing to add: the fleet matches demand. */
       steady: boolean;
-      /** Nodes kept or rented for a predicted return of traffic (part of the count). */
       warm?: KeepWarmFacts | PreWarmFacts;
     }
-  | {
-      /** Demand below the live count but not for long enough (or capacity still coming). */
-      kind: 'hold';
-      low: LowDemandFacts;
-      delayMs: number;
-      /** The delay passed; held only because nodes are still provisioning. */
-      provisioning: number;
-      warm?: KeepWarmFacts | PreWarmFacts;
-    }
-  | {
-      kind: 'scale-down';
-      low: LowDemandFacts;
-      drained: number;
-      /** Set when the live count is above maxNodes. */
-      maxNodes?: number;
-      /** Surplus nodes kept serving because their paid time runs on anyway. */
-      kept: number;
-      paidLeftMs: number;
-      warm?: KeepWarmFacts | PreWarmFacts;
-    };
+  | { kind: 'hold'; low: LowDemandFacts; delayMs: number; provisioning: number; warm?: KeepWarmFacts | PreWarmFacts }
+  | { kind: 'scale-down'; low: LowDemandFacts; drained: number; maxNodes?: number; kept: number; paidLeftMs: number; warm?: KeepWarmFacts | PreWarmFacts };
 
-/** Everything the planner says about one workload's decision. */
+/** Everything the planner says about one decision: the budget guard's releases first, the step, idle drained nodes released. */
 export interface PlanReason {
-  /** Leases released by the budget guard first (budget wins). */
   budget?: BudgetRelease;
   step: StepReason;
-  /** Draining nodes with nothing in flight, released. */
   releasedDrained: number;
 }

@@ -62,7 +62,8 @@ describe('core runtime over loopback', () => {
     expect(burstMs).toBeLessThan(12_000);
     expect(scale.some((e) => e.added > 0 && e.reason.length > 0)).toBe(true);
     // The structured cause of a scale-up names what it rented.
-    expect(scale.some((e) => e.added > 0 && e.cause.step.kind === 'scale-up' && e.cause.step.adds.reduce((n, g) => n + g.count, 0) === e.added)).toBe(true);
+    const rented = (e: ScaleEvent): number => ((e.cause.step.adds ?? []) as Array<{ count: number }>).reduce((n, g) => n + g.count, 0);
+    expect(scale.some((e) => e.added > 0 && e.cause.step.kind === 'scale-up' && rented(e) === e.added)).toBe(true);
     expect(leases.some((e) => e.type === 'ready')).toBe(true);
 
     await waitFor(() => market.liveLeases().length === 0, 20_000, 'scale to zero');
