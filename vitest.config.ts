@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     setupFiles: ['test/setup.ts'],
+    // Builds dist/ first when it is not a build of the current sources.
+    globalSetup: ['test/global-setup.ts'],
   },
 });

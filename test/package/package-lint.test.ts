@@ -5,7 +5,7 @@
  * declarations stay small. Runs against dist/ (npm test builds first).
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { entries } from '../../tsup.config.js';
@@ -53,6 +53,18 @@ describe('published package', () => {
     expect(dts.split('\n').length).toBeLessThan(700);
     for (const internal of ['TaskQueue', 'WorkloadDispatcher', 'WorkloadRuntime', 'RateMeter', 'RetryBudget', 'LocalMarketplace', 'VirtualClock']) {
       expect(dts, internal).not.toMatch(new RegExp(`\\b${internal}\\b`));
+    }
+  });
+
+  it('README links work on the npm page: absolute URLs (or in-page anchors), and those into the repository name files that exist', () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!);
+    expect(targets.length).toBeGreaterThan(5);
+    for (const target of targets) expect(target, target).toMatch(/^(https?:\/\/|#)/);
+    const repoBlob = 'https://github.com/adaptive-compute/adaptive-compute/blob/main/';
+    for (const target of targets.filter((t) => t.startsWith(repoBlob))) {
+      const file = target.slice(repoBlob.length).split('#')[0]!;
+      expect(existsSync(join(repoRoot, file)), target).toBe(true);
     }
   });
 
