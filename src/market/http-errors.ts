@@ -8,6 +8,7 @@ import type { ComputeErrorCode } from '../errors.js';
 import { MarketError } from '../errors.js';
 import { ErrorBodySchema } from './protocol.js';
 import { isRetryableStatus } from './retry.js';
+import { maskPartialEchoes } from '../util/redact.js';
 
 /** Longest server message we repeat. */
 const MAX_SERVER_MESSAGE = 200;
@@ -35,18 +36,16 @@ export interface Failure {
 }
 
 /**
- * Remove the API key from `text`, plus any `Bearer <token>` and, for long keys,
- * any word that shares the key's first or last 8 characters (servers like to
- * print `sk-abcd1234...`). Then cut to `max` characters.
+ * Remove the API key from `text`: the key itself, any `Bearer <token>`, and shortened
+ * echoes of the real key (ten or more of its first or last characters, as in
+ * `sk-live-SUPER…`). Matched against the actual value only: a word that merely shares
+ * the key's prefix (`sk-live-` of another key) is left alone. Then cut to `max`
+ * characters.
  */
 export function redactSecret(text: string, secret: string, max = Number.POSITIVE_INFINITY): string {
   let out = secret === '' ? text : text.split(secret).join('***');
   out = out.replace(/Bearer\s+[^\s"',;]+/gi, 'Bearer ***');
-  if (secret.length >= 16) {
-    const head = secret.slice(0, 8);
-    const tail = secret.slice(-8);
-    out = out.replace(/[^\s"'`,;()<>[\]{}]+/g, (word) => (word.includes(head) || word.includes(tail) ? '***' : word));
-  }
+  if (secret !== '') out = maskPartialEchoes(out, [secret]);
   // Control characters could forge log lines.
   out = out.replace(/[\u0000-\u001f\u007f]+/g, ' ');
   return out.length > max ? `${out.slice(0, max)}…` : out;

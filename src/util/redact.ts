@@ -51,7 +51,7 @@ export class SecretSet {
   redact(text: string): string {
     let out = text;
     const pattern = this.#regex();
-    if (pattern !== undefined) out = out.replace(pattern, MASK);
+    if (pattern !== undefined) out = maskPartialEchoes(out.replace(pattern, MASK), this.#values);
     return out.replace(/\bBearer\s+[^\s"',;]+/gi, `Bearer ${MASK}`).replace(/[\u0000-\u0008\u000b-\u001f\u007f]+/g, ' ');
   }
 
@@ -101,6 +101,62 @@ export class SecretSet {
     }
     return this.#pattern;
   }
+}
+
+/** Characters of a secret's start or end that, shown together, count as a piece of it. */
+export const MIN_ECHO = 10;
+
+/**
+ * Mask the actual secret values in any letter case (a key that lands in a host name
+ * comes back lowercased), and shortened echoes of them as servers print keys
+ * (`sk-live-SUPERS…`, `…0123456789abcdef`): at least {@link MIN_ECHO} characters
+ * that start the real value and are followed by an ellipsis, or end it and follow
+ * one. Only the actual values count: a word that merely looks like a key (the same
+ * `sk-live-` prefix, other characters after it) is left alone.
+ */
+export function maskPartialEchoes(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length <= MIN_ECHO) continue;
+    out = maskRuns(out, secret, true);
+    out = maskRuns(out, secret, false);
+  }
+  return out;
+}
+
+/** Mask every run of `secret`'s start (`fromStart`) or end, at least MIN_ECHO long. */
+function maskRuns(text: string, secret: string, fromStart: boolean): string {
+  // Case-insensitive: a key that lands in a host name comes back lowercased.
+  const lower = text.toLowerCase();
+  const wanted = secret.toLowerCase();
+  const anchor = fromStart ? wanted.slice(0, MIN_ECHO) : wanted.slice(-MIN_ECHO);
+  let at = lower.indexOf(anchor);
+  if (at < 0) return text;
+  let out = '';
+  let copied = 0;
+  while (at >= 0) {
+    let begin = at;
+    let end = at + MIN_ECHO;
+    if (fromStart) {
+      // Extend forwards while the text keeps following the secret.
+      while (end < lower.length && end - at < wanted.length && lower[end] === wanted[end - at]) end++;
+    } else {
+      let k = wanted.length - MIN_ECHO;
+      while (begin > 0 && k > 0 && lower[begin - 1] === wanted[k - 1]) {
+        begin--;
+        k--;
+      }
+    }
+    // The whole value (in any case), or a piece of it shown as cut short.
+    const whole = end - begin === wanted.length;
+    const cut = fromStart ? /^(…|\.\.\.)/.test(text.slice(end, end + 3)) : /(…|\.\.\.)$/.test(text.slice(Math.max(0, begin - 3), begin));
+    if (whole || cut) {
+      out += `${text.slice(copied, begin)}${MASK}`;
+      copied = end;
+    }
+    at = lower.indexOf(anchor, Math.max(end, at + 1));
+  }
+  return out + text.slice(copied);
 }
 
 function escapeRegExp(text: string): string {

@@ -17,8 +17,8 @@ import { ComputeError } from '../../src/errors.js';
 import { rejectionOf } from '../support/rejection.js';
 
 const hex = (n: number): string => randomBytes(n).toString('hex');
-/** The secret with its last four characters changed: same prefix, same length, not the secret. */
-const lookAlike = (secret: string): string => `${secret.slice(0, -4)}ZZZZ`;
+/** The secret's shape (its `ntok-`/`envsecret-` prefix, its length), none of its characters after that. */
+const lookAlike = (secret: string): string => secret.replace(/^([a-z]+-)(.*)$/, (_m, prefix: string, rest: string) => prefix + 'Z'.repeat(rest.length));
 
 const servers: Server[] = [];
 afterEach(async () => {

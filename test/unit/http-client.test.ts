@@ -157,7 +157,11 @@ describe('retry delays', () => {
   it('redacts the key, bearer tokens and look-alike prefixes, then truncates', () => {
     expect(redactSecret(`bad key ${SECRET}!`, SECRET)).toBe('bad key ***!');
     expect(redactSecret('Authorization: Bearer abc.def', SECRET)).toBe('Authorization: Bearer ***');
-    expect(redactSecret(`key sk-live-SUP… rejected`, SECRET)).toBe('key *** rejected');
+    // A shortened echo of the real key is masked; a look-alike with the same prefix is not.
+    expect(redactSecret(`key sk-live-SUP… rejected`, SECRET)).toBe('key ***… rejected');
+    expect(redactSecret(`key …456789abcdef rejected`, SECRET)).toBe('key …*** rejected');
+    expect(redactSecret(`other key sk-live-XYZ-0000000000000000 works`, SECRET)).toBe('other key sk-live-XYZ-0000000000000000 works');
+    expect(redactSecret(`short key abc1 ${'abc1'} stays`, 'abc1')).toBe('short key *** *** stays');
     expect(redactSecret('x'.repeat(300), SECRET, 200)).toHaveLength(201);
   });
 });
@@ -458,7 +462,7 @@ describe('response checks', () => {
 describe('secrets and cancellation', () => {
   it('keeps the API key out of every error, even when the server echoes it', async () => {
     const server = await adhoc((req, res, n) => {
-      const echo = `key ${req.headers.authorization ?? ''} / ${SECRET} / ${SECRET.slice(0, 12)}`;
+      const echo = `key ${req.headers.authorization ?? ''} / ${SECRET} / ${SECRET.slice(0, 12)}…`;
       if (n === 0) json(res, 401, { error: { code: SECRET, message: echo } });
       else if (n === 1) json(res, 500, { error: { code: 'E', message: echo } });
       else {
