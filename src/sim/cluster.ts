@@ -10,6 +10,7 @@ import type { BudgetLedger } from '../budget/ledger.js';
 import { Ewma } from '../metrics/ewma.js';
 import { RollingMean } from '../metrics/rolling-mean.js';
 import { IdleSpells } from '../metrics/idle-spells.js';
+import { RateMeter } from '../metrics/rate-meter.js';
 import type { Offer } from '../market/protocol.js';
 import { EventHeap } from './heap.js';
 import { LoadLevels } from './levels.js';
@@ -52,6 +53,8 @@ export class Cluster {
   private idleReady = 0;
   /** Service time estimate the runtime keeps (mean of the last finished attempts). */
   readonly serviceTime = new RollingMean();
+  /** Arrivals per second as the runtime meters them (the same RateMeter). */
+  readonly arrivals = new RateMeter(60);
   /** Arrival count and quiet spells the runtime keeps (for our policy's keep-warm step). */
   readonly spells = new IdleSpells();
   /** Cold-start estimate the runtime keeps (EWMA of request-to-ready). */
@@ -98,6 +101,7 @@ export class Cluster {
   arrive(t: number): void {
     this.tick(t);
     this.next++;
+    this.arrivals.record(t);
     this.spells.record(t);
     if (this.freeSlots > 0) this.pump(t);
   }

@@ -1,7 +1,8 @@
 /**
  * Our policy in the simulator: the live controller's own observe -> plan -> apply
  * (controller/observe.ts, planner.ts, apply.ts), once per tick, over the simulated
- * state. The simulated cluster is an {@link ObservationSource} (its arrival meter,
+ * state. The simulated cluster is an {@link ObservationSource} (the runtime's own
+ * `RateMeter` and `IdleSpells`,
  * service-time window, cold-start EWMA, nodes and the planner's memory), and the
  * decision's effects are the cluster's: adds reserve in the real ledger first,
  * drains stop new work, releases end the lease. A nudge ticks as soon as the live
@@ -16,7 +17,6 @@ import { plan } from '../../controller/planner.js';
 import type { Offer } from '../../market/protocol.js';
 import type { Controller, Engine } from '../engine.js';
 import { nodeView } from '../node.js';
-import { countSince } from '../arrivals.js';
 
 /** Workload name the simulated runtime uses. */
 export const SIM_WORKLOAD = 'sim';
@@ -121,7 +121,7 @@ export class AdaptiveController implements Controller {
       name: SIM_WORKLOAD,
       queued: c.queued,
       inFlight: c.inFlight,
-      arrivalRate: (now, windowSec) => meterRate(c.arr, c.next, now, windowSec),
+      arrivalRate: (now, windowSec) => c.arrivals.rate(now, windowSec),
       // Arrivals are counted from the trace's start.
       countingSince: 0,
       serviceTime: c.serviceTime,
@@ -141,15 +141,4 @@ export class AdaptiveController implements Controller {
 
 function isQuiet(w: WorkloadObservation, policy: PlannerPolicy): boolean {
   return w.nodes.length === 0 && w.queued === 0 && w.inFlight === 0 && w.arrivalRateLong === 0 && policy.minNodes === 0;
-}
-
-/**
- * `RateMeter.rate(now, windowSec)` over the sorted arrivals seen so far: arrivals
- * in the one-second buckets `[⌊now/1000⌋ − w + 1, ⌊now/1000⌋]`, divided by the time
- * those buckets cover (the current one only partly).
- */
-export function meterRate(arr: Float64Array, seen: number, now: number, windowSec: number): number {
-  const fromMs = (Math.floor(now / 1000) - windowSec + 1) * 1000;
-  const covered = windowSec - 1 + ((now % 1000) + 1) / 1000;
-  return countSince(arr, seen, fromMs) / covered;
 }
