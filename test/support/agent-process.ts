@@ -20,9 +20,9 @@ export interface AgentProcess {
   stop(): Promise<void>;
 }
 
-/** Spawn `node dist/cli.js agent` (plus `args`) with `env`; resolve once it listens. */
-export function spawnAgent(env: Record<string, string>, args: readonly string[] = [], timeoutMs = 20_000): Promise<AgentProcess> {
-  const child = spawn(process.execPath, [cli, 'agent', ...args], {
+/** Spawn `node <cliPath> agent` (plus `args`) with `env`; resolve once it listens. @param cliPath default: this repository's dist/cli.js */
+export function spawnAgent(env: Record<string, string>, args: readonly string[] = [], timeoutMs = 20_000, cliPath = cli): Promise<AgentProcess> {
+  const child = spawn(process.execPath, [cliPath, 'agent', ...args], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', ADAPTIVE_COMPUTE_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

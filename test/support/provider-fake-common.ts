@@ -41,8 +41,9 @@ export class FakeNode {
   failed = false;
   readonly ready: Promise<void>;
 
-  constructor(env: Record<string, string>) {
-    this.ready = spawnAgent(env).then(
+  /** @param cli the package's dist/cli.js to run (default: this repository's) */
+  constructor(env: Record<string, string>, cli?: string) {
+    this.ready = spawnAgent(env, [], 20_000, cli).then(
       (agent) => {
         this.agent = agent;
       },

@@ -25,6 +25,8 @@ export interface RunPodFakeGpu {
 /** Behaviours to switch on. */
 export interface RunPodFakeOptions {
   apiKey?: string;
+  /** dist/cli.js of the package whose agent the instances run (default: this repository's). */
+  agentCli?: string;
   gpus?: RunPodFakeGpu[];
   /** ms per status step. @default 150 */
   stepMs?: number;
@@ -66,7 +68,7 @@ export class RunPodFake {
   port = 0;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
-  private readonly o: Required<RunPodFakeOptions>;
+  private readonly o: Required<Omit<RunPodFakeOptions, 'agentCli'>> & Pick<RunPodFakeOptions, 'agentCli'>;
   private count = 0;
   private seq = 0;
   private losing: number;
@@ -267,7 +269,7 @@ export class RunPodFake {
       ports: ports as string[],
       cost: (cloud === 'COMMUNITY' ? type.community : type.secure) * count,
       createdAtMs: Date.now(),
-      node: new FakeNode(nodeEnv),
+      node: new FakeNode(nodeEnv, this.o.agentCli),
       deletedAtMs: null,
       goneAtMs: null,
     };

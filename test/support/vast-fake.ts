@@ -27,6 +27,8 @@ export interface VastFakeOffer {
 /** Behaviours to switch on. */
 export interface VastFakeOptions {
   apiKey?: string;
+  /** dist/cli.js of the package whose agent the instances run (default: this repository's). */
+  agentCli?: string;
   offers?: VastFakeOffer[];
   /** ms from creation until `loading`, and from the agent listening until `running`. @default 150 */
   stepMs?: number;
@@ -66,7 +68,7 @@ export class VastFake {
   rateLimited = 0;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
-  private readonly o: Required<VastFakeOptions>;
+  private readonly o: Required<Omit<VastFakeOptions, 'agentCli'>> & Pick<VastFakeOptions, 'agentCli'>;
   private nextId = 5000;
   private count = 0;
   private losing: number;
@@ -237,7 +239,7 @@ export class VastFake {
       isBid,
       createdAtMs: Date.now(),
       status: null,
-      node: new FakeNode(env),
+      node: new FakeNode(env, this.o.agentCli),
       deletedAtMs: null,
       goneAtMs: null,
     });

@@ -20,7 +20,6 @@ export function offerSearchBody(query: OfferQuery, type: VastRentalType, setting
     num_gpus: { gte: query.minGpus },
     rentable: { eq: true },
     ...(query.minMemoryGb !== undefined && query.minMemoryGb > 0 ? { gpu_ram: { gte: Math.floor(query.minMemoryGb * 1000) } } : {}),
-    ...(settings.minReliability > 0 ? { reliability2: { gte: settings.minReliability } } : {}),
     type,
     order: [['dph_total', 'asc']],
     limit: settings.maxOffers,
@@ -50,6 +49,9 @@ export function toOffers(raw: readonly unknown[], query: OfferQuery, type: VastR
     const model = matchGpuModel(o.gpu_name, query.gpu);
     if (model === undefined || o.num_gpus < query.minGpus || o.rentable === false) continue;
     if (type === 'bid' && (o.min_bid === undefined || o.min_bid === null)) continue;
+    // Filtered here, not in the search: `reliability2` is not a documented search filter.
+    const reliability = Math.min(1, Math.max(0, o.reliability2 ?? o.reliability ?? 1));
+    if (reliability < settings.minReliability) continue;
     const id = vastOfferId(o.id, type);
     byId.set(id, o);
     offers.push({
@@ -62,7 +64,7 @@ export function toOffers(raw: readonly unknown[], query: OfferQuery, type: VastR
       minLeaseSec: 0,
       interruptible: type === 'bid',
       region: o.geolocation ?? '',
-      reliability: Math.min(1, Math.max(0, o.reliability2 ?? o.reliability ?? 1)),
+      reliability,
       coldStartSec: settings.coldStartSec,
       available: 1,
     });
