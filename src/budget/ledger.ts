@@ -139,7 +139,8 @@ export class BudgetLedger implements Ledger {
       ['global', this.#global, undefined],
       ['workload', this.#workloadCaps.get(workload) ?? {}, workload],
     ];
-    const usage = scopes.map(([, , scope]) => this.#usage(scope, now));
+    // Usage sums every lease: only worth it for a scope with a cap (the simulator's baselines rent thousands uncapped).
+    const usage = scopes.map(([, caps, scope]) => (caps.maxPerHour === undefined && caps.total === undefined ? undefined : this.#usage(scope, now)));
     for (const [i, [cap, caps]] of scopes.entries()) {
       if (caps.maxPerHour !== undefined && usage[i]!.hourlyRate + offer.pricePerHour > caps.maxPerHour + SLACK) {
         return { ok: false, reason: 'maxPerHour', cap };
