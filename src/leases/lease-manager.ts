@@ -24,14 +24,15 @@ import { canTransition, isLive, type ManagedLeaseState } from './lease-state.js'
 import { toNodeView } from './node-view.js';
 import type { LeaseJournal } from './journal.js';
 import { ownerTags } from './reconciler.js';
-import { refuseNodeEndpoint, type EndpointPolicy } from './node-endpoint.js';
-import { recheckSuspect, untilHealthy } from './node-health.js';
+import type { EndpointPolicy } from './node-endpoint.js';
+import { recheckSuspect } from './node-health.js';
 import { leaseFailureReason } from './failure-reason.js';
 import { leaseEvent, newRecord, unconfirmedView, type AcquireSpec, type ManagedLease, type UnconfirmedRelease } from './lease-record.js';
 import { Releaser } from './lease-release.js';
 import { createOnce, createRequest } from './lease-create.js';
 import { describeBreach, termsBreach } from './lease-terms.js';
 import { DuplicateWatch, duplicateRecord } from './lease-duplicates.js';
+import { untilRunning } from './lease-startup.js';
 import { duplicateWarning, termsWarning } from './lease-warnings.js';
 
 export type { AcquireSpec, ManagedLease, UnconfirmedRelease } from './lease-record.js';
@@ -320,7 +321,26 @@ export class LeaseManager {
       this.deps.onOfferProven?.(spec.offer.id);
     }
     this.move(record, 'provisioning');
-    await this.waitUntilReady(record, lease);
+    await untilRunning(
+      {
+        clock: this.deps.clock,
+        market: this.deps.market,
+        connectNode: this.deps.connectNode,
+        endpointPolicy: this.deps.endpointPolicy,
+        warn: this.deps.warn,
+        dispatcherFor: this.deps.dispatcherFor,
+        inspect: (r, l) => this.inspect(r, l),
+        endedBeforeRunning: (r, l) => this.endedBeforeRunning(r, l),
+        release: (key, reason) => this.release(key, reason),
+        ready: (r) => {
+          this.move(r, 'ready');
+          this.emit(r, 'ready', `node healthy ${Math.round((r.readyAt ?? 0) - r.requestedAt)} ms after the request`);
+        },
+        refuse: (workload, error) => this.refusals.set(workload, { error, at: this.deps.clock.now() }),
+      },
+      record,
+      lease,
+    );
   }
 
   /** Whether a lease of `offerId` is requested and its answer not seen yet. */
@@ -349,76 +369,6 @@ export class LeaseManager {
     this.deps.onTermsBreach?.(record.spec.offer.id);
     if (isLive(record.state)) void this.release(record.key, `lease terms: ${describeBreach(breach)}`);
     return false;
-  }
-
-  private async waitUntilReady(record: ManagedLease, first: Lease): Promise<void> {
-    const { clock, market } = this.deps;
-    const deadline = record.requestedAt + record.spec.maxProvisionSec * 1000;
-    const pollMs = Math.min(2_000, Math.max(200, (record.spec.offer.coldStartSec * 1000) / 5));
-    let lease = first;
-    while (record.state === 'provisioning') {
-      if (ENDED_LEASE_STATES.has(lease.state)) {
-        this.endedBeforeRunning(record, lease);
-        return;
-      }
-      if (lease.state === 'terminating') {
-        await this.release(record.key, 'marketplace reports the lease terminating before it ran');
-        return;
-      }
-      if (lease.state === 'running' && lease.endpoint && lease.nodeToken) {
-        const refused = refuseNodeEndpoint(lease.endpoint, this.deps.endpointPolicy ?? { allowInsecureHttp: false });
-        if (refused) {
-          const error = new ComputeError('PROTOCOL_INVALID', `lease ${lease.id}: node endpoint ${refused}`, { retryable: false });
-          // A marketplace that hands out unusable endpoints will do it again: stop waiting on it.
-          this.refusals.set(record.spec.workload, { error, at: this.deps.clock.now() });
-          this.deps.warn(error, 'checking a node endpoint');
-          await this.release(record.key, `node endpoint ${refused}`);
-          return;
-        }
-        await this.connect(record, lease.endpoint, lease.nodeToken, deadline, lease.tlsPin);
-        return;
-      }
-      if (clock.now() >= deadline) {
-        await this.release(record.key, `not running after ${record.spec.maxProvisionSec} s`);
-        return;
-      }
-      await sleep(clock, pollMs);
-      if (record.state !== 'provisioning') return;
-      try {
-        lease = await market.getLease(record.leaseId!);
-        if (!this.inspect(record, lease)) return;
-      } catch (error) {
-        this.deps.warn(asComputeError(error), `polling lease ${record.leaseId}`);
-      }
-    }
-  }
-
-  /** Health-check the node until it answers ready, then hand it to the dispatcher. */
-  private async connect(record: ManagedLease, endpoint: string, nodeToken: string, deadline: number, tlsPin?: string): Promise<void> {
-    const { clock } = this.deps;
-    const client = this.deps.connectNode({
-      leaseId: record.leaseId!,
-      endpoint,
-      nodeToken,
-      connections: record.spec.concurrencyPerNode,
-      timeoutMs: record.spec.nodeTimeoutMs,
-      ...(tlsPin === undefined ? {} : { tlsPin }),
-    });
-    const outcome = await untilHealthy(clock, (signal, ms) => client.healthy(signal, ms), deadline, () => record.state === 'provisioning');
-    if (outcome === 'ready') {
-      record.readyAt = clock.now();
-      record.lastCheckedAt = record.readyAt;
-      this.move(record, 'ready');
-      this.emit(record, 'ready', `node healthy ${Math.round(record.readyAt - record.requestedAt)} ms after the request`);
-      const dispatcher = this.deps.dispatcherFor(record.spec.workload);
-      if (dispatcher) {
-        dispatcher.addNode(record.key, client);
-        return;
-      }
-    } else if (outcome === 'timeout') {
-      await this.release(record.key, 'node never passed its health check');
-    }
-    await client.close();
   }
 
   /**
