@@ -38,6 +38,7 @@ const SECTIONS = [
     also: ['MarketplaceOptionSchema'], type: '{ url, apiKey, … } | Marketplace',
   },
   { title: '`budget`', anchor: 'budget', file: 'src/config/compute.ts', schema: 'BudgetSchema', prefix: 'budget.' },
+  { title: '`coordination`', anchor: 'coordination', file: 'src/config/compute.ts', schema: 'CoordinationSchema', prefix: 'coordination.' },
   { title: '`compute.workload(name, options)`', anchor: 'workload', file: 'src/config/workload.ts', schema: 'WorkloadOptionsSchema' },
   { title: 'workload `gpu`', anchor: 'workload-gpu', file: 'src/config/workload.ts', schema: 'GpuRequirementSchema', prefix: 'gpu.' },
   { title: 'workload `scaling`', anchor: 'workload-scaling', file: 'src/config/workload.ts', schema: 'ScalingSchema', prefix: 'scaling.' },
@@ -48,6 +49,9 @@ const SECTIONS = [
     file: 'src/local/market/options.ts', schema: 'LocalMarketOptionsSchema',
   },
 ];
+
+/** How many of {@link SECTIONS} are runtime options (the rest: five workload sections, then the local marketplace). */
+const RUNTIME_SECTIONS = 4;
 
 /** Per-call options: TypeScript interfaces (no zod schema), documented from their TSDoc and declared types. */
 const CALL_OPTIONS = [
@@ -373,9 +377,9 @@ export async function generateConfigDocs() {
     '`createCompute()`, `compute.workload()` or `new LocalMarketplace()`. Unknown options',
     'are refused too, so a typo does not pass silently. Types below are what you may pass.',
     '',
-    '- Runtime: ' + SECTIONS.slice(0, 3).map((s) => `[${s.title}](#${s.anchor})`).join(', '),
-    '- Workloads: ' + SECTIONS.slice(3, 8).map((s) => `[${s.title}](#${s.anchor})`).join(', '),
-    `- The embedded local marketplace: [${SECTIONS[8]?.title}](#${SECTIONS[8]?.anchor})`,
+    '- Runtime: ' + SECTIONS.slice(0, RUNTIME_SECTIONS).map((s) => `[${s.title}](#${s.anchor})`).join(', '),
+    '- Workloads: ' + SECTIONS.slice(RUNTIME_SECTIONS, RUNTIME_SECTIONS + 5).map((s) => `[${s.title}](#${s.anchor})`).join(', '),
+    `- The embedded local marketplace: [${SECTIONS[RUNTIME_SECTIONS + 5]?.title}](#${SECTIONS[RUNTIME_SECTIONS + 5]?.anchor})`,
     '- Per call: ' + CALL_OPTIONS.map((c) => `[${c.title}](#${c.anchor})`).join(', '),
     '',
     '## The runtime',
@@ -383,12 +387,12 @@ export async function generateConfigDocs() {
   ];
   // A section never links to itself: its own fields are rendered, not referenced.
   const own = (s) => new Map([...links].filter(([id]) => id !== s.schema));
-  for (const s of SECTIONS.slice(0, 3)) lines.push(...renderSection(s, modules, own(s)));
+  for (const s of SECTIONS.slice(0, RUNTIME_SECTIONS)) lines.push(...renderSection(s, modules, own(s)));
   lines.push('## Workloads', '');
-  for (const s of SECTIONS.slice(3, 8)) lines.push(...renderSection(s, modules, own(s)));
+  for (const s of SECTIONS.slice(RUNTIME_SECTIONS, RUNTIME_SECTIONS + 5)) lines.push(...renderSection(s, modules, own(s)));
   lines.push('## The embedded local marketplace', '');
   lines.push('Used when `createCompute()` gets no `marketplace`, with these defaults; pass your own `LocalMarketplace` from `adaptive-compute/local` to change them (see the README, *The local marketplace*).', '');
-  lines.push(...renderSection(/** @type {typeof SECTIONS[number]} */ (SECTIONS[8]), modules, own(SECTIONS[8])));
+  lines.push(...renderSection(/** @type {typeof SECTIONS[number]} */ (SECTIONS[RUNTIME_SECTIONS + 5]), modules, own(SECTIONS[RUNTIME_SECTIONS + 5])));
   lines.push('## Per-call options', '', 'Plain TypeScript options of single calls (not zod-checked beyond their types).', '');
   for (const c of CALL_OPTIONS) lines.push(...renderCallOptions(c));
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;

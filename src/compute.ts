@@ -7,7 +7,8 @@ import { hostname } from 'node:os';
 import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
 import { holdOpen, realClock, sleep, type Clock } from './clock.js';
-import { BudgetLedger } from './budget/ledger.js';
+import { BudgetLedger, type Ledger } from './budget/ledger.js';
+import { GroupReplica } from './coordination/replica.js';
 import { ComputeOptionsSchema, type ComputeConfig, type ComputeOptions } from './config/compute.js';
 import { parseOptions } from './config/parse.js';
 import { WorkloadOptionsSchema, type WorkloadOptions } from './config/workload.js';
@@ -61,7 +62,10 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
   readonly #clock: Clock;
   readonly #market: Marketplace;
   readonly #ownsMarket: boolean;
-  readonly #ledger: BudgetLedger;
+  readonly #ledger: Ledger;
+  /** This runtime's membership of a replica group (`coordination` option). */
+  readonly #group: GroupReplica | undefined;
+  #lastOfGroup = false;
   readonly #leases: LeaseManager;
   readonly #offers: OfferCache;
   readonly #loop: ControlLoop;
@@ -105,11 +109,15 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
     if (connection) this.#secrets.add(connection.apiKey);
     this.#market = guardSecrets(this.#market, this.#secrets);
     // After every check that can throw: an opened journal is claimed for this process.
-    const opened = openJournal(config.journal, config.clientId ?? stableClientId(), config.clientId !== undefined, connection?.url ?? 'custom');
+    // A replica group keeps its fleet in Redis, tagged with the group: no journal of its own.
+    const group = config.coordination;
+    const opened = group
+      ? { clientId: group.group, journal: undefined, previous: [], problems: [] }
+      : openJournal(config.journal, config.clientId ?? stableClientId(), config.clientId !== undefined, connection?.url ?? 'custom');
     this.clientId = opened.clientId;
     this.#journal = opened.journal;
     const { maxPerHour, total } = config.budget;
-    this.#ledger = new BudgetLedger({ ...(maxPerHour !== undefined ? { maxPerHour } : {}), ...(total !== undefined ? { total } : {}) });
+    const caps = { ...(maxPerHour !== undefined ? { maxPerHour } : {}), ...(total !== undefined ? { total } : {}) };
     const warn = (error: ComputeError, during: string): void => {
       if (UNREACHABLE.has(error.code)) this.#lastMarketFailure = { at: this.#clock.now(), error };
       this.emit('warning', warningEvent(this.#clock.now(), error, during));
@@ -120,6 +128,26 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
       ...(config.allowEndpoint ? { allowEndpoint: config.allowEndpoint } : {}),
     };
     const connectNode = internals.connectNode ?? httpNodeConnector(config.nodeDispatcher, endpointPolicy, this.#secrets);
+    // Every node token seen is a secret to redact, whoever opens the connection.
+    const trackedConnect: typeof connectNode = (address) => {
+      this.#secrets.add(address.nodeToken);
+      return connectNode(address);
+    };
+    this.#group = group
+      ? new GroupReplica({
+          config: group,
+          clock: this.#clock,
+          market: this.#market,
+          tickMs: config.tickMs,
+          budget: caps,
+          runtimes: () => this.#runtimes.values(),
+          leases: () => this.#leases,
+          connectNode: trackedConnect,
+          endpointPolicy,
+          warn,
+        })
+      : undefined;
+    this.#ledger = this.#group?.ledger ?? new BudgetLedger(caps);
     this.#offers = new OfferCache(this.#market, this.#clock, warn, {
       currency: config.budget.currency,
       // New offers: plan again now rather than at the next tick.
@@ -146,11 +174,10 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
         const runtime = this.#runtimes.get(name);
         if (runtime) runtime.preemptedAt = this.#clock.now();
       },
-      connectNode: (address) => {
-        this.#secrets.add(address.nodeToken);
-        return connectNode(address);
-      },
+      connectNode: trackedConnect,
       ...(this.#journal ? { journal: this.#journal } : {}),
+      // The last replica to leave releases everything it holds, leader or not.
+      ...(this.#group ? { fence: async (w: string) => this.#lastOfGroup || (await this.#group!.membership.stillLeads(w)) } : {}),
       host: hostname(),
       endpointPolicy,
       currency: config.budget.currency,
@@ -170,7 +197,9 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
       host: hostname(),
     });
     // Give back what a crashed predecessor left billing; runs beside the first ticks.
-    this.#recovery = this.#reconciler.recover(opened.previous);
+    // In a group, the first replica to start after all had died releases what they left (by the group tag).
+    this.#recovery = this.#group ? this.#group.recovered : this.#reconciler.recover(opened.previous);
+    this.#group?.start();
     // Reported once the caller has had its turn to attach listeners.
     for (const problem of opened.problems) void Promise.resolve().then(() => warn(problem, 'opening the lease journal'));
     if (config.handleSignals) this.#installSignalHandlers(config.signalGraceMs);
@@ -187,9 +216,10 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
       emitScale: (event) => this.emit('scale', event),
       emitBudget: (event) => this.emit('budget', event),
       coldStartSeenMs: (runtime) => this.#coldStarts.get(runtime.name)?.value,
-      reconcile: () => this.#reconciler.sweep(),
-      reconcileEveryMs: config.reconcileEverySec * 1000,
       gate: capacityGate(startFailures, new OfferAvailability(this.#offers, warn)),
+      ...(this.#group
+        ? { coordination: this.#group }
+        : { reconcile: () => this.#reconciler.sweep(), reconcileEveryMs: config.reconcileEverySec * 1000 }),
     });
   }
 
@@ -292,7 +322,7 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
   }
 
   #snapshot(): MetricsSnapshot {
-    return buildSnapshot({
+    const snapshot = buildSnapshot({
       now: this.#clock.now(),
       runtimes: this.#runtimes.values(),
       leases: this.#leases,
@@ -300,6 +330,7 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
       currency: this.#config.budget.currency,
       market: this.#market,
     });
+    return this.#group ? { ...snapshot, coordination: this.#group.metrics() } : snapshot;
   }
 
   /** Resolves when no task of any workload is queued or running. */
@@ -344,8 +375,14 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
     const graceEnds = clock.now() + graceMs;
     while (runtimes.some((r) => r.queue.running > 0) && clock.now() < graceEnds) await sleep(clock, 20);
     for (const runtime of runtimes) runtime.dispatcher.close(error);
+    // A replica leaving while others run hands its leases to them; the last one releases the whole fleet.
+    const last = this.#group ? await this.#group.leave() : true;
+    this.#lastOfGroup = last;
+    if (!last) this.#leases.disown();
     const releaseBy = clock.now() + releaseTimeoutMs;
     const unreleased = await this.#leases.releaseAll('shutdown', releaseBy);
+    if (this.#group && last) await settledBy(clock, this.#group.releaseFleet(), releaseBy);
+    await this.#group?.close();
     for (const runtime of runtimes) runtime.queue.rejectQueued(error);
     // A marketplace call that hangs (a DELETE, a tag listing) must not hold shutdown past
     // its deadline: what is still unconfirmed then is reported, and close() aborts the calls.

@@ -46,6 +46,8 @@ export class WorkloadRuntime {
   shutdownRefusal: ComputeError | undefined;
   /** Set by the control loop while no node can be had (nodes that never start, no offer): new work fails at once. */
   capacityRefusal: ComputeError | undefined;
+  /** Set while a replica group's Redis is unreachable and this replica knows no node to serve on. */
+  coordinationRefusal: ComputeError | undefined;
   completed = 0;
   failed = 0;
   lastDecision: { at: number; desired: number; reason: string } | undefined;
@@ -119,7 +121,7 @@ export class WorkloadRuntime {
   }
 
   private submitOrThrow(input: unknown, options: RunOptions | undefined): Promise<unknown> {
-    const refusal = this.shutdownRefusal ?? this.budgetRefusal ?? this.capacityRefusal ?? this.pausedRefusal();
+    const refusal = this.shutdownRefusal ?? this.budgetRefusal ?? this.capacityRefusal ?? this.coordinationRefusal ?? this.pausedRefusal();
     if (refusal) return Promise.reject(refusal);
     const badOption = checkRunOptions(this.name, options);
     if (badOption) return Promise.reject(badOption);

@@ -92,6 +92,10 @@ export interface Ledger {
   cancel(leaseKey: string): boolean;
   /** A cost the marketplace reported for a live lease; the larger estimate wins. */
   observeServerCost(leaseKey: string, cost: number): void;
+  /** What the marketplace reported about a live lease; each figure can only raise what it counts. */
+  observe(leaseKey: string, report: LeaseReport): void;
+  /** Count a lease that exists whether or not the caps allow it (it bills anyway). */
+  adopt(workload: string, leaseKey: string, offer: Offer, requestedAt: number, leaseId: string): void;
   /** The lease ended at `now`; returns its final cost. */
   end(leaseKey: string, now: number, serverCost?: number): number;
   /** Whether `leaseKey` is reserved or live. */

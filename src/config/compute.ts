@@ -27,6 +27,33 @@ export const BudgetSchema = z.strictObject({
   onBudgetExhausted: z.enum(['reject', 'queue']).default('reject'),
 });
 
+/**
+ * A group of replicas that behave as one SDK, coordinated on Redis 7 (single primary):
+ * one budget, one leader per workload, one fleet. See docs/coordination.md.
+ */
+export const CoordinationSchema = z.strictObject({
+  /**
+   * Redis URL, `redis://[:password@]host:port[/db]` (or `rediss://`). Every replica of
+   * the group uses the same one. Never logged (it may hold a password).
+   */
+  redis: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL'),
+  /**
+   * Name of the group: replicas with the same group share the budget and the fleet.
+   * It is also the `client` tag of every lease the group rents.
+   */
+  group: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . -'),
+  /**
+   * Liveness and leadership TTL, ms: a dead replica's slots, and a dead leader's
+   * workloads, pass to the others within two TTLs. @default 5000
+   */
+  ttlMs: z.number().int().min(500).max(600_000).default(5000),
+  /** This replica's id in the group (shows in `metrics().coordination`). @default random */
+  replicaId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . -')
+    .optional(),
+});
+
 /** Where the lease journal lives: a file path, `{ path }`, or `false` to keep none. */
 export const JournalOptionSchema = z.union([
   z.literal(false),
@@ -48,6 +75,11 @@ export const ComputeOptionsObjectSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . -')
     .optional(),
+  /**
+   * Run as one replica of a group coordinated on Redis (one budget, one fleet). Omitted:
+   * this process alone, and no Redis client is loaded.
+   */
+  coordination: CoordinationSchema.optional(),
   /** Controller tick in ms. @default 1000 */
   tickMs: z.number().int().positive().default(1000),
   /** Time source (tests and the simulator pass a virtual clock). */
@@ -120,5 +152,7 @@ export type ComputeConfig = z.output<typeof ComputeOptionsObjectSchema>;
 export type BudgetConfig = z.output<typeof BudgetSchema>;
 /** `{ url, apiKey, ... }`: a protocol-v1 marketplace's connection, as the user writes it. */
 export type MarketplaceConnectionOptions = z.input<typeof MarketplaceConnectionSchema>;
+/** Coordination options after defaults. */
+export type CoordinationConfig = z.output<typeof CoordinationSchema>;
 /** Marketplace connection after defaults. */
 export type MarketplaceConnection = z.output<typeof MarketplaceConnectionSchema>;

@@ -4,7 +4,7 @@
  * things happen; what to do is the planner's (a pure function).
  */
 import type { Clock, Timer } from '../clock.js';
-import type { BudgetLedger } from '../budget/ledger.js';
+import type { Ledger } from '../budget/ledger.js';
 import { budgetExhaustedError } from '../budget/exhausted.js';
 import { formatMoney } from '../util/money.js';
 import type { BudgetEvent, ScaleEvent } from '../events.js';
@@ -24,7 +24,9 @@ export interface ControlLoopDeps {
   tickMs: number;
   workloads: () => Iterable<WorkloadRuntime>;
   leases: LeaseManager;
-  ledger: BudgetLedger;
+  ledger: Ledger;
+  /** In a replica group: who plans which workload, on what (src/coordination). Absent: this process alone. */
+  coordination?: LoopCoordination;
   offers: OfferCache;
   budget: { onBudgetExhausted: 'reject' | 'queue'; currency: string };
   emitScale(event: ScaleEvent): void;
@@ -37,6 +39,21 @@ export interface ControlLoopDeps {
   reconcileEveryMs?: number;
   /** Offers to leave out and work to refuse when capacity cannot be had (capacity-gate.ts). */
   gate?: CapacityGate;
+}
+
+/**
+ * The loop's view of a replica group: it plans only the workloads this replica leads,
+ * on the group's summed observation, and reports budget crossings once per group.
+ */
+export interface LoopCoordination {
+  /** Exchange with the group before planning. Never rejects (a failure is degraded mode). */
+  prepare(now: number): Promise<void>;
+  /** Whether this replica plans (rents, releases) for `workload` this tick. */
+  leads(workload: string): boolean;
+  /** The group's observation of a workload this replica leads. */
+  observe(own: WorkloadObservation, runtime: WorkloadRuntime): WorkloadObservation;
+  /** Whether this replica is the one that reports the group's budget crossings. */
+  reportsBudget(): boolean;
 }
 
 /** Ticks the controller until stopped. */
@@ -79,10 +96,16 @@ export class ControlLoop {
       this.lastTickAt = clock.now();
       leases.refresh(clock.now());
       this.maybeReconcile(clock.now());
-      const runtimes = [...this.deps.workloads()];
-      // Offers are needed only where capacity may be added. Never awaited: a slow or hung
-      // offer fetch must not delay a release or a cap decision (the cache nudges on arrival).
-      const wanting = runtimes.filter((w) => w.busy || w.policy.minNodes > 0);
+      const group = this.deps.coordination;
+      if (group) {
+        await group.prepare(clock.now());
+        if (this.stopped) return;
+      }
+      const runtimes = [...this.deps.workloads()].filter((w) => group?.leads(w.name) ?? true);
+      // Offers are needed only where capacity may be added (a group's leader plans for the whole
+      // group's demand). Never awaited: a slow or hung offer fetch must not delay a release or a
+      // cap decision (the cache nudges on arrival).
+      const wanting = runtimes.filter((w) => w.busy || w.policy.minNodes > 0 || group !== undefined);
       if (wanting.length > 0) void offers.refresh(wanting.map((w) => offerQueryFor(w.policy.gpu)));
       // Not awaited either: it may list offers, and no offer fetch holds a tick (it never rejects).
       void this.deps.gate?.prepare(runtimes, clock.now());
@@ -91,9 +114,13 @@ export class ControlLoop {
       const observation: Observation = {
         now,
         tickMs: this.deps.tickMs,
-        workloads: runtimes.map((w) =>
-          withAvoided(observe(w.source({ nodes: () => leases.nodesOf(w.name), coldStartSeenMs: this.deps.coldStartSeenMs(w), offers: () => offers.all() }), now), this.deps.gate?.avoidOffers(w, now)),
-        ),
+        workloads: runtimes.map((w) => {
+          const own = withAvoided(
+            observe(w.source({ nodes: () => leases.nodesOf(w.name), coldStartSeenMs: this.deps.coldStartSeenMs(w), offers: () => offers.all() }), now),
+            this.deps.gate?.avoidOffers(w, now),
+          );
+          return group ? group.observe(own, w) : own;
+        }),
       };
       const policies = Object.fromEntries(runtimes.map((w) => [w.name, w.policy]));
       const decision = plan(observation, policies, offers.all(), ledger.view(now));
@@ -103,7 +130,7 @@ export class ControlLoop {
         if (runtime) this.act(runtime, d, now);
       }
       const money = (value: number): string => formatMoney(value, this.deps.budget.currency);
-      for (const crossing of ledger.thresholdsCrossed(now)) {
+      for (const crossing of group && !group.reportsBudget() ? [] : ledger.thresholdsCrossed(now)) {
         this.deps.emitBudget({
           ...crossing,
           currency: this.deps.budget.currency,

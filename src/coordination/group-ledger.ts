@@ -8,8 +8,8 @@
  * whether it may request the lease. Facts (created, cost, ended) that fail to reach
  * Redis are kept and sent again once it answers.
  */
-import { minimumLeaseCost } from '../budget/cost.js';
-import type { BudgetCaps, BudgetSnapshot, Ledger, ReserveResult, ThresholdCrossing } from '../budget/ledger.js';
+import { leaseCost, minimumLeaseCost } from '../budget/cost.js';
+import type { BudgetCaps, BudgetSnapshot, LeaseReport, Ledger, ReserveResult, ThresholdCrossing } from '../budget/ledger.js';
 import { ThresholdTracker } from '../budget/thresholds.js';
 import type { BudgetView } from '../controller/observation.js';
 import type { ComputeError } from '../errors.js';
@@ -157,10 +157,35 @@ export class GroupLedger implements Ledger {
    * Record a lease this replica found at the marketplace (adopted after a failover or
    * rebuilt after Redis lost the ledger), as created.
    */
-  adopt(leaseKey: string, entry: LedgerEntry): void {
+  adoptEntry(leaseKey: string, entry: LedgerEntry): void {
     const created = { ...entry, s: 'a' as const };
     this.#entries.set(leaseKey, created);
     this.#fact(() => this.deps.redis.eval(ACTIVATE, [this.deps.keys.leases], [leaseKey, created.id, JSON.stringify(created)]), 'recording an adopted lease');
+  }
+
+  adopt(workload: string, leaseKey: string, offer: Offer, requestedAt: number, leaseId: string): void {
+    if (this.#entries.has(leaseKey)) return;
+    this.adoptEntry(leaseKey, {
+      w: workload,
+      p: offer.pricePerHour,
+      r: requestedAt,
+      i: offer.billingIncrementSec,
+      m: offer.minLeaseSec,
+      c: 0,
+      s: 'a',
+      rep: this.deps.replicaId,
+      id: leaseId,
+    });
+  }
+
+  observe(leaseKey: string, report: LeaseReport): void {
+    const entry = this.#entries.get(leaseKey);
+    if (entry === undefined) return;
+    // Coarser terms or a higher price raise what the lease counts; the cost carries them to the group.
+    if (report.pricePerHour !== undefined && report.pricePerHour > entry.p) entry.p = report.pricePerHour;
+    if (report.billingIncrementSec !== undefined && report.billingIncrementSec > entry.i) entry.i = report.billingIncrementSec;
+    if (report.minLeaseSec !== undefined && report.minLeaseSec > entry.m) entry.m = report.minLeaseSec;
+    this.observeServerCost(leaseKey, Math.max(report.cost ?? 0, leaseCost(entry.p, report.billedSec ?? 0)));
   }
 
   cancel(leaseKey: string): boolean {

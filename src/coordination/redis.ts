@@ -149,3 +149,44 @@ function toComputeError(error: unknown): ComputeError {
   // ioredis messages carry neither the URL nor the password; keep only the first line anyway.
   return new ComputeError('COORDINATION_UNAVAILABLE', `Redis: ${message.split('\n')[0]}`, { retryable: true });
 }
+
+/**
+ * A connection that exists before Redis is reached: calls reject with
+ * `COORDINATION_UNAVAILABLE` until {@link DeferredRedis.attach} gives it the real one.
+ * The runtime is created synchronously; the client loads and connects in the background.
+ */
+export class DeferredRedis implements RedisConnection {
+  #inner: RedisConnection | undefined;
+  #closed = false;
+
+  /** Use `inner` from now on (closed at once if this was closed meanwhile). */
+  attach(inner: RedisConnection): void {
+    if (this.#closed) void inner.close();
+    else this.#inner = inner;
+  }
+
+  eval<T = unknown>(script: LuaScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<T> {
+    return this.#inner ? this.#inner.eval<T>(script, keys, args) : Promise.reject(notYet());
+  }
+
+  command<T = unknown>(name: string, ...args: Array<string | number>): Promise<T> {
+    return this.#inner ? this.#inner.command<T>(name, ...args) : Promise.reject(notYet());
+  }
+
+  get ops(): number {
+    return this.#inner?.ops ?? 0;
+  }
+
+  get up(): boolean {
+    return this.#inner?.up ?? false;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#inner?.close();
+  }
+}
+
+function notYet(): ComputeError {
+  return new ComputeError('COORDINATION_UNAVAILABLE', 'Redis is not connected yet', { retryable: true });
+}

@@ -20,6 +20,8 @@ export interface SharesDocument {
   nodes: Record<string, { leaseId: string; slots: number }>;
   /** Replica id -> node key -> slots. */
   shares: SlotShares;
+  /** Set when the group's budget can pay for no node again: why (every replica rejects queued work with it). */
+  budgetRefusal?: string;
 }
 
 /** What one exchange returns. */

@@ -74,10 +74,11 @@ export class WorkloadDispatcher {
 
   constructor(private readonly options: DispatcherOptions) {}
 
-  /** A node passed its health check: start sending it tasks. */
-  addNode(id: string, client: NodeTransport): void {
+  /** A node passed its health check: start sending it tasks (at most `limit` at once: a replica's slot share). */
+  addNode(id: string, client: NodeTransport, limit?: number): void {
     if (this.nodes.has(id)) return;
-    this.nodes.set(id, { id, client, inFlight: 0, limit: this.options.concurrencyPerNode, accepting: true, draining: false, attempts: new Map() });
+    const most = Math.max(0, Math.min(limit ?? this.options.concurrencyPerNode, this.options.concurrencyPerNode));
+    this.nodes.set(id, { id, client, inFlight: 0, limit: most, accepting: true, draining: false, attempts: new Map() });
     this.pump();
   }
 

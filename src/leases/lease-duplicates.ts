@@ -7,7 +7,7 @@
  * until the watch ends.
  */
 import { sleep, type Clock } from '../clock.js';
-import type { BudgetLedger } from '../budget/ledger.js';
+import type { Ledger } from '../budget/ledger.js';
 import type { Marketplace } from '../market/marketplace.js';
 import type { Lease } from '../market/protocol.js';
 import { leasesOfRequest } from './lease-create.js';
@@ -22,7 +22,7 @@ export const DUPLICATE_LOOKUP_EVERY_MS = 2_000;
 export interface DuplicateWatchDeps {
   market: Marketplace;
   clock: Clock;
-  ledger: BudgetLedger;
+  ledger: Ledger;
   /** Tag that lists our leases (`client:<id>`). */
   listTag: string;
   /** Whether we hold this lease id already. */

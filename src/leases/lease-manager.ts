@@ -11,7 +11,7 @@
  */
 import { sleep, type Clock } from '../clock.js';
 import { ComputeError, isComputeError } from '../errors.js';
-import type { BudgetLedger } from '../budget/ledger.js';
+import type { Ledger } from '../budget/ledger.js';
 import type { NodeView } from '../controller/observation.js';
 import type { NodeConnector } from '../dispatch/node-transport.js';
 import type { WorkloadDispatcher } from '../dispatch/dispatcher.js';
@@ -41,7 +41,13 @@ export type { AcquireSpec, ManagedLease, UnconfirmedRelease } from './lease-reco
 export interface LeaseManagerDeps {
   market: Marketplace;
   clock: Clock;
-  ledger: BudgetLedger;
+  ledger: Ledger;
+  /**
+   * In a replica group: resolves whether this runtime still leads `workload` (its
+   * fencing token is current). A release is sent only then; otherwise the lease is
+   * left to the new leader. Absent: always.
+   */
+  fence?(workload: string): Promise<boolean>;
   /** Value of the `client` tag on every lease. */
   clientId: string;
   dispatcherFor(workload: string): WorkloadDispatcher | undefined;
@@ -169,6 +175,11 @@ export class LeaseManager {
       this.move(record, 'releasing');
       this.deps.dispatcherFor(record.spec.workload)?.removeNode(key, true);
     }
+    // In a replica group only the current leader releases; otherwise the lease is the new leader's.
+    if (this.deps.fence && !(await this.deps.fence(record.spec.workload))) {
+      this.leases.delete(key);
+      return;
+    }
     // No lease id yet: provision() sends the DELETE as soon as the creation answers.
     this.releaser.send(record);
   }
@@ -269,6 +280,11 @@ export class LeaseManager {
   private async provision(record: ManagedLease): Promise<void> {
     const { market, clientId, ledger, clock } = this.deps;
     const { spec } = record;
+    // A group's ledger decides in Redis: no request before it has said yes.
+    if (this.deps.ledger.confirm && !(await this.deps.ledger.confirm(record.key))) {
+      this.finish(record, 'failed', 'the group ledger refused the reservation (a budget cap, or this replica no longer leads the workload)');
+      return;
+    }
     let lease: Lease;
     try {
       const request = createRequest(spec, { client: clientId, workload: spec.workload, node: record.key, ...ownerTags(this.deps.host) });
@@ -321,6 +337,11 @@ export class LeaseManager {
       this.deps.onOfferProven?.(spec.offer.id);
     }
     this.move(record, 'provisioning');
+    await this.startUp(record, lease);
+  }
+
+  /** Poll until running, vet the endpoint, health-check the node, hand it to the dispatcher. */
+  private async startUp(record: ManagedLease, lease: Lease): Promise<void> {
     await untilRunning(
       {
         clock: this.deps.clock,
@@ -458,6 +479,32 @@ export class LeaseManager {
       this.deps.warn(asComputeError(error), 'updating the journal');
     }
     this.emit(record, state, reason);
+  }
+
+  /**
+   * Take over a lease another replica of the group rented (failover): it is watched,
+   * health-checked and handed to the dispatcher as if this runtime had rented it.
+   */
+  adopt(spec: AcquireSpec, key: string, lease: Lease, requestedAt: number): void {
+    if (this.leases.has(key) || this.closed) return;
+    const record: ManagedLease = { ...newRecord(key, spec, '', requestedAt), state: 'provisioning', leaseId: lease.id, serverCost: lease.cost };
+    this.leases.set(key, record);
+    this.emit(record, 'acquired', 'adopted from the replica group');
+    void this.startUp(record, lease);
+  }
+
+  /**
+   * Forget the leases of `workload` without releasing them: another replica leads it
+   * now (or this one shuts down while others run). Their nodes stay with the dispatcher.
+   */
+  disown(workload?: string): number {
+    let n = 0;
+    for (const [key, record] of this.leases) {
+      if (workload !== undefined && record.spec.workload !== workload) continue;
+      this.leases.delete(key);
+      n++;
+    }
+    return n;
   }
 
   /** Whether `leaseId` is a lease this process holds (live or being released). */

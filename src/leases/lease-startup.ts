@@ -92,7 +92,8 @@ async function connect(host: StartupHost, record: ManagedLease, endpoint: string
     record.lastCheckedAt = record.readyAt;
     host.ready(record);
     const dispatcher = host.dispatcherFor(record.spec.workload);
-    if (dispatcher) {
+    // A node adopted from a replica group may already be served as a follower's: keep that connection.
+    if (dispatcher && !dispatcher.hasNode(record.key)) {
       dispatcher.addNode(record.key, client);
       return;
     }

@@ -2,7 +2,8 @@
  * `compute.metrics()`: one plain, JSON-safe object describing queues, nodes,
  * latency, spend and the marketplace's health at a point in time.
  */
-import type { BudgetLedger } from '../budget/ledger.js';
+import type { Ledger } from '../budget/ledger.js';
+import type { CoordinationMetrics } from '../coordination/replica.js';
 import type { NodeState } from '../controller/observation.js';
 import type { LeaseManager, UnconfirmedRelease } from '../leases/lease-manager.js';
 import { UNCONFIRMED_WARN_MS } from '../leases/lease-release.js';
@@ -56,6 +57,8 @@ export interface MetricsSnapshot {
   leases: { live: number; ended: number };
   budget: BudgetMetrics;
   marketplace: MarketplaceMetrics;
+  /** Present when the runtime is a replica of a group (`coordination` option). */
+  coordination?: CoordinationMetrics;
 }
 
 /** How the marketplace behaves as seen from here. */
@@ -85,7 +88,7 @@ export interface SnapshotSources {
   now: number;
   runtimes: Iterable<WorkloadRuntime>;
   leases: LeaseManager;
-  ledger: BudgetLedger;
+  ledger: Ledger;
   currency: string;
   market: Marketplace;
 }

@@ -3,7 +3,8 @@
 // the app under test then has nothing of ours keeping its process open. One offer
 // (A100, $3.60/h billed per second, 1 s cold start); each lease's node serves 2 tasks
 // at a time, sleeps `input.ms` and echoes `{ echo: input }`; `GET /bill` reports the
-// marketplace's own bill and live leases.
+// marketplace's own bill and live leases (also: the most live at once, and per lease the
+// distinct `input.from` values its node served).
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 const API_KEY = 'k-secret';
@@ -12,6 +13,7 @@ const COLD_MS = 1000;
 const leases = new Map();
 const byIdem = new Map();
 let billTotal = 0;
+let peakLive = 0; // most leases live at once (GET /bill)
 const now = () => Date.now();
 function json(res, status, body, extra = {}) {
   const text = JSON.stringify(body);
@@ -34,6 +36,7 @@ function startNode(l) {
     if (req.headers.authorization !== `Bearer ${l.token}`) return err(res, 401, 'unauthorized', 'bad node token');
     let body = ''; req.on('data', (c) => (body += c)); req.on('end', () => {
       const { input } = JSON.parse(body);
+      if (typeof input?.from === 'string') (l.servedFrom ??= new Set()).add(input.from);
       const run = () => { active++; setTimeout(() => { active--; json(res, 200, { output: { echo: input } }); waiting.shift()?.(); }, Number(input?.ms ?? 0)); };
       if (active < 2) run(); else waiting.push(run);
     });
@@ -47,7 +50,7 @@ function end(l, state) {
 }
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
-  if (url.pathname === '/bill') return json(res, 200, { total: billTotal + [...leases.values()].filter((l) => !l.endedAtMs).reduce((s, l) => s + billed(l) * PRICE / 3600, 0), live: [...leases.values()].filter((l) => !l.endedAtMs).length, leases: leases.size });
+  if (url.pathname === '/bill') return json(res, 200, { total: billTotal + [...leases.values()].filter((l) => !l.endedAtMs).reduce((s, l) => s + billed(l) * PRICE / 3600, 0), live: [...leases.values()].filter((l) => !l.endedAtMs).length, leases: leases.size, peakLive, servedFrom: Object.fromEntries([...leases.values()].map((l) => [l.id, [...(l.servedFrom ?? [])]])) });
   if (req.headers.authorization !== `Bearer ${API_KEY}`) return err(res, 401, 'unauthorized', 'bad key');
   let body = ''; req.on('data', (c) => (body += c)); req.on('end', () => {
     if (req.method === 'GET' && url.pathname === '/v1/offers') {
@@ -60,6 +63,7 @@ const server = http.createServer((req, res) => {
       if (spec.offerId !== 'o1') return err(res, 409, 'offer_gone', 'no such offer');
       const l = { id: randomUUID(), state: 'provisioning', token: randomUUID(), createdAtMs: now(), tags: spec.tags ?? {} };
       leases.set(l.id, l); if (idem) byIdem.set(idem, l);
+      peakLive = Math.max(peakLive, [...leases.values()].filter((x) => !x.endedAtMs).length);
       startNode(l);
       setTimeout(() => { if (!l.endedAtMs) { l.state = 'running'; l.readyAtMs = now(); } }, COLD_MS);
       return json(res, 201, { lease: view(l) });

@@ -1,0 +1,170 @@
+/**
+ * Faults of a replica group, with real parts (redis-server, the independent
+ * protocol-v1 marketplace, replicas as separate processes): one budget across the
+ * group, Redis down at start, a replica paused past its TTL, Redis killed and
+ * restarted empty, and every replica SIGKILLed.
+ */
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describeRedis, freePort, RedisProcess } from '../support/redis.js';
+import { startReplica, startSpecMarket, until, type Replica, type SpecMarket } from './harness.js';
+
+describeRedis('replica group faults (separate processes, real redis-server)', () => {
+  let redis: RedisProcess;
+  let market: SpecMarket;
+  let started: Replica[] = [];
+  const env = (group: string, extra: Record<string, string> = {}) => ({
+    REDIS_URL: redis.url,
+    GROUP: group,
+    MARKET_URL: market.url,
+    MARKET_KEY: 'k-secret',
+    TTL_MS: '1500',
+    TICK_MS: '400',
+    ...extra,
+  });
+  const replica = async (id: string, e: Record<string, string>): Promise<Replica> => {
+    const r = startReplica(id, e);
+    started.push(r);
+    await r.next('started');
+    return r;
+  };
+  const leaderOf = async (r: Replica) => (await r.metrics()).coordination.workloads.echo?.leaderReplicaId ?? undefined;
+  const shutdownAll = async (rs: Replica[]) => {
+    const done = rs.map((r) => r.next('shutdown', 30_000));
+    for (const r of rs) r.send({ cmd: 'shutdown' });
+    await Promise.all(done);
+  };
+
+  beforeEach(async () => {
+    [redis, market] = await Promise.all([RedisProcess.start(), startSpecMarket()]);
+    started = [];
+  });
+  afterEach(async () => {
+    for (const r of started) {
+      r.kill('SIGCONT');
+      r.kill('SIGKILL');
+    }
+    market.stop();
+    await redis.stop();
+  });
+
+  it('a small budget.total holds across three replicas, and its events fire once for the group', async () => {
+    const total = 0.02; // twenty node-seconds at $3.60/h
+    const rs = await Promise.all(['b1', 'b2', 'b3'].map((id) => replica(id, env('budget', { TOTAL: String(total) }))));
+    await until('a leader', 10_000, async () => ((await leaderOf(rs[0]!)) ? true : undefined));
+    const runs = rs.map((r) => r.next('ran', 60_000));
+    for (const r of rs) r.send({ cmd: 'run', n: 30, ms: 300, tag: r.id });
+    const results = await Promise.all(runs);
+    // Every task settled: run, or refused by the budget; none lost or wrong.
+    for (const r of results) {
+      expect((r.ok as number) + (r.failed as number)).toBe(30);
+      expect(r.wrong).toBe(0);
+      expect(Object.keys(r.errors as object).every((code) => code === 'BUDGET_EXHAUSTED')).toBe(true);
+    }
+    expect(results.reduce((n, r) => n + (r.ok as number), 0)).toBeGreaterThan(0);
+    await shutdownAll(rs);
+    const bill = await market.bill();
+    expect(bill.live).toBe(0);
+    expect(bill.total).toBeLessThanOrEqual(total + 1e-9);
+    const events = rs.flatMap((r) => r.lines.filter((l) => l.type === 'budget' && l.cap === 'total'));
+    for (const percent of [50, 80, 100]) expect(events.filter((e) => e.percent === percent).length).toBeLessThanOrEqual(1);
+    expect(events.some((e) => e.percent === 50)).toBe(true);
+  }, 60_000);
+
+  it('a replica started with Redis down serves nothing new and says why', async () => {
+    const dead = `redis://127.0.0.1:${await freePort()}`;
+    const r = await replica('down1', env('down', { REDIS_URL: dead }));
+    const warned = r.next('warning', 10_000, (w) => w.code === 'COORDINATION_UNAVAILABLE');
+    await warned;
+    const ran = r.next('ran', 20_000);
+    r.send({ cmd: 'run', n: 3, ms: 10, tag: 'down' });
+    expect(await ran).toMatchObject({ ok: 0, failed: 3, errors: { COORDINATION_UNAVAILABLE: 3 } });
+    const m = await r.metrics();
+    expect(m.coordination).toMatchObject({ group: 'down', replicaId: 'down1', degraded: true });
+    expect(typeof m.coordination.degradedSince).toBe('number');
+    expect((await market.bill()).leases).toBe(0);
+    await shutdownAll([r]);
+    expect(await r.exited).toBe(0);
+  }, 30_000);
+
+  it('a leader paused past its TTL loses the workload; resumed, it is a follower and rents nothing more', async () => {
+    const p1 = await replica('p1', env('pause', { MAX_NODES: '3' }));
+    await until('p1 leads', 10_000, async () => ((await leaderOf(p1)) === 'p1' ? true : undefined));
+    const p2 = await replica('p2', env('pause', { MAX_NODES: '3' }));
+    const firstEpoch = (await p1.metrics()).coordination.workloads.echo!.epoch;
+    const warm = [p1.next('ran', 30_000), p2.next('ran', 30_000)];
+    p1.send({ cmd: 'run', n: 30, ms: 100, tag: 'p1a' });
+    p2.send({ cmd: 'run', n: 30, ms: 100, tag: 'p2a' });
+    for (const r of await Promise.all(warm)) expect(r).toMatchObject({ ok: 30, failed: 0 });
+    p1.kill('SIGSTOP');
+    const taken = await until('p2 takes over', 10_000, async () => {
+      const w = (await p2.metrics()).coordination.workloads.echo!;
+      return w.isLeader ? w : undefined;
+    });
+    expect(taken.epoch).toBeGreaterThan(firstEpoch);
+    const during = p2.next('ran', 30_000);
+    p2.send({ cmd: 'run', n: 40, ms: 100, tag: 'p2b' });
+    await new Promise((r) => setTimeout(r, 500));
+    p1.kill('SIGCONT');
+    expect(await during).toMatchObject({ ok: 40, failed: 0 });
+    const after = await until('p1 sees the new leader', 10_000, async () => {
+      const w = (await p1.metrics()).coordination.workloads.echo!;
+      return w.leaderReplicaId === 'p2' ? w : undefined;
+    });
+    expect(after).toMatchObject({ isLeader: false, epoch: taken.epoch });
+    const both = [p1.next('ran', 30_000), p2.next('ran', 30_000)];
+    p1.send({ cmd: 'run', n: 30, ms: 100, tag: 'p1c' });
+    p2.send({ cmd: 'run', n: 30, ms: 100, tag: 'p2c' });
+    for (const r of await Promise.all(both)) expect(r).toMatchObject({ ok: 30, failed: 0 });
+    expect((await market.bill()).peakLive).toBeLessThanOrEqual(3);
+    await shutdownAll([p1, p2]);
+    expect((await market.bill()).live).toBe(0);
+  }, 60_000);
+
+  it('Redis killed: replicas keep serving on known nodes (degraded); restarted empty: the ledger is rebuilt and said so', async () => {
+    // Nodes stay up through the outage (no scale-down meanwhile), so the known shares can serve.
+    const rs = await Promise.all(['k1', 'k2'].map((id) => replica(id, env('kill', { MAX_NODES: '3', SCALE_DOWN_MS: '60000' }))));
+    await until('a leader', 10_000, async () => ((await leaderOf(rs[0]!)) ? true : undefined));
+    const warm = rs.map((r) => r.next('ran', 30_000));
+    for (const r of rs) r.send({ cmd: 'run', n: 30, ms: 100, tag: `${r.id}a` });
+    await Promise.all(warm);
+    // Idle again: the spare slots are spread over both replicas before Redis goes away.
+    const shareOf = async (r: Replica) => Object.values((await r.metrics()).coordination.workloads.echo?.slotShare ?? {}).reduce((a, b) => a + b, 0);
+    await until('both replicas hold a share', 10_000, async () => ((await Promise.all(rs.map(shareOf))).every((n) => n >= 2) ? true : undefined));
+    redis.kill9();
+    await until('degraded', 10_000, async () => ((await rs[0]!.metrics()).coordination.degraded ? true : undefined));
+    const down = rs.map((r) => r.next('ran', 30_000));
+    for (const r of rs) r.send({ cmd: 'run', n: 20, ms: 100, tag: `${r.id}b` });
+    for (const r of await Promise.all(down)) expect(r).toMatchObject({ ok: 20, failed: 0 });
+    const leasesWhileDown = (await market.bill()).leases;
+    const rebuilt = Promise.race(rs.map((r) => r.next('warning', 15_000, (w) => /rebuilt/.test(String(w.message)))));
+    await redis.startAgain();
+    await rebuilt;
+    await until('not degraded', 10_000, async () => ((await rs[1]!.metrics()).coordination.degraded ? undefined : true));
+    const back = rs.map((r) => r.next('ran', 30_000));
+    for (const r of rs) r.send({ cmd: 'run', n: 20, ms: 100, tag: `${r.id}c` });
+    for (const r of await Promise.all(back)) expect(r).toMatchObject({ ok: 20, failed: 0 });
+    const bill = await market.bill();
+    expect(bill.peakLive).toBeLessThanOrEqual(3);
+    // Nothing was rented while Redis was down.
+    expect(leasesWhileDown).toBeLessThanOrEqual(3);
+    await shutdownAll(rs);
+    expect((await market.bill()).live).toBe(0);
+  }, 60_000);
+
+  it('every replica SIGKILLed: the next one of the group to start releases the orphaned leases', async () => {
+    const rs = await Promise.all(['o1', 'o2'].map((id) => replica(id, env('orphans', { MAX_NODES: '3' }))));
+    await until('a leader', 10_000, async () => ((await leaderOf(rs[0]!)) ? true : undefined));
+    const warm = rs.map((r) => r.next('ran', 30_000));
+    for (const r of rs) r.send({ cmd: 'run', n: 30, ms: 100, tag: r.id });
+    await Promise.all(warm);
+    expect((await market.bill()).live).toBeGreaterThan(0);
+    for (const r of rs) r.kill('SIGKILL');
+    await Promise.all(rs.map((r) => r.exited));
+    // Their liveness keys expire after the TTL; the next replica then finds itself alone.
+    await new Promise((r) => setTimeout(r, 1800));
+    const next = await replica('o3', env('orphans', { MAX_NODES: '3' }));
+    await until('orphans released', 10_000, async () => ((await market.bill()).live === 0 ? true : undefined));
+    await shutdownAll([next]);
+    expect((await market.bill()).live).toBe(0);
+  }, 60_000);
+});
