@@ -329,6 +329,7 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
       ledger: this.#ledger,
       currency: this.#config.budget.currency,
       market: this.#market,
+      orphans: this.#reconciler.unconfirmed(),
     });
     return this.#group ? { ...snapshot, coordination: this.#group.metrics() } : snapshot;
   }
@@ -390,8 +391,7 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
     if (this.#reconciler.outstanding > 0) await settledBy(clock, this.#reconciler.sweep(), releaseBy);
     this.#removeSignalHandlers();
     this.#journal?.close();
-    const orphans = this.#reconciler.unconfirmed().map((leaseId) => ({ leaseId, workload: '', state: null, unconfirmedMs: 0, reason: 'orphan of an earlier process' }));
-    const stillBilling = [...unreleased, ...orphans];
+    const stillBilling = [...unreleased, ...this.#reconciler.unconfirmed()];
     if (stillBilling.length > 0) {
       const ids = stillBilling.map((l) => l.leaseId);
       const error = new ComputeError(

@@ -9,7 +9,9 @@ import type { Clock } from '../clock.js';
 import { ComputeError, isComputeError } from '../errors.js';
 import type { LeaseEvent } from '../events.js';
 import type { Marketplace } from '../market/marketplace.js';
-import { ENDED_LEASE_STATES, type Lease } from '../market/protocol.js';
+import { ENDED_LEASE_STATES, type Lease, type LeaseState } from '../market/protocol.js';
+import type { UnconfirmedRelease } from '../api.js';
+import { UNCONFIRMED_WARN_MS } from './lease-release.js';
 import { processAlive, type JournalFile, type LeaseJournal } from './journal.js';
 
 /** Tags that say which process on which host rented a lease. */
@@ -19,6 +21,13 @@ export function ownerTags(host: string): Record<string, string> {
 
 /** Age after which an unknown lease tagged as ours is surely not a creation still in flight (Karpenter's rule). */
 export const ORPHAN_MIN_AGE_MS = 30_000;
+
+interface AskedRelease {
+  since: number;
+  state: LeaseState | null;
+  workload: string;
+  warned: boolean;
+}
 
 /** Collaborators of the {@link Reconciler}. */
 export interface ReconcilerDeps {
@@ -48,6 +57,8 @@ export class Reconciler {
   /** Clock time each unknown lease was first seen (for leases without `createdAt`). */
   private readonly firstSeen = new Map<string, number>();
   private sweeping = false;
+  /** Orphans a DELETE was sent for: since when, and what the marketplace last said. */
+  private readonly asked = new Map<string, AskedRelease>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -143,8 +154,12 @@ export class Reconciler {
   }
 
   /** Orphans asked to end whose end the marketplace has not confirmed yet (they may still bill). */
-  unconfirmed(): string[] {
-    return [...this.pending.keys()];
+  unconfirmed(): UnconfirmedRelease[] {
+    const now = this.deps.clock.now();
+    return [...this.pending].map(([leaseId, reason]) => {
+      const asked = this.asked.get(leaseId);
+      return { leaseId, workload: asked?.workload ?? '', state: asked?.state ?? null, unconfirmedMs: asked ? now - asked.since : 0, reason: `orphan ${reason}` };
+    });
   }
 
   /**
@@ -155,9 +170,16 @@ export class Reconciler {
   private async releasePending(): Promise<number> {
     let released = 0;
     for (const [leaseId, reason] of [...this.pending]) {
+      const asked = this.asked.get(leaseId) ?? { since: this.deps.clock.now(), state: null, workload: '', warned: false };
+      this.asked.set(leaseId, asked);
       try {
         const lease = await this.deps.market.releaseLease(leaseId);
-        if (!ENDED_LEASE_STATES.has(lease.state)) continue;
+        if (!ENDED_LEASE_STATES.has(lease.state)) {
+          asked.state = lease.state;
+          asked.workload = lease.tags.workload ?? '';
+          this.warnUnconfirmed(leaseId, asked);
+          continue;
+        }
         this.settle(leaseId, reason, lease);
         released++;
       } catch (error) {
@@ -168,8 +190,22 @@ export class Reconciler {
     return released;
   }
 
+  /** Said once per orphan: the marketplace answers its DELETE but does not end it. */
+  private warnUnconfirmed(leaseId: string, asked: AskedRelease): void {
+    const waited = this.deps.clock.now() - asked.since;
+    if (asked.warned || waited < UNCONFIRMED_WARN_MS) return;
+    asked.warned = true;
+    this.deps.warn(
+      new ComputeError('MARKET_UNAVAILABLE', `orphaned lease ${leaseId} is not confirmed ended ${Math.round(waited / 1000)} s after its release (marketplace says: ${asked.state ?? 'no answer'}); it may still bill`, {
+        details: { warning: 'release-unconfirmed', leaseId, state: asked.state, unconfirmedMs: waited },
+      }),
+      `releasing orphaned lease ${leaseId}`,
+    );
+  }
+
   private settle(leaseId: string, reason: string, lease: Lease | undefined): void {
     this.pending.delete(leaseId);
+    this.asked.delete(leaseId);
     this.firstSeen.delete(leaseId);
     this.deps.journal?.forget(`orphan:${leaseId}`);
     const at = this.deps.clock.now();

@@ -91,6 +91,8 @@ export interface SnapshotSources {
   ledger: Ledger;
   currency: string;
   market: Marketplace;
+  /** Orphaned leases (an earlier process's) asked to end and not confirmed ended. */
+  orphans?: UnconfirmedRelease[];
 }
 
 const emptyCounts = (): NodeCounts => ({ requested: 0, provisioning: 0, ready: 0, draining: 0 });
@@ -125,7 +127,7 @@ export function buildSnapshot(src: SnapshotSources): MetricsSnapshot {
     else live++;
   }
   const b = src.ledger.snapshot(src.now);
-  const unconfirmedReleases = src.leases.unconfirmed(src.now);
+  const unconfirmedReleases = [...src.leases.unconfirmed(src.now), ...(src.orphans ?? [])];
   const health = (src.market as { health?: { degraded: boolean; consecutiveFailures: number; lastError?: string; providers?: Record<string, ProviderMetrics> } }).health;
   return {
     at: src.now,

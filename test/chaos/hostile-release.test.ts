@@ -68,6 +68,24 @@ describe('hostile marketplace: releases that do not end the lease', () => {
     expectNoSecrets(run, market);
   }, 30_000);
 
+  it('an orphan left by an earlier process that the marketplace will not end: retried, reported, named at shutdown', async () => {
+    const market = await startHostileMarket();
+    market.set({ deleteKeeps: 'terminating' });
+    const created = await fetch(`${market.url}/v1/leases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${market.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ offerId: 'gpu-36', image: 'i', maxPricePerHour: 36, tags: { client: 'orphan-client', workload: 'old' } }),
+    });
+    const orphan = ((await created.json()) as { lease: { id: string } }).lease.id;
+    const run = hostileRun(market, { clientId: 'orphan-client' });
+    expect(await run.compute.recovered()).toBe(0);
+    expect(run.compute.metrics().marketplace.unconfirmedReleases).toMatchObject([{ leaseId: orphan, workload: 'old', state: 'terminating' }]);
+    const result = await run.compute.shutdown({ graceMs: 0, releaseTimeoutMs: 500 });
+    expect(result.stillBilling.map((l) => l.leaseId)).toEqual([orphan]);
+    expect(market.log.filter((r) => r.method === 'DELETE').length).toBeGreaterThanOrEqual(2);
+    expect(market.live().map((l) => l.id)).toEqual([orphan]);
+  }, 20_000);
+
   it('GET /v1/offers hangs while DELETE works: the budget guard still releases at the cap', async () => {
     const market = await startHostileMarket();
     const run = hostileRun(market, { marketplace: { url: market.url, apiKey: market.apiKey, timeoutMs: 4_000, maxAttempts: 2 } });
