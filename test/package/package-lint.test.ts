@@ -60,7 +60,8 @@ describe('published package', () => {
     const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
     const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!);
     expect(targets.length).toBeGreaterThan(5);
-    for (const target of targets) expect(target, target).toMatch(/^(https?:\/\/|#)/);
+    // On npm a relative link is broken: write https://github.com/adaptive-compute/adaptive-compute/blob/main/<path>.
+    for (const target of targets) expect(target, `README link ${target} must be absolute`).toMatch(/^(https?:\/\/|#)/);
     const repoBlob = 'https://github.com/adaptive-compute/adaptive-compute/blob/main/';
     for (const target of targets.filter((t) => t.startsWith(repoBlob))) {
       const file = target.slice(repoBlob.length).split('#')[0]!;
