@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 const benches = [
   ['dispatch-overhead.mjs', []],
+  ['coordination.mjs', []],
   ['queue-memory.mjs', ['--expose-gc']],
   ['sim-speed.mjs', []],
   ['sim-parallel.mjs', []],

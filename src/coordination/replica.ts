@@ -47,6 +47,8 @@ export interface CoordinationMetrics {
   replicas: number;
   /** Redis commands sent so far. */
   redisOps: number;
+  /** Controller ticks that exchanged with the group so far. */
+  ticks: number;
   workloads: Record<string, { leaderReplicaId: string | null; isLeader: boolean; epoch: number; slotShare: Record<string, number> }>;
 }
 
@@ -79,6 +81,7 @@ export class GroupReplica implements LoopCoordination {
   #timer: Timer | undefined;
   #beating = false;
   #beats = 0;
+  #ticks = 0;
   #live: string[] = [];
   #sawBorn = false;
   #closed = false;
@@ -207,6 +210,7 @@ export class GroupReplica implements LoopCoordination {
   // ---------------------------------------------------------------- LoopCoordination
 
   async prepare(now: number): Promise<void> {
+    this.#ticks++;
     if (this.degraded) {
       if (this.#warnedDown) this.#refuseWhereNothingServes();
       return;
@@ -421,6 +425,7 @@ export class GroupReplica implements LoopCoordination {
       degradedSince: this.#degradedSince,
       replicas: this.#live.length,
       redisOps: this.#redis.ops,
+      ticks: this.#ticks,
       workloads,
     };
   }
