@@ -63,7 +63,7 @@ describe('vastai() offers', () => {
     }
     expect(searches.map((r) => (r.body as { type: string }).type).sort()).toEqual(['bid', 'on-demand']);
     // Only documented filter fields (search_offers.yaml).
-    for (const r of searches) expect(Object.keys(r.body as object).sort()).toEqual(['gpu_name', 'gpu_ram', 'limit', 'num_gpus', 'order', 'rentable', 'type']);
+    for (const r of searches) expect(Object.keys(r.body as object).sort()).toEqual(['allocated_storage', 'gpu_name', 'gpu_ram', 'limit', 'num_gpus', 'order', 'rentable', 'type']);
     const onDemand = offers.filter((o) => !o.interruptible);
     expect(onDemand.map((o) => [o.id, o.gpu.model, o.pricePerHour])).toEqual([
       ['101', 'RTX 4090', 0.4],

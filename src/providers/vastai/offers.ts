@@ -21,6 +21,8 @@ export function offerSearchBody(query: OfferQuery, type: VastRentalType, setting
     rentable: { eq: true },
     ...(query.minMemoryGb !== undefined && query.minMemoryGb > 0 ? { gpu_ram: { gte: Math.floor(query.minMemoryGb * 1000) } } : {}),
     type,
+    // The disk we will ask for: dph_total then includes its storage, as the instance will bill.
+    allocated_storage: settings.diskGb,
     order: [['dph_total', 'asc']],
     limit: settings.maxOffers,
   };
