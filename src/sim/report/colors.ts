@@ -7,7 +7,9 @@ import { ADAPTIVE } from '../results.js';
 
 /** Our policy's colour. */
 export const OURS = '#1f5fbf';
-const PALETTE = ['#d9822b', '#7a5195', '#2f9e44', '#c92a2a', '#868e96', '#e8590c', '#0b7285', '#5c940d', '#a61e4d'];
+// Far apart in hue and lightness, and none near our blue: orange, purple, green, red,
+// dark grey, pink, teal, brown, olive.
+const PALETTE = ['#e67700', '#7a5195', '#2f9e44', '#c92a2a', '#495057', '#d6336c', '#0ca678', '#8d5524', '#82a300'];
 
 /** A distinct colour for each policy name, in order of appearance. */
 export function policyColors(policies: readonly string[]): Map<string, string> {

@@ -16,7 +16,7 @@ const CSS = `body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;mar
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}table{border-collapse:collapse;margin:8px 0}
 td,th{padding:3px 10px;border-bottom:1px solid #e3e3e3;text-align:right;white-space:nowrap}th{background:#f4f6f8}td:first-child,th:first-child{text-align:left}
 tr.ours td{font-weight:600;color:${OURS}}tr.miss td{color:#999}.settings td{text-align:left}.note{color:#777}
-.grid-charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(370px,1fr));gap:12px}
+.scroll{overflow-x:auto}.grid-charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(370px,1fr));gap:12px}
 .panel{border:1px solid #e3e3e3;border-radius:4px;padding:6px}.panel h3{font-size:13px;margin:0 0 2px}
 svg.chart text{font-size:10px;fill:#555}svg.chart .label{font-size:11px;fill:#333}.axis{stroke:#888}.grid{stroke:#eee}
 .marker{stroke:#c92a2a;stroke-dasharray:4 3}.marker-label{fill:#c92a2a;font-size:10px}.legend span{display:inline-block;margin-right:14px}
@@ -62,7 +62,7 @@ function resultsTable(report: SimReport): string {
   });
   const lb = report.lowerBound;
   rows.push(`<tr><td>clairvoyant lower bound</td><td>${money(lb.cost)}</td><td>1.00x</td><td>-</td><td>-</td><td>-</td><td>-</td><td>${nodeHours(lb.nodeSeconds)}</td><td>-</td><td>-</td></tr>`);
-  return `<table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.join('')}</table><p class="note">Greyed rows miss ${percent(sloGoal(report))} SLO attainment.</p>`;
+  return `<div class="scroll"><table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.join('')}</table></div><p class="note">Greyed rows miss ${percent(sloGoal(report))} SLO attainment.</p>`;
 }
 
 function timelines(report: SimReport, colors: Map<string, string>): string {
