@@ -63,7 +63,7 @@ export interface ShutdownResult {
 export interface ShutdownOptions {
   /** How long in-flight tasks may take to finish before they are rejected with `SHUTDOWN`, ms. @default 30000 */
   graceMs?: number;
-  /** How long to keep retrying lease releases against a failing marketplace, ms. @default 30000 */
+  /** How long to wait for the marketplace to confirm every lease ended (DELETEs are retried meanwhile); leases still unconfirmed then are listed in the result's `stillBilling`, ms. @default 30000 */
   releaseTimeoutMs?: number;
 }
 
