@@ -130,7 +130,8 @@ export class VastMarketplace implements Marketplace {
     return createOnce({
       clock: this.#clock,
       random: Math.random,
-      attempts: this.#s.maxAttempts,
+      // Two more than reads: a provider rate-limits creations hardest (Vast: a minimum interval per endpoint).
+      attempts: this.#s.maxAttempts + 2,
       lookFirst,
       find: async () => (await this.#byTag(`node:${key}`, options)).filter((l) => !ENDED_LEASE_STATES.has(l.state) && l.state !== 'terminating'),
       release: (id) => this.releaseLease(id),
