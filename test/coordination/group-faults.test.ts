@@ -49,7 +49,8 @@ describeRedis('replica group faults (separate processes, real redis-server)', ()
 
   it('a small budget.total holds across three replicas, and its events fire once for the group', async () => {
     const total = 0.02; // twenty node-seconds at $3.60/h
-    const rs = await Promise.all(['b1', 'b2', 'b3'].map((id) => replica(id, env('budget', { TOTAL: String(total) }))));
+    // A longer TTL: a loaded machine's late heartbeat must not move the leadership (and its budget events) here.
+    const rs = await Promise.all(['b1', 'b2', 'b3'].map((id) => replica(id, env('budget', { TOTAL: String(total), TTL_MS: '4000' }))));
     await until('a leader', 10_000, async () => ((await leaderOf(rs[0]!)) ? true : undefined));
     const runs = rs.map((r) => r.next('ran', 60_000));
     for (const r of rs) r.send({ cmd: 'run', n: 30, ms: 300, tag: r.id });
@@ -122,7 +123,7 @@ describeRedis('replica group faults (separate processes, real redis-server)', ()
 
   it('Redis killed: replicas keep serving on known nodes (degraded); restarted empty: the ledger is rebuilt and said so', async () => {
     // Nodes stay up through the outage (no scale-down meanwhile), so the known shares can serve.
-    const rs = await Promise.all(['k1', 'k2'].map((id) => replica(id, env('kill', { MAX_NODES: '3', SCALE_DOWN_MS: '60000' }))));
+    const rs = await Promise.all(['k1', 'k2'].map((id) => replica(id, env('kill', { MAX_NODES: '3', SCALE_DOWN_MS: '60000', TTL_MS: '4000' }))));
     await until('a leader', 10_000, async () => ((await leaderOf(rs[0]!)) ? true : undefined));
     const warm = rs.map((r) => r.next('ran', 30_000));
     for (const r of rs) r.send({ cmd: 'run', n: 30, ms: 100, tag: `${r.id}a` });
