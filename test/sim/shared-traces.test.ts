@@ -11,7 +11,7 @@ import { simulate } from '../../src/sim/simulate.js';
 
 const root = new URL('../../../shared/traces/', import.meta.url).pathname;
 const present = existsSync(root);
-if (!present) console.warn(`[sim] ../shared/traces not found at ${root}: full-trace runs skipped`);
+if (!present) console.warn(`[sim] ../shared/traces (beside the clone) not found: full-trace runs skipped`);
 
 const AUTOSCALERS = ['hpa', 'kpa', 'ray-serve', 'keda', 'skyserve'];
 
