@@ -8,6 +8,7 @@
  */
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { realClock } from '../clock.js';
 
 /** Lock files held by live Compute instances of THIS process (a pid cannot tell them apart). */
 const heldHere = new Set<string>();
@@ -87,7 +88,8 @@ function readOwner(path: string): number | 'fresh' | 'gone' {
   let age: number;
   try {
     text = readFileSync(path, 'utf8');
-    age = Date.now() - statSync(path).mtimeMs;
+    // A file's mtime is wall-clock time, so its age is read against the wall clock, never an injected one.
+    age = realClock.now() - statSync(path).mtimeMs;
   } catch {
     return 'gone';
   }
