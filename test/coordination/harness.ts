@@ -76,9 +76,12 @@ export interface Coordination {
   workloads: Record<string, { leaderReplicaId: string | null; isLeader: boolean; epoch: number; slotShare: Record<string, number> }>;
 }
 
-/** Start one replica process. */
-export function startReplica(id: string, env: Record<string, string>): Replica {
-  const child = spawn(process.execPath, [join(repoRoot, 'test', 'coordination', 'replica-app.mjs')], {
+/**
+ * Start one replica process: replica-app.mjs on the build, or `script` (a copy of it
+ * in an app that installed the packed tarball; `env.PKG` then names the package).
+ */
+export function startReplica(id: string, env: Record<string, string>, script = join(repoRoot, 'test', 'coordination', 'replica-app.mjs')): Replica {
+  const child = spawn(process.execPath, [script], {
     env: { ...process.env, PKG: join(repoRoot, 'dist', 'index.js'), REPLICA_ID: id, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
