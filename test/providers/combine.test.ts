@@ -4,32 +4,23 @@
  * planner's ranking picking across providers, one provider down never stopping the
  * other, and `metrics().marketplace.providers` per provider.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { combineMarketplaces, createCompute, isComputeError } from '../../src/index.js';
-import type { Compute, Marketplace } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { combineMarketplaces, isComputeError } from '../../src/index.js';
+import type { Marketplace } from '../../src/index.js';
 import { runpod, vastai } from '../../src/providers/index.js';
 import { RunPodFake } from '../support/runpod-fake.js';
+import { burst, echoes, stopsAfterEach, until } from '../support/provider-tests.js';
 import { VastFake } from '../support/vast-fake.js';
 
-const stops: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
-});
+const stopAfter = stopsAfterEach();
 
 async function fakes() {
   const vast = await new VastFake().start();
   const pod = await new RunPodFake().start();
-  stops.push(() => vast.stop(), () => pod.stop());
+  stopAfter(() => vast.stop(), () => pod.stop());
   return { vast, pod };
 }
 
-async function until(check: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('combineMarketplaces()', () => {
   it('lists offers of every provider tagged and namespaced, and routes lease calls by id', async () => {
@@ -38,7 +29,7 @@ describe('combineMarketplaces()', () => {
       vastai({ apiKey: vast.apiKey, baseUrl: vast.baseUrl }),
       runpod({ apiKey: pod.apiKey, baseUrl: pod.baseUrl, clouds: ['SECURE'] }),
     ]);
-    stops.push(() => market.close());
+    stopAfter(() => market.close());
     expect(market.names).toEqual(['vastai', 'runpod']);
     const offers = await market.listOffers({ gpu: ['RTX 4090'], minGpus: 1, interruptible: false });
     expect(offers.map((o) => [o.id, o.provider])).toEqual([
@@ -72,7 +63,7 @@ describe('combineMarketplaces()', () => {
       close: () => Promise.resolve(),
     };
     const market = combineMarketplaces([vastai({ apiKey: vast.apiKey, baseUrl: vast.baseUrl }), dead, hung], { offerTimeoutMs: 500, names: ['vastai', 'runpod', 'slow'] });
-    stops.push(() => market.close());
+    stopAfter(() => market.close());
     const started = Date.now();
     const offers = await market.listOffers({ gpu: ['RTX 4090'], minGpus: 1, interruptible: false });
     expect(Date.now() - started).toBeLessThan(3_000);
@@ -85,23 +76,13 @@ describe('combineMarketplaces()', () => {
 
   it('createCompute over both: the burst runs on nodes of both providers, metrics report each, shutdown leaves nothing', async () => {
     const { vast, pod } = await fakes();
-    const compute: Compute = createCompute({
-      marketplace: combineMarketplaces([
-        vastai({ apiKey: vast.apiKey, baseUrl: vast.baseUrl }),
-        runpod({ apiKey: pod.apiKey, baseUrl: pod.baseUrl, clouds: ['SECURE'], billingIncrementSec: 1 }),
-      ]),
-      budget: { maxPerHour: 10, total: 2 },
-      journal: false,
-      tickMs: 200,
-    });
-    stops.push(() => compute.shutdown());
-    const llm = compute.workload('llm', {
-      gpu: { model: ['RTX 4090'], count: 1, interruptible: 'never' },
-      image: 'ghcr.io/acme/llm-node:1',
-      scaling: { minNodes: 0, maxNodes: 4, latencyTargetMs: 1_000, concurrencyPerNode: 2, scaleDownDelayMs: 500, maxProvisionSec: 20 },
-    });
-    const results = await Promise.all(Array.from({ length: 160 }, (_, i) => llm.run({ i, ms: 200 })));
-    expect(results).toEqual(Array.from({ length: 160 }, (_, i) => ({ echo: { i, ms: 200 } })));
+    const market = combineMarketplaces([
+      vastai({ apiKey: vast.apiKey, baseUrl: vast.baseUrl }),
+      runpod({ apiKey: pod.apiKey, baseUrl: pod.baseUrl, clouds: ['SECURE'], billingIncrementSec: 1 }),
+    ]);
+    const plan = { budget: { maxPerHour: 10, total: 2 }, maxNodes: 4, latencyTargetMs: 1_000, concurrencyPerNode: 2, tasks: 160, taskMs: 200 };
+    const { compute, results } = await burst(market, plan, stopAfter);
+    expect(results).toEqual(echoes(plan));
     expect(vast.instances.size).toBeGreaterThanOrEqual(1);
     expect(pod.pods.size).toBeGreaterThanOrEqual(1);
     const providers = compute.metrics().marketplace.providers!;

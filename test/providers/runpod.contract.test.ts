@@ -7,30 +7,24 @@
  * Retry-After, and the proxy URL for `network: 'proxy'`.
  */
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NodeClient } from '../../src/dispatch/node-client.js';
 import { isComputeError } from '../../src/errors.js';
-import type { Lease } from '../../src/market/protocol.js';
 import { runpod } from '../../src/providers/index.js';
 import type { RunPodMarketplace } from '../../src/providers/index.js';
 import { decodeLabel } from '../../src/providers/label.js';
 import { runpodSettings } from '../../src/providers/runpod/options.js';
 import { podEndpoint } from '../../src/providers/runpod/pods.js';
 import { RunPodFake } from '../support/runpod-fake.js';
+import { stopsAfterEach, untilState } from '../support/provider-tests.js';
 import type { RunPodFakeOptions } from '../support/runpod-fake.js';
 
-const fakes: RunPodFake[] = [];
-const markets: RunPodMarketplace[] = [];
-afterEach(async () => {
-  await Promise.all(markets.splice(0).map((m) => m.close()));
-  await Promise.all(fakes.splice(0).map((f) => f.stop()));
-});
+const stopAfter = stopsAfterEach();
 
 async function setup(options: RunPodFakeOptions = {}): Promise<{ fake: RunPodFake; market: RunPodMarketplace }> {
   const fake = await new RunPodFake(options).start();
-  fakes.push(fake);
   const market = runpod({ apiKey: fake.apiKey, baseUrl: fake.baseUrl, timeoutMs: 5_000 });
-  markets.push(market);
+  stopAfter(() => fake.stop(), () => market.close());
   return { fake, market };
 }
 
@@ -43,15 +37,6 @@ const request = (node: string, offerId = `SECURE/1/${GPU_4090}`) => ({
   tags: { client: 'app-1', workload: 'llm', node, host: 'h', pid: '1' },
 });
 
-async function untilState(market: RunPodMarketplace, id: string, states: readonly string[], ms = 15_000): Promise<Lease> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const lease = await market.getLease(id);
-    if (states.includes(lease.state)) return lease;
-    if (Date.now() > end) throw new Error(`lease ${id} still ${lease.state}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('runpod() offers', () => {
   it('reads GET /v2/catalog/gpus?include=AVAILABILITY&product=POD per cloud tier; one offer per type and tier with stock', async () => {
@@ -156,7 +141,7 @@ describe('runpod() leases', () => {
   it('never shows the API key; options are checked by name', async () => {
     const { fake } = await setup();
     const wrong = runpod({ apiKey: 'rpa_wrong_abcdefghijklmnop', baseUrl: fake.baseUrl, maxAttempts: 1 });
-    markets.push(wrong);
+    stopAfter(() => wrong.close());
     const error = await wrong.listOffers({ gpu: ['RTX 4090'], minGpus: 1 }).catch((e: unknown) => e);
     expect(isComputeError(error, 'MARKET_UNAUTHORIZED')).toBe(true);
     const text = `${String(error)} ${JSON.stringify(error)} ${inspect(error, { depth: 5 })} ${JSON.stringify(wrong)} ${inspect(wrong)}`;

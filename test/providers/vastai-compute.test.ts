@@ -4,59 +4,28 @@
  * back, the fleet scales to zero and shutdown() leaves no instance; a node that
  * presents another TLS key gets no task, is released, and the work runs elsewhere.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCompute } from '../../src/index.js';
-import type { Compute } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
 import { vastai } from '../../src/providers/index.js';
 import { VastFake } from '../support/vast-fake.js';
+import { burst, echoes, expectCleanEnd, stopsAfterEach, until } from '../support/provider-tests.js';
 import type { VastFakeOptions } from '../support/vast-fake.js';
 
-const fakes: VastFake[] = [];
-const computes: Compute[] = [];
-afterEach(async () => {
-  await Promise.all(computes.splice(0).map((c) => c.shutdown().catch(() => undefined)));
-  await Promise.all(fakes.splice(0).map((f) => f.stop()));
-});
+const stopAfter = stopsAfterEach();
 
 async function run(fakeOptions: VastFakeOptions, tasks: number) {
   const fake = await new VastFake(fakeOptions).start();
-  fakes.push(fake);
-  const compute = createCompute({
-    marketplace: vastai({ apiKey: fake.apiKey, baseUrl: fake.baseUrl, timeoutMs: 5_000 }),
-    budget: { maxPerHour: 5, total: 1 },
-    journal: false,
-    tickMs: 200,
-  });
-  computes.push(compute);
-  const llm = compute.workload('llm', {
-    gpu: { model: ['RTX 4090'], count: 1, interruptible: 'never' },
-    image: 'ghcr.io/acme/llm-node:1',
-    scaling: { minNodes: 0, maxNodes: 3, latencyTargetMs: 3_000, concurrencyPerNode: 4, scaleDownDelayMs: 500, maxProvisionSec: 20 },
-  });
-  const results = await Promise.all(Array.from({ length: tasks }, (_, i) => llm.run({ i, ms: 40 })));
+  stopAfter(() => fake.stop());
+  const market = vastai({ apiKey: fake.apiKey, baseUrl: fake.baseUrl, timeoutMs: 5_000 });
+  const { compute, results } = await burst(market, { budget: { maxPerHour: 5, total: 1 }, maxNodes: 3, latencyTargetMs: 3_000, concurrencyPerNode: 4, tasks, taskMs: 40 }, stopAfter);
   return { fake, compute, results };
 }
 
-async function until(check: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('createCompute() over vastai()', () => {
   it('a burst scales up, returns every result, scales to zero and leaves no instance after shutdown', async () => {
     const { fake, compute, results } = await run({}, 60);
-    expect(results).toEqual(Array.from({ length: 60 }, (_, i) => ({ echo: { i, ms: 40 } })));
-    expect(fake.instances.size).toBeGreaterThanOrEqual(1);
-    // Every instance got its own node token.
-    const tokens = [...fake.instances.values()].map((i) => i.env.ADAPTIVE_COMPUTE_NODE_TOKEN);
-    expect(new Set(tokens).size).toBe(tokens.length);
-    await until(() => compute.metrics().leases.live === 0, 15_000);
-    await compute.shutdown();
-    await until(() => fake.live().length === 0, 5_000);
-    expect(fake.bill()).toBeLessThanOrEqual(1);
+    expect(results).toEqual(echoes({ tasks: 60, taskMs: 40 }));
+    await expectCleanEnd(compute, fake, [...fake.instances.values()].map((i) => i.env.ADAPTIVE_COMPUTE_NODE_TOKEN), 1);
   }, 60_000);
 
   it('a node presenting another TLS key gets no task and is released; its offer is avoided and the work runs elsewhere', async () => {

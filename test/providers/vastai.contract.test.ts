@@ -6,28 +6,22 @@
  * listing paged by `after_token`, lost create answers, capacity refusals and 429s.
  */
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NodeClient } from '../../src/dispatch/node-client.js';
 import { isComputeError } from '../../src/errors.js';
-import type { Lease } from '../../src/market/protocol.js';
 import { vastai } from '../../src/providers/index.js';
 import type { VastMarketplace } from '../../src/providers/index.js';
 import { decodeLabel } from '../../src/providers/label.js';
 import { VastFake, parseEnvString } from '../support/vast-fake.js';
+import { stopsAfterEach, untilState } from '../support/provider-tests.js';
 import type { VastFakeOptions } from '../support/vast-fake.js';
 
-const fakes: VastFake[] = [];
-const markets: VastMarketplace[] = [];
-afterEach(async () => {
-  await Promise.all(markets.splice(0).map((m) => m.close()));
-  await Promise.all(fakes.splice(0).map((f) => f.stop()));
-});
+const stopAfter = stopsAfterEach();
 
 async function setup(options: VastFakeOptions = {}): Promise<{ fake: VastFake; market: VastMarketplace }> {
   const fake = await new VastFake(options).start();
-  fakes.push(fake);
   const market = vastai({ apiKey: fake.apiKey, baseUrl: fake.baseUrl, timeoutMs: 5_000 });
-  markets.push(market);
+  stopAfter(() => fake.stop(), () => market.close());
   return { fake, market };
 }
 
@@ -39,15 +33,6 @@ const request = (node: string, offerId = '101') => ({
   tags: { client: 'app-1', workload: 'llm', node, host: 'h', pid: '1' },
 });
 
-async function untilState(market: VastMarketplace, id: string, states: readonly string[], ms = 15_000): Promise<Lease> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const lease = await market.getLease(id);
-    if (states.includes(lease.state)) return lease;
-    if (Date.now() > end) throw new Error(`lease ${id} still ${lease.state}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('vastai() offers', () => {
   it('searches POST /api/v0/bundles/ with the documented filter and reports offers under the names users write', async () => {
@@ -182,7 +167,7 @@ describe('vastai() leases', () => {
   it('never shows the API key or a node token: errors, JSON, inspect', async () => {
     const { fake } = await setup();
     const wrong = vastai({ apiKey: 'wrong-key-abcdefghijklmnop', baseUrl: fake.baseUrl, maxAttempts: 1 });
-    markets.push(wrong);
+    stopAfter(() => wrong.close());
     const error = await wrong.listOffers({ gpu: ['RTX 4090'], minGpus: 1 }).catch((e: unknown) => e);
     expect(isComputeError(error, 'MARKET_UNAUTHORIZED')).toBe(true);
     const text = `${String(error)} ${JSON.stringify(error)} ${inspect(error, { depth: 5 })} ${JSON.stringify(wrong)} ${inspect(wrong)}`;

@@ -1,9 +1,13 @@
 /**
- * Pieces both provider fakes share: a JSON answer, a body reader, a request log
- * for contract assertions, per-second billing of instances, and a real agent
- * process per instance started with the env its creation request carried.
+ * Pieces both provider fakes share: the HTTP server on a loopback port with a
+ * request log for contract assertions and every n-th request refused as rate
+ * limited, a JSON answer, a body reader, the instances still listed and their
+ * per-second bill, and a real agent process per instance started with the env its
+ * creation request carried.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { spawnAgent, type AgentProcess } from './agent-process.js';
 
 /** One request as the fake saw it. */
@@ -63,4 +67,94 @@ export class FakeNode {
 /** Seconds billed between two instants (per second, rounded up). */
 export function billedSeconds(fromMs: number, toMs: number): number {
   return Math.ceil(Math.max(0, toMs - fromMs) / 1000);
+}
+
+/**
+ * What both provider fakes are: an HTTP server on a random loopback port that logs
+ * every request (for contract assertions), refuses every n-th as rate limited, and
+ * keeps instances that bill per second and run a real agent process each. A fake
+ * supplies its routes and its provider's error answers.
+ */
+export abstract class ProviderFake<T extends BilledInstance & { node: FakeNode }> {
+  /** Every request the fake saw. */
+  readonly requests: LoggedRequest[] = [];
+  /** Requests refused as rate limited so far. */
+  rateLimited = 0;
+  /** The port it listens on (after start()). */
+  port = 0;
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+  #count = 0;
+
+  constructor() {
+    this.#server = createServer((req, res) => {
+      void this.#handle(req, res).catch(() => {
+        if (!res.headersSent) this.crashed(res);
+      });
+    });
+    this.#server.on('connection', (s: Socket) => {
+      this.#sockets.add(s);
+      s.once('close', () => this.#sockets.delete(s));
+    });
+  }
+
+  /** Every instance ever created, gone or not. */
+  protected abstract all(): Iterable<T>;
+  /** $/h an instance bills. */
+  protected abstract perHour(instance: T): number;
+  /** Answer every n-th request with {@link ProviderFake.tooMany} (0: never). */
+  protected abstract rateLimitEvery(): number;
+  /** The provider's rate-limit answer. */
+  protected abstract tooMany(res: ServerResponse): void;
+  /** The provider's answer when the fake itself failed. */
+  protected abstract crashed(res: ServerResponse): void;
+  /** Answer one logged request. */
+  protected abstract route(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown): void;
+
+  /** Listen on a random loopback port. */
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.#server.address() as AddressInfo).port;
+    return this;
+  }
+
+  /** Instances not yet gone. */
+  live(): T[] {
+    const now = Date.now();
+    return [...this.all()].filter((i) => i.goneAtMs === null || i.goneAtMs > now);
+  }
+
+  /** The fake's own bill, $: per second from creation to the end of deletion. */
+  bill(): number {
+    const now = Date.now();
+    let total = 0;
+    for (const i of this.all()) total += (billedSeconds(i.createdAtMs, Math.min(i.goneAtMs ?? now, now)) * this.perHour(i)) / 3600;
+    return total;
+  }
+
+  /** Stop serving and kill every node process. */
+  async stop(): Promise<void> {
+    for (const s of this.#sockets) s.destroy();
+    await new Promise((resolve) => this.#server.close(resolve));
+    await Promise.all([...this.all()].map((i) => i.node.stop()));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const body = await readBody(req);
+    this.requests.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: req.headers.authorization, contentType: req.headers['content-type'], body });
+    this.#count++;
+    const every = this.rateLimitEvery();
+    if (every > 0 && this.#count % every === 0) {
+      this.rateLimited++;
+      return this.tooMany(res);
+    }
+    this.route(req, res, url, body);
+  }
+}
+
+/** An instance as billing sees it: created, and gone (deleted and no longer listed) or not yet. */
+export interface BilledInstance {
+  createdAtMs: number;
+  goneAtMs: number | null;
 }

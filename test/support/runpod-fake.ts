@@ -7,10 +7,8 @@
  * for no capacity. Each pod runs a real `adaptive-compute agent` process with the
  * env its request carried, on a loopback port that plays the public TCP mapping.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { FakeNode, billedSeconds, readBody, sendJson, type LoggedRequest } from './provider-fake-common.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FakeNode, ProviderFake, sendJson } from './provider-fake-common.js';
 
 /** A GPU type the fake's catalog lists. */
 export interface RunPodFakeGpu {
@@ -61,19 +59,14 @@ interface FakePod {
 }
 
 /** The running fake. */
-export class RunPodFake {
-  readonly requests: LoggedRequest[] = [];
+export class RunPodFake extends ProviderFake<FakePod> {
   readonly pods = new Map<string, FakePod>();
-  rateLimited = 0;
-  port = 0;
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
   private readonly o: Required<Omit<RunPodFakeOptions, 'agentCli'>> & Pick<RunPodFakeOptions, 'agentCli'>;
-  private count = 0;
   private seq = 0;
   private losing: number;
 
   constructor(options: RunPodFakeOptions = {}) {
+    super();
     this.o = {
       apiKey: 'rpa_fake_key_0123456789',
       gpus: [
@@ -90,17 +83,9 @@ export class RunPodFake {
       ...options,
     };
     this.losing = this.o.loseCreateAnswers;
-    this.server = createServer((req, res) => {
-      void this.handle(req, res).catch(() => {
-        if (!res.headersSent) this.problem(res, 500, 'Internal Server Error', 'fake failed');
-      });
-    });
-    this.server.on('connection', (s: Socket) => {
-      this.sockets.add(s);
-      s.once('close', () => this.sockets.delete(s));
-    });
   }
 
+  /** The key the fake accepts. */
   get apiKey(): string {
     return this.o.apiKey;
   }
@@ -110,30 +95,26 @@ export class RunPodFake {
     return `http://127.0.0.1:${this.port}/v2`;
   }
 
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this;
+  protected all(): Iterable<FakePod> {
+    return this.pods.values();
   }
 
-  /** Pods not yet gone. */
-  live(): FakePod[] {
-    const now = Date.now();
-    return [...this.pods.values()].filter((p) => p.goneAtMs === null || p.goneAtMs > now);
+  /** Per second here; the adapter counts per minute unless told otherwise. */
+  protected perHour(p: FakePod): number {
+    return p.cost;
   }
 
-  /** The fake's own bill, $ (per second here; the adapter counts per minute to be safe). */
-  bill(): number {
-    const now = Date.now();
-    let total = 0;
-    for (const p of this.pods.values()) total += (billedSeconds(p.createdAtMs, Math.min(p.goneAtMs ?? now, now)) * p.cost) / 3600;
-    return total;
+  protected rateLimitEvery(): number {
+    return this.o.rateLimitEvery;
   }
 
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise((resolve) => this.server.close(resolve));
-    await Promise.all([...this.pods.values()].map((p) => p.node.stop()));
+  /** RunPod's 429 carries Retry-After. */
+  protected tooMany(res: ServerResponse): void {
+    this.problem(res, 429, 'Too Many Requests', 'rate limit exceeded for the second window', {}, { 'retry-after': '1' });
+  }
+
+  protected crashed(res: ServerResponse): void {
+    this.problem(res, 500, 'Internal Server Error', 'fake failed');
   }
 
   private problem(res: ServerResponse, status: number, title: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
@@ -181,15 +162,7 @@ export class RunPodFake {
     };
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const body = await readBody(req);
-    this.requests.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: req.headers.authorization, contentType: req.headers['content-type'], body });
-    this.count++;
-    if (this.o.rateLimitEvery > 0 && this.count % this.o.rateLimitEvery === 0) {
-      this.rateLimited++;
-      return this.problem(res, 429, 'Too Many Requests', 'rate limit exceeded for the second window', {}, { 'retry-after': '1' });
-    }
+  protected route(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown): void {
     if (req.headers.authorization !== `Bearer ${this.o.apiKey}`) return this.problem(res, 401, 'Unauthorized', 'missing bearer token');
     const path = url.pathname;
     if (req.method === 'GET' && path === '/v2/catalog/gpus') return this.catalog(res, url);

@@ -7,10 +7,8 @@
  * agent` process with the env its request carried, on a loopback port that plays
  * the host port mapped to the container's 8000/tcp.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { FakeNode, billedSeconds, readBody, sendJson, type LoggedRequest } from './provider-fake-common.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FakeNode, ProviderFake, sendJson } from './provider-fake-common.js';
 
 /** An offer the fake lists. */
 export interface VastFakeOffer {
@@ -61,20 +59,14 @@ interface Instance {
 }
 
 /** The running fake. */
-export class VastFake {
-  readonly requests: LoggedRequest[] = [];
+export class VastFake extends ProviderFake<Instance> {
   readonly instances = new Map<number, Instance>();
-  /** Requests refused with 429 so far. */
-  rateLimited = 0;
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
   private readonly o: Required<Omit<VastFakeOptions, 'agentCli'>> & Pick<VastFakeOptions, 'agentCli'>;
   private nextId = 5000;
-  private count = 0;
   private losing: number;
-  port = 0;
 
   constructor(options: VastFakeOptions = {}) {
+    super();
     this.o = {
       apiKey: 'vast-key-123456789',
       offers: [
@@ -93,15 +85,6 @@ export class VastFake {
       ...options,
     };
     this.losing = this.o.loseCreateAnswers;
-    this.server = createServer((req, res) => {
-      void this.handle(req, res).catch(() => {
-        if (!res.headersSent) sendJson(res, 500, { success: false, error: 'server_error', msg: 'fake failed' });
-      });
-    });
-    this.server.on('connection', (s: Socket) => {
-      this.sockets.add(s);
-      s.once('close', () => this.sockets.delete(s));
-    });
   }
 
   /** The key the fake accepts. */
@@ -114,32 +97,26 @@ export class VastFake {
     return `http://127.0.0.1:${this.port}/api/v0`;
   }
 
-  /** Listen on a random loopback port. */
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this;
+  protected all(): Iterable<Instance> {
+    return this.instances.values();
   }
 
-  /** Instances not yet gone. */
-  live(): Instance[] {
-    const now = Date.now();
-    return [...this.instances.values()].filter((i) => i.goneAtMs === null || i.goneAtMs > now);
+  protected perHour(i: Instance): number {
+    return i.dph;
   }
 
-  /** The fake's own bill, $: per second from creation to the end of deletion. */
-  bill(): number {
-    const now = Date.now();
-    let total = 0;
-    for (const i of this.instances.values()) total += (billedSeconds(i.createdAtMs, Math.min(i.goneAtMs ?? now, now)) * i.dph) / 3600;
-    return total;
+  protected rateLimitEvery(): number {
+    return this.o.rateLimitEvery;
   }
 
-  /** Stop serving and kill every node process. */
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise((resolve) => this.server.close(resolve));
-    await Promise.all([...this.instances.values()].map((i) => i.node.stop()));
+  /** Vast's 429 is plain text without Retry-After (rate-limits-and-errors.mdx). */
+  protected tooMany(res: ServerResponse): void {
+    res.writeHead(429, { 'content-type': 'text/plain' });
+    res.end('API requests too frequent');
+  }
+
+  protected crashed(res: ServerResponse): void {
+    sendJson(res, 500, { success: false, error: 'server_error', msg: 'fake failed' });
   }
 
   private rented(askId: number): boolean {
@@ -172,17 +149,7 @@ export class VastFake {
     };
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const body = await readBody(req);
-    this.requests.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: req.headers.authorization, contentType: req.headers['content-type'], body });
-    this.count++;
-    if (this.o.rateLimitEvery > 0 && this.count % this.o.rateLimitEvery === 0) {
-      this.rateLimited++;
-      res.writeHead(429, { 'content-type': 'text/plain' });
-      res.end('API requests too frequent');
-      return;
-    }
+  protected route(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown): void {
     if (req.headers.authorization !== `Bearer ${this.o.apiKey}`) return sendJson(res, 401, { success: false, error: 'auth_error', msg: 'Invalid user key' });
     const path = url.pathname;
     const m = (re: RegExp): RegExpExecArray | null => re.exec(path);

@@ -6,19 +6,14 @@
  * is confirmed by reading the pod back until it answers 404.
  */
 import { inspect } from 'node:util';
-import type { Clock } from '../../clock.js';
 import { ComputeError, isComputeError } from '../../errors.js';
 import type { MarketplaceHealth } from '../../market/http-client.js';
 import type { MarketCallOptions, Marketplace } from '../../market/marketplace.js';
 import type { CreateLeaseRequest, Lease, Offer, OfferQuery } from '../../market/protocol.js';
-import { ENDED_LEASE_STATES } from '../../market/protocol.js';
-import { createOnce } from '../create-once.js';
-import { GoneOffers } from '../gone-offers.js';
 import { ProviderHttp } from '../http.js';
 import { decodeLabel, encodeLabel, hasTag } from '../label.js';
+import { LeaseBook } from '../lease-book.js';
 import { LeaseSecrets } from '../lease-secrets.js';
-import { PinChecks } from '../tls/pin-check.js';
-import { vetRunning } from '../vet-running.js';
 import { refineRunPodFailure } from './errors.js';
 import { catalogPath, parseRunPodOfferId, toOffers } from './offers.js';
 import type { RunPodOptions, RunPodSettings } from './options.js';
@@ -29,8 +24,6 @@ import type { Pod } from './schemas.js';
 
 /** Longest pod name we send (RunPod documents none; consoles cut long names). */
 const NAME_MAX = 191;
-/** A just-created pod may not be readable yet: a 404 then means "not yet", not "gone". */
-const READ_BACK_GRACE_MS = 60_000;
 
 /** The RunPod adapter. Build it with `runpod()`. */
 export class RunPodMarketplace implements Marketplace {
@@ -38,32 +31,13 @@ export class RunPodMarketplace implements Marketplace {
   readonly name = 'runpod';
   readonly #s: RunPodSettings;
   readonly #http: ProviderHttp;
-  readonly #clock: Clock;
-  readonly #secrets = new LeaseSecrets();
-  readonly #gone: GoneOffers;
-  readonly #pins: PinChecks;
-  readonly #offerOf = new Map<string, string>();
-  readonly #createdAt = new Map<string, number>();
-  readonly #deleting = new Set<string>();
-  readonly #tried = new Set<string>();
-  readonly #cleaning = new Set<string>();
+  readonly #book: LeaseBook;
 
   /** @throws ComputeError `CONFIG_INVALID` naming the bad `runpod.*` option. */
   constructor(options: RunPodOptions) {
     this.#s = runpodSettings(options);
-    this.#clock = this.#s.clock;
-    this.#gone = new GoneOffers(this.#clock);
-    this.#pins = new PinChecks(this.#clock);
-    this.#http = new ProviderHttp({
-      name: 'runpod',
-      apiKey: this.#s.apiKey,
-      baseUrl: this.#s.baseUrl,
-      clock: this.#clock,
-      timeoutMs: this.#s.timeoutMs,
-      maxAttempts: this.#s.maxAttempts,
-      dispatcher: this.#s.dispatcher,
-      refineFailure: refineRunPodFailure,
-    });
+    this.#http = new ProviderHttp({ name: 'runpod', ...this.#s, refineFailure: refineRunPodFailure });
+    this.#book = new LeaseBook(this.#s, { listByTag: (tag, signal) => this.#byTag(tag, signal), release: (id) => this.releaseLease(id), closed: () => this.#http.closed });
   }
 
   /** Health of the API, for metrics. */
@@ -82,7 +56,7 @@ export class RunPodMarketplace implements Marketplace {
         return toOffers(body.gpus, query, cloud, this.#s);
       }),
     );
-    return tiers.flat().filter((o) => !this.#gone.has(o.id));
+    return this.#book.available(tiers.flat());
   }
 
   /**
@@ -94,13 +68,13 @@ export class RunPodMarketplace implements Marketplace {
     this.#assertOpen();
     const offer = parseRunPodOfferId(request.offerId);
     if (!offer) throw new ComputeError('MARKET_REJECTED', `createLease: offer id ${JSON.stringify(request.offerId)} is not a RunPod offer`, { retryable: false });
-    if (this.#gone.has(request.offerId)) throw new ComputeError('OFFER_GONE', `createLease: offer ${request.offerId} was refused recently; list offers again`);
+    this.#book.assertOfferLive(request.offerId);
     const key = request.tags.node ?? idempotencyKey;
     const tags = { ...request.tags, node: key };
     const name = encodeLabel(tags, NAME_MAX);
     if (name === undefined) throw new ComputeError('MARKET_REJECTED', `createLease: the lease's tags do not fit a ${NAME_MAX}-character pod name`, { retryable: false });
     const tcp = this.#s.network === 'tcp';
-    const secret = this.#secrets.obtain(key, tcp);
+    const secret = this.#book.secret(key, tcp);
     const body = {
       name,
       image: request.image,
@@ -112,28 +86,10 @@ export class RunPodMarketplace implements Marketplace {
       ...(this.#s.containerDiskGb === undefined ? {} : { disk: this.#s.containerDiskGb }),
       ...(this.#s.dataCenterIds === undefined ? {} : { dataCenterIds: [...this.#s.dataCenterIds] }),
     };
-    const lookFirst = this.#tried.has(key);
-    this.#tried.add(key);
-    return createOnce({
-      clock: this.#clock,
-      random: Math.random,
-      // Two more than reads: a provider rate-limits creations hardest (Vast: a minimum interval per endpoint).
-      attempts: this.#s.maxAttempts + 2,
-      lookFirst,
-      find: async () => (await this.#byTag(`node:${key}`, options)).filter((l) => !ENDED_LEASE_STATES.has(l.state) && l.state !== 'terminating'),
-      release: (id) => this.releaseLease(id),
-      create: async () => {
-        try {
-          const pod = await this.#http.request({ method: 'POST', path: `${this.#http.basePath}/pods`, schema: PodSchema, body, signal: options?.signal, maxAttempts: 1 });
-          this.#offerOf.set(pod.id, request.offerId);
-          this.#createdAt.set(pod.id, this.#clock.now());
-          const lease = this.#toLease(pod);
-          return { ...lease, state: lease.state === 'running' ? 'provisioning' : lease.state, endpoint: null, tags, pricePerHour: pod.cost ?? request.maxPricePerHour };
-        } catch (error) {
-          if (isComputeError(error, 'OFFER_GONE')) this.#gone.add(request.offerId);
-          throw error;
-        }
-      },
+    return this.#book.create(key, request.offerId, options?.signal, async () => {
+      const pod = await this.#http.request({ method: 'POST', path: `${this.#http.basePath}/pods`, schema: PodSchema, body, signal: options?.signal, maxAttempts: 1 });
+      const lease = this.#toLease(pod);
+      return { ...lease, offerId: request.offerId, state: lease.state === 'running' ? 'provisioning' : lease.state, endpoint: null, tags, pricePerHour: pod.cost ?? request.maxPricePerHour };
     });
   }
 
@@ -144,27 +100,22 @@ export class RunPodMarketplace implements Marketplace {
     try {
       pod = await this.#http.request({ method: 'GET', path: this.#podPath(id), schema: PodSchema, signal: options?.signal });
     } catch (error) {
-      if (isComputeError(error) && error.details.notFound === true) return this.#gone_(id);
+      if (isComputeError(error) && error.details.notFound === true) return this.#book.gone(id, (offerId) => gonePod(id, offerId));
       throw error;
     }
-    return vetRunning(this.#toLease(pod), this.#pins, (lease) => this.#impostor(lease));
+    return this.#book.vet(this.#toLease(pod));
   }
 
   /** Every pod whose name carries `tag` (RunPod has no list filter: filtered here). */
   async listLeases(tag: string, options?: MarketCallOptions): Promise<Lease[]> {
     this.#assertOpen();
-    return this.#byTag(tag, options);
+    return this.#byTag(tag, options?.signal);
   }
 
   /** `DELETE /v2/pods/{id}` (204), then read it back: `terminated` once it answers 404. */
   async releaseLease(id: string, options?: MarketCallOptions): Promise<Lease> {
     this.#assertOpen();
-    try {
-      await this.#http.request({ method: 'DELETE', path: this.#podPath(id), schema: EmptySchema, signal: options?.signal });
-    } catch (error) {
-      if (!(isComputeError(error) && error.details.notFound === true)) throw error;
-    }
-    this.#deleting.add(id);
+    await this.#book.deleteSent(id, () => this.#http.request({ method: 'DELETE', path: this.#podPath(id), schema: EmptySchema, signal: options?.signal }));
     return this.getLease(id, options);
   }
 
@@ -183,8 +134,8 @@ export class RunPodMarketplace implements Marketplace {
     return `RunPodMarketplace { baseUrl: '${this.#s.baseUrl}', apiKey: '***' }`;
   }
 
-  async #byTag(tag: string, options: MarketCallOptions | undefined): Promise<Lease[]> {
-    const body = await this.#http.request({ method: 'GET', path: `${this.#http.basePath}/pods`, schema: PodListSchema, signal: options?.signal });
+  async #byTag(tag: string, signal: AbortSignal | undefined): Promise<Lease[]> {
+    const body = await this.#http.request({ method: 'GET', path: `${this.#http.basePath}/pods`, schema: PodListSchema, signal });
     const leases: Lease[] = [];
     for (const raw of body.pods) {
       const parsed = PodSchema.safeParse(raw);
@@ -196,35 +147,9 @@ export class RunPodMarketplace implements Marketplace {
   }
 
   #toLease(pod: Pod): Lease {
-    const tags = decodeLabel(pod.name);
-    const lease = podLease(pod, { secret: this.#secrets.find(tags?.node), deleting: this.#deleting.has(pod.id), offerId: this.#offerOf.get(pod.id), settings: this.#s });
-    // An exited or broken pod still holds its machine (and its disk): it must go.
-    if (lease.state === 'failed' && tags !== undefined) this.#cleanUp(lease.id);
-    return lease;
-  }
-
-  #impostor(lease: Lease): void {
-    const offerId = this.#offerOf.get(lease.id);
-    if (offerId !== undefined) this.#gone.add(offerId);
-    this.#cleanUp(lease.id);
-  }
-
-  #cleanUp(id: string): void {
-    if (this.#cleaning.has(id) || this.#http.closed) return;
-    this.#cleaning.add(id);
-    void this.releaseLease(id).catch(() => this.#cleaning.delete(id));
-  }
-
-  #gone_(id: string): Lease {
-    const created = this.#createdAt.get(id);
-    const offerId = this.#offerOf.get(id);
-    if (created !== undefined && !this.#deleting.has(id) && this.#clock.now() - created < READ_BACK_GRACE_MS) {
-      return { ...gonePod(id, offerId), state: 'provisioning' };
-    }
-    this.#deleting.delete(id);
-    this.#createdAt.delete(id);
-    this.#pins.forget(id);
-    return gonePod(id, offerId);
+    const facts = this.#book.facts(pod.id, decodeLabel(pod.name)?.node);
+    // An exited or broken pod still holds its machine (and its disk): the book releases it.
+    return this.#book.settle(podLease(pod, { ...facts, settings: this.#s }));
   }
 
   #podPath(id: string): string {

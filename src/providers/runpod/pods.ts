@@ -5,7 +5,7 @@
  */
 import type { Lease, LeaseState } from '../../market/protocol.js';
 import { decodeLabel } from '../label.js';
-import type { LeaseSecret } from '../lease-secrets.js';
+import type { LeaseFacts } from '../lease-book.js';
 import type { RunPodSettings } from './options.js';
 import type { Pod } from './schemas.js';
 
@@ -29,7 +29,7 @@ export function podEndpoint(pod: Pod, settings: RunPodSettings): string | null {
 }
 
 /** The lease view of a pod. */
-export function podLease(pod: Pod, facts: { secret: LeaseSecret | undefined; deleting: boolean; offerId: string | undefined; settings: RunPodSettings }): Lease {
+export function podLease(pod: Pod, facts: LeaseFacts & { settings: RunPodSettings }): Lease {
   const state = podState(pod.status, facts.deleting);
   const { secret } = facts;
   return {

@@ -5,19 +5,14 @@
  */
 import type { Lease, LeaseState } from '../../market/protocol.js';
 import { decodeLabel } from '../label.js';
-import type { LeaseSecret } from '../lease-secrets.js';
+import type { LeaseFacts } from '../lease-book.js';
 import type { VastInstance } from './schemas.js';
 
 // actual_status values that mean the container is not coming back on its own.
 const FAILED = new Set(['exited', 'unknown', 'offline', 'stopped']);
 
 /** What the adapter knows about an instance besides what Vast says. */
-export interface VastInstanceFacts {
-  secret: LeaseSecret | undefined;
-  /** A DELETE was sent and the instance is still listed. */
-  deleting: boolean;
-  /** The offer it was created from, when this process created it. */
-  offerId: string | undefined;
+export interface VastInstanceFacts extends LeaseFacts {
   nodePort: number;
 }
 

@@ -6,19 +6,14 @@
  * release confirmed by reading the instance back.
  */
 import { inspect } from 'node:util';
-import type { Clock } from '../../clock.js';
-import { ComputeError, isComputeError } from '../../errors.js';
+import { ComputeError } from '../../errors.js';
 import type { MarketplaceHealth } from '../../market/http-client.js';
 import type { MarketCallOptions, Marketplace } from '../../market/marketplace.js';
 import type { CreateLeaseRequest, Lease, Offer, OfferQuery } from '../../market/protocol.js';
-import { ENDED_LEASE_STATES } from '../../market/protocol.js';
-import { createOnce } from '../create-once.js';
 import { ProviderHttp } from '../http.js';
 import { encodeLabel, decodeLabel, hasTag } from '../label.js';
+import { LeaseBook } from '../lease-book.js';
 import { LeaseSecrets } from '../lease-secrets.js';
-import { GoneOffers } from '../gone-offers.js';
-import { vetRunning } from '../vet-running.js';
-import { PinChecks } from '../tls/pin-check.js';
 import { vastEnvString } from './env-string.js';
 import { refineVastFailure } from './errors.js';
 import { goneLease, vastLease } from './instances.js';
@@ -33,8 +28,6 @@ import type { VastOffer } from './schemas.js';
 const LABEL_MAX = 256;
 /** Pages of the v1 listing read at most (25 instances each). */
 const MAX_PAGES = 200;
-/** A just-created instance may not be readable yet: `null` then means "not yet", not "gone". */
-const READ_BACK_GRACE_MS = 60_000;
 
 /** The Vast.ai adapter. Build it with `vastai()`. */
 export class VastMarketplace implements Marketplace {
@@ -42,39 +35,15 @@ export class VastMarketplace implements Marketplace {
   readonly name = 'vastai';
   readonly #s: VastSettings;
   readonly #http: ProviderHttp;
-  readonly #clock: Clock;
-  readonly #secrets = new LeaseSecrets();
-  readonly #gone: GoneOffers;
-  readonly #pins: PinChecks;
+  readonly #book: LeaseBook;
   /** Last listing's raw offers by offer id (the bid price comes from here). */
   #offers = new Map<string, VastOffer>();
-  /** Instance id -> offer id, for instances this process created. */
-  readonly #offerOf = new Map<string, string>();
-  /** Instance id -> clock ms of its creation answer. */
-  readonly #createdAt = new Map<string, number>();
-  /** Instances a DELETE was sent for and that were not yet seen gone. */
-  readonly #deleting = new Set<string>();
-  /** Lease keys a creation was sent for (a second request for one looks first). */
-  readonly #tried = new Set<string>();
-  /** Failed or outbid instances a DELETE was started for (they would bill storage, or resume). */
-  readonly #cleaning = new Set<string>();
 
   /** @throws ComputeError `CONFIG_INVALID` naming the bad `vastai.*` option. */
   constructor(options: VastOptions) {
     this.#s = vastSettings(options);
-    this.#clock = this.#s.clock;
-    this.#gone = new GoneOffers(this.#clock);
-    this.#pins = new PinChecks(this.#clock);
-    this.#http = new ProviderHttp({
-      name: 'vastai',
-      apiKey: this.#s.apiKey,
-      baseUrl: this.#s.baseUrl,
-      clock: this.#clock,
-      timeoutMs: this.#s.timeoutMs,
-      maxAttempts: this.#s.maxAttempts,
-      dispatcher: this.#s.dispatcher,
-      refineFailure: refineVastFailure,
-    });
+    this.#http = new ProviderHttp({ name: 'vastai', ...this.#s, refineFailure: refineVastFailure });
+    this.#book = new LeaseBook(this.#s, { listByTag: (tag, signal) => this.#byTag(tag, signal), release: (id) => this.releaseLease(id), closed: () => this.#http.closed });
   }
 
   /** Health of the API, for metrics. */
@@ -94,7 +63,7 @@ export class VastMarketplace implements Marketplace {
     const offers: Offer[] = [];
     for (const result of results) {
       for (const [id, raw] of result.byId) this.#offers.set(id, raw);
-      offers.push(...result.offers.filter((o) => !this.#gone.has(o.id)));
+      offers.push(...this.#book.available(result.offers));
     }
     return offers;
   }
@@ -107,13 +76,13 @@ export class VastMarketplace implements Marketplace {
   async createLease(request: CreateLeaseRequest, idempotencyKey: string, options?: MarketCallOptions): Promise<Lease> {
     this.#assertOpen();
     const offer = parseVastOfferId(request.offerId);
-    if (this.#gone.has(request.offerId)) throw new ComputeError('OFFER_GONE', `createLease: offer ${request.offerId} was refused or misbehaved recently; list offers again`);
+    this.#book.assertOfferLive(request.offerId);
     if (!offer) throw new ComputeError('MARKET_REJECTED', `createLease: offer id ${JSON.stringify(request.offerId)} is not a Vast.ai offer`, { retryable: false });
     const key = request.tags.node ?? idempotencyKey;
     const tags = { ...request.tags, node: key };
     const label = encodeLabel(tags, LABEL_MAX);
     if (label === undefined) throw new ComputeError('MARKET_REJECTED', `createLease: the lease's tags do not fit Vast.ai's ${LABEL_MAX}-character label`, { retryable: false });
-    const secret = this.#secrets.obtain(key, true);
+    const secret = this.#book.secret(key, true);
     const env = vastEnvString({ ...(request.env ?? {}), ...LeaseSecrets.env(secret) }, this.#s.nodePort);
     const price = offer.type === 'bid' ? this.#bidPrice(request) : undefined;
     const body = {
@@ -125,27 +94,9 @@ export class VastMarketplace implements Marketplace {
       ...(this.#s.args ? { args: this.#s.args } : {}),
       ...(price === undefined ? {} : { price }),
     };
-    const lookFirst = this.#tried.has(key);
-    this.#tried.add(key);
-    return createOnce({
-      clock: this.#clock,
-      random: Math.random,
-      // Two more than reads: a provider rate-limits creations hardest (Vast: a minimum interval per endpoint).
-      attempts: this.#s.maxAttempts + 2,
-      lookFirst,
-      find: async () => (await this.#byTag(`node:${key}`, options)).filter((l) => !ENDED_LEASE_STATES.has(l.state) && l.state !== 'terminating'),
-      release: (id) => this.releaseLease(id),
-      create: async () => {
-        try {
-          const made = await this.#http.request({ method: 'PUT', path: this.#v0(`/asks/${offer.askId}/`), schema: VastCreateSchema, body, signal: options?.signal, maxAttempts: 1 });
-          this.#offerOf.set(made.new_contract, request.offerId);
-          this.#createdAt.set(made.new_contract, this.#clock.now());
-          return { ...goneLease(made.new_contract, { offerId: request.offerId }, tags), state: 'provisioning', nodeToken: secret.nodeToken, pricePerHour: request.maxPricePerHour, ...(secret.tls ? { tlsPin: secret.tls.pin } : {}) };
-        } catch (error) {
-          if (isComputeError(error, 'OFFER_GONE')) this.#gone.add(request.offerId);
-          throw error;
-        }
-      },
+    return this.#book.create(key, request.offerId, options?.signal, async () => {
+      const made = await this.#http.request({ method: 'PUT', path: this.#v0(`/asks/${offer.askId}/`), schema: VastCreateSchema, body, signal: options?.signal, maxAttempts: 1 });
+      return { ...goneLease(made.new_contract, { offerId: request.offerId }, tags), state: 'provisioning', nodeToken: secret.nodeToken, pricePerHour: request.maxPricePerHour, ...(secret.tls ? { tlsPin: secret.tls.pin } : {}) };
     });
   }
 
@@ -153,26 +104,20 @@ export class VastMarketplace implements Marketplace {
   async getLease(id: string, options?: MarketCallOptions): Promise<Lease> {
     this.#assertOpen();
     const body = await this.#http.request({ method: 'GET', path: this.#v0(`/instances/${instancePath(id)}/`), schema: VastInstanceResponseSchema, signal: options?.signal });
-    if (!body.instances) return this.#gone_(id);
-    return vetRunning(this.#toLease(body.instances), this.#pins, (lease) => this.#impostor(lease));
+    if (!body.instances) return this.#book.gone(id, (offerId) => goneLease(id, { offerId }));
+    return this.#book.vet(this.#toLease(body.instances));
   }
 
   /** Every instance whose label carries `tag`, from the paged `/api/v1/instances/` listing. */
   async listLeases(tag: string, options?: MarketCallOptions): Promise<Lease[]> {
     this.#assertOpen();
-    return this.#byTag(tag, options);
+    return this.#byTag(tag, options?.signal);
   }
 
   /** `DELETE /instances/{id}/`, then read it back: `terminated` once gone, `terminating` until then. */
   async releaseLease(id: string, options?: MarketCallOptions): Promise<Lease> {
     this.#assertOpen();
-    try {
-      await this.#http.request({ method: 'DELETE', path: this.#v0(`/instances/${instancePath(id)}/`), schema: VastDeleteSchema, signal: options?.signal });
-    } catch (error) {
-      // Already gone: the read-back below says so.
-      if (!(isComputeError(error) && error.details.notFound === true)) throw error;
-    }
-    this.#deleting.add(id);
+    await this.#book.deleteSent(id, () => this.#http.request({ method: 'DELETE', path: this.#v0(`/instances/${instancePath(id)}/`), schema: VastDeleteSchema, signal: options?.signal }));
     return this.getLease(id, options);
   }
 
@@ -191,12 +136,12 @@ export class VastMarketplace implements Marketplace {
     return `VastMarketplace { baseUrl: '${this.#s.baseUrl}', apiKey: '***' }`;
   }
 
-  async #byTag(tag: string, options: MarketCallOptions | undefined): Promise<Lease[]> {
+  async #byTag(tag: string, signal: AbortSignal | undefined): Promise<Lease[]> {
     const leases: Lease[] = [];
     let after: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
       const query = `limit=25${after === undefined ? '' : `&after_token=${encodeURIComponent(after)}`}`;
-      const body = await this.#http.request({ method: 'GET', path: `/api/v1/instances/?${query}`, schema: VastInstancePageSchema, signal: options?.signal });
+      const body = await this.#http.request({ method: 'GET', path: `/api/v1/instances/?${query}`, schema: VastInstancePageSchema, signal });
       for (const raw of body.instances ?? []) {
         const parsed = VastInstanceSchema.safeParse(raw);
         if (!parsed.success) continue;
@@ -210,42 +155,8 @@ export class VastMarketplace implements Marketplace {
   }
 
   #toLease(instance: Parameters<typeof vastLease>[0]): Lease {
-    const tags = decodeLabel(instance.label);
-    const lease = vastLease(instance, {
-      secret: this.#secrets.find(tags?.node),
-      deleting: this.#deleting.has(instance.id),
-      offerId: this.#offerOf.get(instance.id),
-      nodePort: this.#s.nodePort,
-    });
-    // An exited instance still bills its disk, and an outbid one may resume and bill
-    // again: whoever gave up on it, the instance itself must go.
-    if ((lease.state === 'failed' || lease.state === 'preempted') && tags !== undefined && !this.#cleaning.has(lease.id) && !this.#http.closed) {
-      this.#cleaning.add(lease.id);
-      void this.releaseLease(lease.id).catch(() => this.#cleaning.delete(lease.id));
-    }
-    return lease;
-  }
-
-  /** A node presented another TLS key: avoid its offer and make sure it goes. */
-  #impostor(lease: Lease): void {
-    const offerId = this.#offerOf.get(lease.id);
-    if (offerId !== undefined) this.#gone.add(offerId);
-    if (!this.#cleaning.has(lease.id) && !this.#http.closed) {
-      this.#cleaning.add(lease.id);
-      void this.releaseLease(lease.id).catch(() => this.#cleaning.delete(lease.id));
-    }
-  }
-
-  #gone_(id: string): Lease {
-    const created = this.#createdAt.get(id);
-    const offerId = this.#offerOf.get(id);
-    if (created !== undefined && !this.#deleting.has(id) && this.#clock.now() - created < READ_BACK_GRACE_MS) {
-      return { ...goneLease(id, { offerId }), state: 'provisioning' };
-    }
-    this.#deleting.delete(id);
-    this.#createdAt.delete(id);
-    this.#pins.forget(id);
-    return goneLease(id, { offerId });
+    const facts = this.#book.facts(instance.id, decodeLabel(instance.label)?.node);
+    return this.#book.settle(vastLease(instance, { ...facts, nodePort: this.#s.nodePort }));
   }
 
   #bidPrice(request: CreateLeaseRequest): number {
