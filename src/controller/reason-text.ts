@@ -4,7 +4,7 @@
  */
 import { formatRate } from '../util/money.js';
 import { fmt } from './budget-guard.js';
-import type { AddGroup, BudgetRelease, KeepWarmFacts, LowDemandFacts, NeedFacts, PlanReason, PreWarmFacts, Shortfall, StepReason } from './reason.js';
+import type { AddGroup, BudgetRelease, LowDemandFacts, NeedFacts, PlanReason, Shortfall, StepReason, WarmFacts } from './reason.js';
 
 /** One line: what the planner saw and why it acted. */
 export function renderReason(reason: PlanReason): string {
@@ -75,15 +75,17 @@ function renderLow(low: LowDemandFacts): string {
   return `demand needs ${low.needs} of ${low.live} for ${seconds(low.forMs)}`;
 }
 
-function renderWarm(warm: KeepWarmFacts | PreWarmFacts): string {
+function renderWarm(warm: WarmFacts): string {
+  if (warm.kind === 'return') return `hold the ${warm.nodes} kept warm (traffic back ${seconds(warm.backForMs)}, its rate measured after ${seconds(warm.untilMs)})`;
   if (warm.kind === 'pre-warm') {
     return `pre-warm ${warm.nodes} (traffic expected back ${seconds(warm.returnAfterMs)} into a quiet spell, ${seconds(warm.idleForMs)} so far; cold start ${seconds(warm.coldStartMs)})`;
   }
   const spread = warm.idleP99Ms !== undefined ? `, idle p5 ${seconds(warm.idleP5Ms ?? 0)} p99 ${seconds(warm.idleP99Ms)} over ${warm.spells} spells` : '';
-  return `keep ${warm.nodes} warm until ${seconds(warm.keepAliveMs)} idle${spread}`;
+  const until = warm.keepAliveMs === undefined ? 'traffic returns' : `${seconds(warm.keepAliveMs)} idle`;
+  return `keep ${warm.nodes} warm until ${until}${spread}`;
 }
 
-function withWarm(text: string, warm: KeepWarmFacts | PreWarmFacts | undefined): string {
+function withWarm(text: string, warm: WarmFacts | undefined): string {
   return warm === undefined ? text : `${text}; ${renderWarm(warm)}`;
 }
 

@@ -62,7 +62,8 @@ export interface LowDemandFacts {
 
 /**
  * `nodes` kept warm through a quiet spell (idle `idleForMs` so far) until it reaches
- * `keepAliveMs` (steps/keep-warm.ts): `warmCost` (their price for the rest of it) spent
+ * `keepAliveMs`, or, with no `keepAliveMs`, until traffic returns (steps/keep-warm.ts):
+ * `warmPerHour` (their price; `warmCost` for the rest of a bounded keep-alive) spent
  * because a cold return would miss `coldMisses` requests, more than half the `missBudget`
  * of a busy spell. `spells` recorded, with their 5th and 99th percentiles when trusted.
  */
@@ -70,11 +71,12 @@ export interface KeepWarmFacts {
   kind: 'keep-warm';
   nodes: number;
   idleForMs: number;
-  keepAliveMs: number;
+  keepAliveMs?: number;
   spells: number;
   idleP5Ms: number | undefined;
   idleP99Ms: number | undefined;
-  warmCost: number;
+  warmPerHour: number;
+  warmCost?: number;
   coldMisses: number;
   missBudget: number;
 }
@@ -87,6 +89,20 @@ export interface PreWarmFacts {
   returnAfterMs: number;
   coldStartMs: number;
 }
+
+/**
+ * Traffic back `backForMs` after a quiet spell: the `nodes` kept warm for it are held
+ * until the long rate window (`untilMs`) has measured the return.
+ */
+export interface ReturnFacts {
+  kind: 'return';
+  nodes: number;
+  backForMs: number;
+  untilMs: number;
+}
+
+/** What the keep-warm step did, when it did something. */
+export type WarmFacts = KeepWarmFacts | PreWarmFacts | ReturnFacts;
 
 /**
  * The step that decided. `scale-up`: at or below demand, `restored` draining nodes taken
@@ -112,10 +128,10 @@ export type StepReason =
       tradeDownPricePerHour?: number;
       replace?: { count: number; pricePerHour: number };
       steady: boolean;
-      warm?: KeepWarmFacts | PreWarmFacts;
+      warm?: WarmFacts;
     }
-  | { kind: 'hold'; low: LowDemandFacts; delayMs: number; provisioning: number; warm?: KeepWarmFacts | PreWarmFacts }
-  | { kind: 'scale-down'; low: LowDemandFacts; drained: number; maxNodes?: number; kept: number; paidLeftMs: number; warm?: KeepWarmFacts | PreWarmFacts };
+  | { kind: 'hold'; low: LowDemandFacts; delayMs: number; provisioning: number; warm?: WarmFacts }
+  | { kind: 'scale-down'; low: LowDemandFacts; drained: number; maxNodes?: number; kept: number; paidLeftMs: number; warm?: WarmFacts };
 
 /** Everything the planner says about one decision: the budget guard's releases first, the step, idle drained nodes released. */
 export interface PlanReason {

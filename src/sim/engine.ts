@@ -26,6 +26,12 @@ export interface Controller {
   onIdleArrival(engine: Engine, now: number): void;
   /** A spot node of this run was preempted. */
   onPreempted(engine: Engine, now: number): void;
+  /**
+   * Nodes the policy holds for good as things stand (a floor with no end, like a
+   * baseline's `minNodes`); absent: the run's `restingNodes`. Read while the policy
+   * comes to rest after the last completion.
+   */
+  readonly restingNodes?: number | undefined;
 }
 
 /** Inputs of one run. */
@@ -195,11 +201,11 @@ export class Engine {
    */
   private drain(controller: Controller, from: number): number {
     const c = this.cluster;
-    const resting = this.options.restingNodes ?? 0;
+    const resting = (): number => controller.restingNodes ?? this.options.restingNodes ?? 0;
     const until = from + (this.options.maxDrainMs ?? MAX_DRAIN_MS);
     const spotEvents = this.options.spot?.timeline.events ?? [];
     let at = from;
-    while (c.liveCount > resting) {
+    while (c.liveCount > resting()) {
       const tN = this.nodeEvents.peekTime();
       const tS = this.spotIdx < spotEvents.length ? spotEvents[this.spotIdx]!.at : Infinity;
       const tD = controller.nextAt;

@@ -273,26 +273,75 @@ describe('step: keep warm', () => {
 
   it('keeps the fleet a cold return would need when that return would miss more than the budget allows', async () => {
     const { keepWarm } = await import('../../src/controller/steps/keep-warm.js');
-    const out = keepWarm(input(quiet({ idleSpellsMs: [300_000] })));
+    // Regular spells too short to release and rent again in (a 60 s cold start, a 60 s minimum lease).
+    const spells = [100_000, 110_000, 90_000, 105_000];
+    const out = keepWarm(input(quiet({ idleSpellsMs: spells })));
     expect(out.floor).toBe(3);
-    expect(out.facts).toMatchObject({ kind: 'keep-warm', nodes: 3, idleForMs: 20_000, keepAliveMs: 300_000, spells: 1 });
-    const facts = out.facts as { coldMisses: number; missBudget: number; warmCost: number };
+    expect(out.facts).toMatchObject({ kind: 'keep-warm', nodes: 3, idleForMs: 20_000, spells: 4 });
+    const facts = out.facts as { coldMisses: number; missBudget: number; warmCost: number; warmPerHour: number; keepAliveMs: number; idleP99Ms: number };
     // A cold return waits 60 s + 1 s of service against a 10 s target: 51 s at 2/s, plus the first.
     expect(facts.coldMisses).toBeCloseTo(1 + 2 * 51, 6);
     expect(facts.missBudget).toBeCloseTo(10, 6);
-    expect(facts.warmCost).toBeCloseTo((3 * 2 * 280_000) / 3_600_000, 9);
-    expect(out.wakeAt).toBe(T - 20_000 + 300_000);
+    expect(facts.keepAliveMs).toBeCloseTo(facts.idleP99Ms * 1.1, 6);
+    expect(facts.warmPerHour).toBe(6);
+    expect(facts.warmCost).toBeCloseTo((6 * (facts.keepAliveMs - 20_000)) / 3_600_000, 9);
+    expect(out.wakeAt).toBeCloseTo(T - 20_000 + facts.keepAliveMs, 6);
   });
 
-  it('lets the fleet go when a cold return fits the target, the budget, or the keep-alive is over, or traffic never paused', async () => {
+  it('with no histogram to trust (none, few or irregular spells), keeps them warm until traffic returns', async () => {
     const { keepWarm } = await import('../../src/controller/steps/keep-warm.js');
-    expect(keepWarm({ ...input(quiet({ idleSpellsMs: [300_000] })), policy: { ...policy, latencyTargetMs: 70_000 } }).floor).toBe(0);
-    const rare = quiet({ idleSpellsMs: [300_000], memory: { ...INITIAL_MEMORY, warm: { recent: [{ requests: 100_000, peakNodes: 3, peakRate: 0.01 }] } } });
+    for (const spells of [[], [300_000], [10_000, 10_000, 10_000, 2_000_000, 10_000, 10_000]]) {
+      const late = keepWarm(input(quiet({ idleSpellsMs: spells, lastArrivalAt: T - 10 * 3_600_000 })));
+      expect(late.floor).toBe(3);
+      expect(late.wakeAt).toBeUndefined();
+      expect(late.facts).toMatchObject({ kind: 'keep-warm', nodes: 3 });
+      expect(late.facts).not.toHaveProperty('keepAliveMs');
+      expect(late.facts).not.toHaveProperty('warmCost');
+    }
+    // Pauses shorter than the scale-down delay are traffic going on: they make no histogram.
+    const short = keepWarm(input(quiet({ idleSpellsMs: [6000, 7000, 8000, 6500, 300_000] })));
+    expect(short.facts).not.toHaveProperty('keepAliveMs');
+  });
+
+  it('keeps only the nodes that carry a return like the recent ones through a cold start, at least one', async () => {
+    const { warmNodes } = await import('../../src/controller/steps/keep-warm.js');
+    const p = makePolicy({ latencyTargetMs: 30_000, concurrencyPerNode: 8, maxNodes: 10 });
+    // 90 s at 2.7/s of 3.7 s tasks: 10 Erlangs on 8 slots; one node's queue reaches ~22 s by the end: one.
+    expect(warmNodes([{ requests: 243, peakNodes: 2, peakRate: 3, durationMs: 90_000 }], 3700, 180_000, p)).toBe(1);
+    // The same rate for 10 minutes outlasts the cold start: two nodes carry it until more are up.
+    expect(warmNodes([{ requests: 1620, peakNodes: 2, peakRate: 3, durationMs: 600_000 }], 3700, 180_000, p)).toBe(2);
+    // Never more than the stream needed at its peak, never less than one, the largest of the spells.
+    expect(warmNodes([{ requests: 100_000, peakNodes: 3, peakRate: 100, durationMs: 600_000 }], 3700, 180_000, p)).toBe(3);
+    expect(warmNodes([{ requests: 1, peakNodes: 0, peakRate: 0.1, durationMs: 1000 }], 3700, 180_000, p)).toBe(1);
+    expect(warmNodes([{ requests: 243, peakNodes: 2, peakRate: 3, durationMs: 90_000 }, { requests: 1620, peakNodes: 2, peakRate: 3, durationMs: 600_000 }], 3700, 180_000, p)).toBe(2);
+    // Spells remembered from before their length was kept: the peak count.
+    expect(warmNodes([{ requests: 243, peakNodes: 2, peakRate: 3 }], 3700, 180_000, p)).toBe(2);
+  });
+
+  it('holds the nodes kept warm through the first long window of a return, then lets demand decide', async () => {
+    const { keepWarm } = await import('../../src/controller/steps/keep-warm.js');
+    const warm = { recent: [busySpell], busy: { since: T - 20_000, count: 5000, peakNodes: 1, peakRate: 0.5 } };
+    const back = (since: number, nodes: NodeView[]) => keepWarm({ ...input(quiet({ idleSpellsMs: [300_000], lastArrivalAt: T - 1000, nodes, memory: { ...INITIAL_MEMORY, warm: { ...warm, busy: { ...warm.busy, since } } } })), idle: false, streamNodes: 1, arrivalRate: 0.5 });
+    const three = [node('a'), node('b'), node('c')];
+    const early = back(T - 20_000, three);
+    expect(early.floor).toBe(3);
+    expect(early.facts).toMatchObject({ kind: 'return', nodes: 3, backForMs: 20_000, untilMs: 60_000 });
+    // It holds what is there; it does not rent for a return.
+    expect(back(T - 20_000, [node('a')]).floor).toBe(1);
+    expect(back(T - 60_000, three).floor).toBe(0);
+  });
+
+  it('lets the fleet go when a cold return fits the target or the budget, or the keep-alive is over', async () => {
+    const { keepWarm } = await import('../../src/controller/steps/keep-warm.js');
+    const spells = [300_000, 310_000, 290_000, 305_000];
+    expect(keepWarm({ ...input(quiet({ idleSpellsMs: spells })), policy: { ...policy, latencyTargetMs: 70_000 } }).floor).toBe(0);
+    const rare = quiet({ idleSpellsMs: spells, memory: { ...INITIAL_MEMORY, warm: { recent: [{ requests: 100_000, peakNodes: 3, peakRate: 0.01 }] } } });
     expect(keepWarm(input(rare)).floor).toBe(0);
-    expect(keepWarm(input(quiet({ idleSpellsMs: [300_000], lastArrivalAt: T - 400_000 }))).floor).toBe(0);
-    expect(keepWarm(input(quiet({ idleSpellsMs: [] }))).floor).toBe(0);
+    expect(keepWarm(input(quiet({ idleSpellsMs: spells, lastArrivalAt: T - 400_000 }))).floor).toBe(0);
+    // Before the first busy spell has ended, nothing is known to keep.
+    expect(keepWarm(input(quiet({ idleSpellsMs: spells, memory: INITIAL_MEMORY }))).floor).toBe(0);
     // Busy: no floor, but the busy spell is tracked.
-    const busy = keepWarm({ ...input(quiet({ idleSpellsMs: [300_000] })), idle: false, streamNodes: 4, arrivalRate: 3 });
+    const busy = keepWarm({ ...input(quiet({ idleSpellsMs: spells })), idle: false, streamNodes: 4, arrivalRate: 3 });
     expect(busy.floor).toBe(0);
     expect(busy.memory?.busy).toMatchObject({ since: T, count: 5000, peakNodes: 4, peakRate: 3 });
   });

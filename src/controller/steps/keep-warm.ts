@@ -17,33 +17,40 @@
  *    of the requests of a busy spell (the mean of the last few). Spending at most half
  *    of it on the cold return (the rest is the queueing model's) lets the fleet go to
  *    zero as before; otherwise nodes are kept warm, and that costs their price for the
- *    idle time (`warmCost`, stated beside `coldMisses` in the reason).
- * 2. How many: the most nodes the arrival stream needed (M/M/k, no backlog) at the
- *    peaks of the last few busy spells: what a return like them needs through the cold
- *    start that renting more takes.
- * 3. How long, from the recorded quiet spells (gaps of 6 s or more between arrivals):
+ *    idle time (`warmPerHour`, and `warmCost` to the end of a bounded keep-alive,
+ *    stated beside `coldMisses` in the reason).
+ * 2. How many ({@link warmNodes}): the fewest that carry a return like each of the last
+ *    few busy spells within the target until it ends or a cold start brings more, and
+ *    never more than the arrival stream needed at its peak (M/M/k, no backlog).
+ * 3. How long, from the recorded quiet spells (gaps of 6 s or more between arrivals)
+ *    that lasted at least the scale-down delay (shorter ones never see a release):
  *    with at least {@link MIN_SPELLS} of them and a coefficient of variation at most
  *    {@link MAX_SPELL_CV}, warm until the spell reaches its 99th percentile plus 10 %
  *    (keep-alive); and when its 5th percentile less 10 % leaves room for a release
  *    and a cold start (more than a minimum lease beyond the scale-down delay), release
- *    first and rent again a cold start before it (pre-warm). Otherwise (too few
- *    spells, or too irregular to predict) warm for {@link FALLBACK_COLD_STARTS} cold
- *    starts: traffic that has stopped for good is not paid for long. With no quiet
- *    spell recorded at all (traffic that never paused), nothing is kept: a stop may
- *    be for good.
+ *    first and rent again a cold start before it (pre-warm). Otherwise (no spell yet,
+ *    too few, or too irregular to predict) nothing says when traffic comes back, nor
+ *    that it stopped for good: the target asked for needs the nodes warm, so they stay
+ *    until traffic returns (the reason has no `keepAliveMs`). A user who would rather
+ *    pay cold returns than idle nodes sets a target of a cold start or more; pausing
+ *    the workload releases them.
+ * 4. The return. Traffic back after a quiet spell is not measured yet: the long rate
+ *    window still holds the spell, and demand read from it would give back the nodes
+ *    kept warm for exactly this return. Those held stay (none are rented for it) until
+ *    the return has filled the long window (`kind: 'return'` in the reason).
  *
  * `minNodes` stays the user's floor; this may keep more.
  */
 import type { PlannerPolicy, WorkloadObservation } from '../observation.js';
-import type { KeepWarmFacts, PreWarmFacts } from '../reason.js';
+import type { WarmFacts } from '../reason.js';
+import type { KeepWarmFacts, PreWarmFacts, ReturnFacts } from '../reason.js';
+import { LONG_RATE_WINDOW_MS } from '../trend.js';
 import { missShare } from '../slo.js';
 
 /** Spells needed before their percentiles are trusted. */
 export const MIN_SPELLS = 4;
 /** Spells more irregular than this (standard deviation over mean) are not predicted. */
 export const MAX_SPELL_CV = 1;
-/** Keep-alive when the spells say nothing reliable, in cold starts. */
-export const FALLBACK_COLD_STARTS = 5;
 /** Margins on the percentiles: pre-warm 10 % early, keep alive 10 % longer. */
 export const HEAD_MARGIN = 0.9;
 export const TAIL_MARGIN = 1.1;
@@ -57,6 +64,8 @@ export interface BusySpell {
   peakNodes: number;
   /** Its peak arrival rate, per second. */
   peakRate: number;
+  /** From its first tick with demand to its last arrival, ms (absent in memory from before it was kept). */
+  durationMs?: number;
 }
 
 /** What the keep-warm step remembers. */
@@ -73,7 +82,7 @@ export interface WarmDecision {
   floor: number;
   /** Time of the next check it needs without new input (a pre-warm due), ms. */
   wakeAt: number | undefined;
-  facts: KeepWarmFacts | PreWarmFacts | undefined;
+  facts: WarmFacts | undefined;
   memory: WarmMemory | undefined;
 }
 
@@ -96,59 +105,115 @@ export interface KeepWarmInput {
 export function keepWarm(input: KeepWarmInput): WarmDecision {
   const { w, policy, idle, now } = input;
   const memory = trackBusy(w.memory.warm, input);
+  const none: WarmDecision = { floor: 0, wakeAt: undefined, facts: undefined, memory };
   const lastAt = w.lastArrivalAt;
-  if (!idle || lastAt === undefined || memory === undefined || memory.recent.length === 0) return { floor: 0, wakeAt: undefined, facts: undefined, memory };
+  if (lastAt === undefined || memory === undefined || memory.recent.length === 0) return none;
+  const trade = warmTrade(memory.recent, input);
+  if (trade === undefined) return none;
+  const { nodes, coldMisses, budget } = trade;
+  if (!idle) {
+    // Traffic is back. Its rate is not measured yet: the long window still holds the quiet
+    // spell and reads low, and demand from it would give back the nodes kept warm for
+    // exactly this return. Those held (not more) stay until the window holds the return.
+    const backForMs = memory.busy === undefined ? 0 : now - memory.busy.since;
+    const live = w.nodes.filter((n) => n.state !== 'draining').length;
+    const held = Math.min(nodes, live);
+    if (backForMs >= LONG_RATE_WINDOW_MS || held === 0) return none;
+    const facts: ReturnFacts = { kind: 'return', nodes: held, backForMs, untilMs: LONG_RATE_WINDOW_MS };
+    return { floor: held, wakeAt: undefined, facts, memory };
+  }
   const idleForMs = Math.max(0, now - lastAt);
   const coldStartMs = Math.max(0, w.coldStartMs);
-  // A request of the usual size that finds no node waits a cold start (the nudge rents at
-  // once); the slowest few would miss even so, and the queueing model's budget counts those.
-  const lateFor = coldStartMs + input.serviceTimeMs - policy.latencyTargetMs;
-  if (lateFor <= 0) return { floor: 0, wakeAt: undefined, facts: undefined, memory };
-  const recent = memory.recent;
-  const peakRate = Math.max(...recent.map((s) => s.peakRate));
-  const requests = recent.reduce((sum, s) => sum + s.requests, 0) / recent.length;
-  const coldMisses = Math.min(requests, 1 + (peakRate * lateFor) / 1000);
-  const budget = missShare(policy.sloTarget) * requests;
-  if (coldMisses <= budget / 2) return { floor: 0, wakeAt: undefined, facts: undefined, memory };
-  const nodes = Math.min(policy.maxNodes, Math.max(1, ...recent.map((s) => s.peakNodes)));
   const spells = w.idleSpellsMs ?? [];
-  // No quiet spell at all so far: nothing says this traffic comes and goes, and a stop
-  // may be for good. The fleet goes as it always did; the spell this starts is recorded.
-  if (spells.length === 0) return { floor: 0, wakeAt: undefined, facts: undefined, memory };
-  const windows = spellWindows(spells);
-  const keepAliveMs = windows ? windows.keepAliveMs : FALLBACK_COLD_STARTS * coldStartMs;
-  if (idleForMs >= keepAliveMs) return { floor: 0, wakeAt: undefined, facts: undefined, memory };
+  const windows = spellWindows(spells, policy.scaleDownDelayMs);
+  // Without a histogram to trust, nothing says when traffic comes back, nor that it has
+  // stopped for good: the SLO asked for needs the nodes warm, so they stay until it does.
+  const keepAliveMs = windows?.keepAliveMs;
+  if (keepAliveMs !== undefined && idleForMs >= keepAliveMs) return none;
   // Pre-warm: released after the scale-down delay, rented again a cold start (and a tick) before the head.
   const rentAt = windows ? windows.headMs - coldStartMs - input.tickMs : -Infinity;
   const worthReleasing = rentAt - policy.scaleDownDelayMs > minLeaseMs(w);
   if (worthReleasing && idleForMs < rentAt) {
     return { floor: 0, wakeAt: lastAt + rentAt, facts: undefined, memory };
   }
+  const wakeAt = keepAliveMs === undefined ? undefined : lastAt + keepAliveMs;
   if (worthReleasing) {
     const facts: PreWarmFacts = { kind: 'pre-warm', nodes, idleForMs, returnAfterMs: windows!.headMs, coldStartMs };
-    return { floor: nodes, wakeAt: lastAt + keepAliveMs, facts, memory };
+    return { floor: nodes, wakeAt, facts, memory };
   }
-  const warmCost = (nodes * input.pricePerHour() * (keepAliveMs - idleForMs)) / 3_600_000;
+  const warmPerHour = nodes * input.pricePerHour();
   const facts: KeepWarmFacts = {
     kind: 'keep-warm',
     nodes,
     idleForMs,
-    keepAliveMs,
     spells: spells.length,
     idleP5Ms: windows?.p5Ms,
     idleP99Ms: windows?.p99Ms,
-    warmCost,
+    warmPerHour,
     coldMisses,
     missBudget: budget,
   };
-  return { floor: nodes, wakeAt: lastAt + keepAliveMs, facts, memory };
+  if (keepAliveMs !== undefined) {
+    facts.keepAliveMs = keepAliveMs;
+    facts.warmCost = (warmPerHour * (keepAliveMs - idleForMs)) / 3_600_000;
+  }
+  return { floor: nodes, wakeAt, facts, memory };
+}
+
+/**
+ * Whether a cold return would cost the SLO, and the nodes to keep warm if so: a request
+ * of the usual size that finds no node waits a cold start (the nudge rents at once), so
+ * those coming within `coldStart + service - target` of the return miss (the slowest few
+ * would miss even so, and the queueing model's budget counts those).
+ */
+function warmTrade(recent: readonly BusySpell[], input: KeepWarmInput): { nodes: number; coldMisses: number; budget: number } | undefined {
+  const { w, policy } = input;
+  const coldStartMs = Math.max(0, w.coldStartMs);
+  const lateFor = coldStartMs + input.serviceTimeMs - policy.latencyTargetMs;
+  if (lateFor <= 0) return undefined;
+  const peakRate = Math.max(...recent.map((s) => s.peakRate));
+  const requests = recent.reduce((sum, s) => sum + s.requests, 0) / recent.length;
+  const coldMisses = Math.min(requests, 1 + (peakRate * lateFor) / 1000);
+  const budget = missShare(policy.sloTarget) * requests;
+  if (coldMisses <= budget / 2) return undefined;
+  return { nodes: warmNodes(recent, input.serviceTimeMs, coldStartMs, policy), coldMisses, budget };
+}
+
+/**
+ * How many nodes to keep warm for a return like the recent busy spells: each needs no
+ * more than the stream needed at its peak (M/M/k, no backlog), and no more than the
+ * fewest nodes whose queue stays within the target until the return is over or more
+ * nodes could be up, whichever comes first (`h`: the spell's length or a cold start). At
+ * the spell's mean load `a` (Erlangs) on `k` nodes of `c` slots, the backlog grows by
+ * `(a - kc) / S` a second, and a task arriving after `h` waits `(a - kc)·h / kc`: within
+ * the wait budget `W` when `kc >= a·h / (W + h)`. A queue that one node absorbs through a
+ * short burst is no reason to keep a second one warm all through the quiet spells.
+ */
+export function warmNodes(recent: readonly BusySpell[], serviceTimeMs: number, coldStartMs: number, policy: PlannerPolicy): number {
+  const slots = Math.max(1, policy.concurrencyPerNode);
+  const waitMs = policy.latencyTargetMs - serviceTimeMs;
+  let most = 1;
+  for (const spell of recent) {
+    let need = spell.peakNodes;
+    if (waitMs > 0 && spell.durationMs !== undefined && spell.durationMs > 0) {
+      const h = Math.min(coldStartMs, spell.durationMs);
+      const load = (spell.requests / spell.durationMs) * serviceTimeMs;
+      need = Math.min(need, Math.max(1, Math.ceil((load * h) / ((waitMs + h) * slots) - 1e-9)));
+    }
+    most = Math.max(most, need);
+  }
+  return Math.min(policy.maxNodes, most);
 }
 
 /**
  * Head (pre-warm) and tail (keep-alive) of the recorded quiet spells, with their
- * margins; undefined when they are too few or too irregular to predict.
+ * margins; undefined when they are too few or too irregular to predict. Only spells
+ * of at least `atLeastMs` count: the question is asked once a spell has lasted the
+ * scale-down delay, and the pauses of traffic that goes on (a few seconds between
+ * requests) say nothing about how long one that got that far will last.
  */
-export function spellWindows(spells: readonly number[]): { headMs: number; keepAliveMs: number; p5Ms: number; p99Ms: number } | undefined {
+export function spellWindows(all: readonly number[], atLeastMs = 0): { headMs: number; keepAliveMs: number; p5Ms: number; p99Ms: number } | undefined {
+  const spells = atLeastMs > 0 ? all.filter((s) => s >= atLeastMs) : all;
   if (spells.length < MIN_SPELLS) return undefined;
   const mean = spells.reduce((a, b) => a + b, 0) / spells.length;
   const sd = Math.sqrt(spells.reduce((a, b) => a + (b - mean) ** 2, 0) / spells.length);
@@ -192,6 +257,7 @@ function trackBusy(memory: WarmMemory | undefined, input: KeepWarmInput): WarmMe
   if (busy === undefined) return memory;
   const quietFor = w.lastArrivalAt === undefined ? Infinity : now - w.lastArrivalAt;
   if (quietFor < Math.max(policy.scaleDownDelayMs, input.tickMs)) return memory;
-  const done: BusySpell = { requests: Math.max(1, count - busy.count), peakNodes: busy.peakNodes, peakRate: busy.peakRate };
+  const durationMs = Math.max(input.tickMs, (w.lastArrivalAt ?? now) - busy.since);
+  const done: BusySpell = { requests: Math.max(1, count - busy.count), peakNodes: busy.peakNodes, peakRate: busy.peakRate, durationMs };
   return { recent: [...recent, done].slice(-BUSY_MEMORY) };
 }

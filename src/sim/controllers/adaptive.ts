@@ -44,6 +44,8 @@ export interface AdaptiveOptions {
 export class AdaptiveController implements Controller {
   nextAt = 0;
   memory: PlannerMemory = INITIAL_MEMORY;
+  /** The floor the last decision holds for good: `minNodes`, or nodes kept warm until traffic returns. */
+  restingNodes: number;
   private lastTickAt = -Infinity;
   private nudged = false;
   private preemptedAt: number | undefined;
@@ -51,6 +53,7 @@ export class AdaptiveController implements Controller {
 
   constructor(private readonly options: AdaptiveOptions) {
     this.policy = { ...options.policy, spotCooloffMs: options.spotCooloffMs };
+    this.restingNodes = options.policy.minNodes;
   }
 
   init(engine: Engine): void {
@@ -70,6 +73,7 @@ export class AdaptiveController implements Controller {
     const decision: Decision = plan(observation, { [SIM_WORKLOAD]: this.policy }, this.options.offers(), c.ledger.view(now));
     const d = decision.workloads[0]!;
     this.options.onDecision?.(now, d);
+    this.restingNodes = Math.max(this.policy.minNodes, heldForGood(d));
     const done = apply(this, d, {
       rent: (request) => {
         const key = engine.nextKey();
@@ -137,6 +141,13 @@ export class AdaptiveController implements Controller {
       memory: this.memory,
     };
   }
+}
+
+/** Nodes a decision keeps warm with no end (until traffic returns), else 0. */
+function heldForGood(d: WorkloadDecision): number {
+  const step = d.reason.step;
+  const warm = step.kind === 'scale-up' || step.kind === 'hold' || step.kind === 'scale-down' ? step.warm : undefined;
+  return warm?.kind === 'keep-warm' && warm.keepAliveMs === undefined ? warm.nodes : 0;
 }
 
 function isQuiet(w: WorkloadObservation, policy: PlannerPolicy): boolean {
