@@ -120,8 +120,18 @@ export class GroupLedger implements Ledger {
       .eval<[number, string]>(RESERVE, [keys.leases, keys.spent, keys.leader(workload)], [token, leaseKey, JSON.stringify(entry), now, JSON.stringify(caps), keys.prefix])
       .then(
         ([ok, why]) => {
-          if (ok !== 1) this.refusals.set(leaseKey, why as GroupRefusal);
-          return ok === 1;
+          if (ok !== 1) {
+            this.refusals.set(leaseKey, why as GroupRefusal);
+            return false;
+          }
+          // Redis said yes to our token; if we were paused or stalled on the way back, another
+          // replica may lead by the time the request would reach the marketplace: give it up.
+          if (this.deps.tokenFor(workload) !== token) {
+            this.refusals.set(leaseKey, 'fenced');
+            this.#fact(() => this.deps.redis.eval(CANCEL, [this.deps.keys.leases], [leaseKey]), 'freeing a reservation made by a lapsed leadership');
+            return false;
+          }
+          return true;
         },
         (error: ComputeError) => {
           this.refusals.set(leaseKey, 'unavailable');

@@ -46,8 +46,10 @@ return n
 };
 
 /**
- * KEYS: leader key, epoch counter, liveness key of this replica. ARGV: replica id, TTL ms.
- * Take the leadership when nobody holds it (a new epoch), or extend our own. Returns
+ * KEYS: leader key, epoch counter, liveness key of this replica. ARGV: replica id, TTL ms,
+ * highest epoch this replica has seen. Take the leadership when nobody holds it (a new
+ * epoch, above any epoch a replica has seen: after Redis restarted empty the counter
+ * starts again from what the replicas remember), or extend our own. Returns
  * `{ 1|0, current value or '' }`. A replica whose liveness key is gone (it was paused
  * past its TTL) cannot lead until its heartbeat is back.
  */
@@ -64,6 +66,8 @@ if current then
   end
   return {0, current}
 end
+local seen = tonumber(ARGV[3]) or 0
+if (tonumber(redis.call('GET', KEYS[2])) or 0) < seen then redis.call('SET', KEYS[2], seen) end
 local value = ARGV[1] .. '|' .. redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], value, 'PX', ARGV[2])
 return {1, value}

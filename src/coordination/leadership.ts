@@ -48,6 +48,8 @@ export function parseToken(value: string): { replicaId: string; epoch: number } 
 export class GroupMembership {
   readonly #held = new Map<string, Held>();
   readonly #seen = new Map<string, { replicaId: string; epoch: number }>();
+  /** Highest epoch seen per workload (kept when Redis forgets it). */
+  readonly #maxEpoch = new Map<string, number>();
 
   constructor(
     private readonly redis: RedisConnection,
@@ -77,11 +79,14 @@ export class GroupMembership {
     const [held, value] = await this.redis.eval<[number, string]>(
       LEAD,
       [this.keys.leader(workload), this.keys.epoch(workload), this.keys.replica(this.replicaId)],
-      [this.replicaId, this.ttlMs],
+      // The highest epoch seen: a Redis restarted empty must not hand out an epoch again.
+      [this.replicaId, this.ttlMs, this.#maxEpoch.get(workload) ?? 0],
     );
     const parsed = value ? parseToken(value) : undefined;
-    if (parsed) this.#seen.set(workload, parsed);
-    else this.#seen.delete(workload);
+    if (parsed) {
+      this.#seen.set(workload, parsed);
+      this.#maxEpoch.set(workload, Math.max(parsed.epoch, this.#maxEpoch.get(workload) ?? 0));
+    } else this.#seen.delete(workload);
     if (held === 1 && parsed) this.#held.set(workload, { token: value, epoch: parsed.epoch, validUntil: sentAt + this.ttlMs });
     else this.#held.delete(workload);
     return this.view(workload);
@@ -104,12 +109,17 @@ export class GroupMembership {
     return this.redis.eval<number>(LEAVE, [this.keys.replica(this.replicaId), this.keys.replicas], [this.replicaId, this.keys.prefix]);
   }
 
-  /** Whether this replica still leads `workload` as Redis sees it now (one round-trip). */
+  /**
+   * Whether this replica may release a lease of `workload` now: Redis says our token is
+   * the current leadership, and, once its answer is here, enough of the leadership is
+   * still left locally (a pause during the round-trip makes it no).
+   */
   async stillLeads(workload: string): Promise<boolean> {
-    const token = this.tokenFor(workload);
+    const token = this.tokenForAction(workload);
     if (token === undefined) return false;
     try {
-      return (await this.redis.eval<number>(FENCE, [this.keys.leader(workload)], [token])) === 1;
+      const current = (await this.redis.eval<number>(FENCE, [this.keys.leader(workload)], [token])) === 1;
+      return current && this.tokenForAction(workload) === token;
     } catch {
       return false;
     }
@@ -124,6 +134,23 @@ export class GroupMembership {
       return undefined;
     }
     return held.token;
+  }
+
+  /**
+   * The token, only while at least {@link actionMarginMs} of our leadership is left:
+   * what a rent or a release is decided on. Redis cannot fence the marketplace, so the
+   * request must reach it before any other replica can have taken over; the margin is
+   * how late it may be (a stall, a pause) and still arrive while we lead.
+   */
+  tokenForAction(workload: string): string | undefined {
+    const token = this.tokenFor(workload);
+    const held = this.#held.get(workload);
+    return token !== undefined && held !== undefined && this.clock.now() < held.validUntil - this.actionMarginMs ? token : undefined;
+  }
+
+  /** Leadership left, at least, when a rent or a release is decided, ms (a quarter of the TTL, at most 1 s). */
+  get actionMarginMs(): number {
+    return Math.min(1000, Math.floor(this.ttlMs / 4));
   }
 
   /** Who leads `workload`, as last seen. */

@@ -104,7 +104,8 @@ export class GroupReplica implements LoopCoordination {
       redis: this.#redis,
       keys: this.keys,
       replicaId: this.replicaId,
-      tokenFor: (w) => (this.leads(w) ? this.membership.tokenFor(w) : undefined),
+      // Rents are decided only with a margin of leadership left (see tokenForAction).
+      tokenFor: (w) => (this.leads(w) ? this.membership.tokenForAction(w) : undefined),
       warn: deps.warn,
     });
     this.#follower = new FleetFollower(deps);
@@ -193,8 +194,13 @@ export class GroupReplica implements LoopCoordination {
     this.#refuseWhereNothingServes();
   }
 
-  /** With Redis down, a workload with no slot on any node can serve nothing: say so to callers at once. */
+  /**
+   * With Redis down, a workload with no slot on any node can serve nothing: say so to
+   * callers. Not on a blip shorter than the TTL (one command timing out on a loaded
+   * machine): the group itself tolerates that much before it moves a leadership.
+   */
   #refuseWhereNothingServes(): void {
+    if (this.#degradedSince === null || this.deps.clock.now() - this.#degradedSince < this.deps.config.ttlMs) return;
     for (const runtime of this.deps.runtimes()) {
       // A node in the share known last still serves; nodes this replica has no share of do not.
       if (runtime.dispatcher.hasAcceptingNode) continue;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { realClock, sleep } from '../../src/clock.js';
+import { realClock, sleep, type Clock } from '../../src/clock.js';
 import { GroupLedger } from '../../src/coordination/group-ledger.js';
 import { groupKeys } from '../../src/coordination/keys.js';
 import { GroupMembership } from '../../src/coordination/leadership.js';
@@ -106,6 +106,41 @@ describeRedis('group ledger on a real redis-server', () => {
     expect(a.ledger.reserve('w', 'w#a.10', offer(1), Date.now()).ok).toBe(false);
     expect(b.ledger.reserve('w', 'w#b.1', offer(1), Date.now()).ok).toBe(true);
     expect(await b.ledger.confirm('w#b.1')).toBe(true);
+  });
+
+  it('a leader paused between the Redis answer and the request rents and releases nothing: the fence is checked again on the answer', async () => {
+    // A clock this test can jump forward, as a SIGSTOP past the TTL does to a process.
+    let skew = 0;
+    const clock: Clock = { now: () => Date.now() + skew, setTimeout: (fn, ms) => realClock.setTimeout(fn, ms) };
+    const conn = await connect();
+    const keys = groupKeys('window');
+    const membership = new GroupMembership(conn, keys, 'ra', 2000, clock);
+    const ledger = new GroupLedger({ total: 100 }, { redis: conn, keys, replicaId: 'ra', tokenFor: (w) => membership.tokenForAction(w), warn: () => undefined });
+    await membership.heartbeat();
+    expect((await membership.lead('w')).isLeader).toBe(true);
+    // The script says yes (the token is current in Redis), but the process stalls before it sees the answer.
+    expect(ledger.reserve('w', 'w#1', offer(1), Date.now()).ok).toBe(true);
+    skew = 2000;
+    expect(await ledger.confirm('w#1')).toBe(false);
+    expect(ledger.refusals.get('w#1')).toBe('fenced');
+    await ledger.flush();
+    await sleep(realClock, 20);
+    await ledger.read();
+    expect(ledger.has('w#1')).toBe(false);
+    // The same for a release: Redis says the token is current, the answer comes back too late.
+    skew = 0;
+    await membership.heartbeat();
+    expect((await membership.lead('w')).isLeader).toBe(true);
+    const asked = membership.stillLeads('w');
+    skew = 2000;
+    expect(await asked).toBe(false);
+    // Less than the margin of leadership left: no new decision either, although the token is still valid.
+    skew = 0;
+    await membership.lead('w');
+    skew = 2000 - membership.actionMarginMs + 50;
+    expect(membership.tokenFor('w')).toBeDefined();
+    expect(membership.tokenForAction('w')).toBeUndefined();
+    expect(await membership.stillLeads('w')).toBe(false);
   });
 
   it('a reservation expires with its replica; a created lease does not', async () => {

@@ -1,6 +1,6 @@
 // One replica of a group, as an app runs it: a separate Node process using the built
 // package. Driven by JSON lines on stdin, it answers with JSON lines on stdout:
-//   { cmd: 'run', n, ms, tag }   -> runs n tasks of `ms` on the shared workload; { type: 'ran', ok, wrong, failed, errors, nodes }
+//   { cmd: 'run', n, ms, tag }   -> runs n tasks of `ms` on the shared workload; { type: 'ran', ok, wrong, failed, errors, messages, nodes }
 //   { cmd: 'metrics' }           -> { type: 'metrics', coordination, budget, nodes }
 //   { cmd: 'shutdown' }          -> { type: 'shutdown', ms } then exits 0
 // Env: PKG (module path of the package), REDIS_URL, GROUP, MARKET_URL, MARKET_KEY, TOTAL, TTL_MS, TICK_MS, MAX_NODES, SCALE_DOWN_MS, REPLICA_ID.
@@ -27,6 +27,7 @@ async function run({ n, ms, tag }) {
   const nodes = new Set();
   let ok = 0, wrong = 0, failed = 0;
   const errors = {};
+  const messages = {}; // first message per code: a failing test shows why
   await Promise.all(
     Array.from({ length: n }, async (_, i) => {
       const input = { ms, id: `${tag}-${i}`, from: process.env.REPLICA_ID ?? tag };
@@ -37,10 +38,11 @@ async function run({ n, ms, tag }) {
       } catch (error) {
         failed++;
         errors[error.code] = (errors[error.code] ?? 0) + 1;
+        messages[error.code] ??= String(error.message);
       }
     }),
   );
-  out({ type: 'ran', tag, ok, wrong, failed, errors, nodes: [...nodes] });
+  out({ type: 'ran', tag, ok, wrong, failed, errors, messages, nodes: [...nodes] });
 }
 
 createInterface({ input: process.stdin }).on('line', (line) => {
