@@ -82,6 +82,10 @@ export abstract class ProviderFake<T extends BilledInstance & { node: FakeNode }
   rateLimited = 0;
   /** The port it listens on (after start()). */
   port = 0;
+  /** Creation answers cut so far (the instance was made, its answer lost). */
+  lostCreates = 0;
+  /** Creation answers still to cut. */
+  protected toLose = 0;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   #count = 0;
@@ -137,6 +141,15 @@ export abstract class ProviderFake<T extends BilledInstance & { node: FakeNode }
     for (const s of this.#sockets) s.destroy();
     await new Promise((resolve) => this.#server.close(resolve));
     await Promise.all([...this.all()].map((i) => i.node.stop()));
+  }
+
+  /** Cut this creation's answer (after the instance was made) if one is still to be lost; true when cut. */
+  protected loseAnswer(req: IncomingMessage): boolean {
+    if (this.toLose <= 0) return false;
+    this.toLose--;
+    this.lostCreates++;
+    req.socket.destroy();
+    return true;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

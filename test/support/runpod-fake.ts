@@ -36,7 +36,7 @@ export interface RunPodFakeOptions {
   noCapacity?: string[];
   /** Creations whose answer is lost (the pod is made, the connection cut). */
   loseCreateAnswers?: number;
-  /** GPU type ids whose pods run a node with another TLS key than the one sent. */
+  /** GPU type ids (or `<CLOUD>:<id>`) whose pods run a node with another TLS key than the one sent. */
   impostorGpus?: string[];
 }
 
@@ -63,7 +63,6 @@ export class RunPodFake extends ProviderFake<FakePod> {
   readonly pods = new Map<string, FakePod>();
   private readonly o: Required<Omit<RunPodFakeOptions, 'agentCli'>> & Pick<RunPodFakeOptions, 'agentCli'>;
   private seq = 0;
-  private losing: number;
 
   constructor(options: RunPodFakeOptions = {}) {
     super();
@@ -82,7 +81,7 @@ export class RunPodFake extends ProviderFake<FakePod> {
       impostorGpus: [],
       ...options,
     };
-    this.losing = this.o.loseCreateAnswers;
+    this.toLose = this.o.loseCreateAnswers;
   }
 
   /** The key the fake accepts. */
@@ -230,7 +229,7 @@ export class RunPodFake extends ProviderFake<FakePod> {
     if (this.o.noCapacity.includes(type.id) || this.o.noCapacity.includes(`${cloud}:${type.id}`)) return this.problem(res, 400, 'Bad Request', `There are no instances currently available for ${type.id} in ${cloud}`);
     const count = typeof gpu.count === 'number' ? gpu.count : 1;
     const nodeEnv = { ...(env as Record<string, string>) };
-    if (this.o.impostorGpus.includes(type.id) && nodeEnv.ADAPTIVE_COMPUTE_TLS_KEY) nodeEnv.ADAPTIVE_COMPUTE_TLS_KEY = 'nL4nGvuhTNvjL3mdnZ2Xc6d2S3j6Yv0qF4A1WmXc1Xw';
+    if ((this.o.impostorGpus.includes(type.id) || this.o.impostorGpus.includes(`${cloud}:${type.id}`)) && nodeEnv.ADAPTIVE_COMPUTE_TLS_KEY) nodeEnv.ADAPTIVE_COMPUTE_TLS_KEY = 'nL4nGvuhTNvjL3mdnZ2Xc6d2S3j6Yv0qF4A1WmXc1Xw';
     const id = `pod${(++this.seq).toString(36)}x${Math.random().toString(36).slice(2, 8)}`;
     const pod: FakePod = {
       id,
@@ -247,11 +246,7 @@ export class RunPodFake extends ProviderFake<FakePod> {
       goneAtMs: null,
     };
     this.pods.set(id, pod);
-    if (this.losing > 0) {
-      this.losing--;
-      req.socket.destroy();
-      return;
-    }
+    if (this.loseAnswer(req)) return;
     sendJson(res, 201, this.view(pod));
   }
 }

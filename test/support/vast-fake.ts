@@ -63,7 +63,6 @@ export class VastFake extends ProviderFake<Instance> {
   readonly instances = new Map<number, Instance>();
   private readonly o: Required<Omit<VastFakeOptions, 'agentCli'>> & Pick<VastFakeOptions, 'agentCli'>;
   private nextId = 5000;
-  private losing: number;
 
   constructor(options: VastFakeOptions = {}) {
     super();
@@ -84,7 +83,7 @@ export class VastFake extends ProviderFake<Instance> {
       pageLimit: 25,
       ...options,
     };
-    this.losing = this.o.loseCreateAnswers;
+    this.toLose = this.o.loseCreateAnswers;
   }
 
   /** The key the fake accepts. */
@@ -210,11 +209,7 @@ export class VastFake extends ProviderFake<Instance> {
       deletedAtMs: null,
       goneAtMs: null,
     });
-    if (this.losing > 0) {
-      this.losing--;
-      req.socket.destroy();
-      return;
-    }
+    if (this.loseAnswer(req)) return;
     sendJson(res, 200, { success: true, new_contract: id, instance_api_key: 'inst-key' });
   }
 
