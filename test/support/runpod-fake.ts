@@ -38,6 +38,8 @@ export interface RunPodFakeOptions {
   loseCreateAnswers?: number;
   /** GPU type ids (or `<CLOUD>:<id>`) whose pods run a node with another TLS key than the one sent. */
   impostorGpus?: string[];
+  /** At most this many pods are impostors (a node-level attack, not a whole tier). @default unlimited */
+  impostorPods?: number;
 }
 
 const CREATE_FIELDS = new Set(['name', 'image', 'gpu', 'cpu', 'cloud', 'env', 'ports', 'disk', 'args', 'registry', 'dataCenterIds', 'globalNetworking', 'mounts', 'startJupyter', 'startSsh', 'templateId']);
@@ -52,6 +54,8 @@ interface FakePod {
   env: Record<string, string>;
   ports: string[];
   cost: number;
+  /** Its node presents another TLS key than the one sent. */
+  impostor: boolean;
   createdAtMs: number;
   node: FakeNode;
   deletedAtMs: number | null;
@@ -63,6 +67,8 @@ export class RunPodFake extends ProviderFake<FakePod> {
   readonly pods = new Map<string, FakePod>();
   private readonly o: Required<Omit<RunPodFakeOptions, 'agentCli'>> & Pick<RunPodFakeOptions, 'agentCli'>;
   private seq = 0;
+  /** Pods started with another TLS key so far. */
+  impostors = 0;
 
   constructor(options: RunPodFakeOptions = {}) {
     super();
@@ -79,6 +85,7 @@ export class RunPodFake extends ProviderFake<FakePod> {
       noCapacity: [],
       loseCreateAnswers: 0,
       impostorGpus: [],
+      impostorPods: Number.POSITIVE_INFINITY,
       ...options,
     };
     this.toLose = this.o.loseCreateAnswers;
@@ -229,7 +236,11 @@ export class RunPodFake extends ProviderFake<FakePod> {
     if (this.o.noCapacity.includes(type.id) || this.o.noCapacity.includes(`${cloud}:${type.id}`)) return this.problem(res, 400, 'Bad Request', `There are no instances currently available for ${type.id} in ${cloud}`);
     const count = typeof gpu.count === 'number' ? gpu.count : 1;
     const nodeEnv = { ...(env as Record<string, string>) };
-    if ((this.o.impostorGpus.includes(type.id) || this.o.impostorGpus.includes(`${cloud}:${type.id}`)) && nodeEnv.ADAPTIVE_COMPUTE_TLS_KEY) nodeEnv.ADAPTIVE_COMPUTE_TLS_KEY = 'nL4nGvuhTNvjL3mdnZ2Xc6d2S3j6Yv0qF4A1WmXc1Xw';
+    const impostor = (this.o.impostorGpus.includes(type.id) || this.o.impostorGpus.includes(`${cloud}:${type.id}`)) && this.impostors < this.o.impostorPods && nodeEnv.ADAPTIVE_COMPUTE_TLS_KEY !== undefined;
+    if (impostor) {
+      this.impostors++;
+      nodeEnv.ADAPTIVE_COMPUTE_TLS_KEY = 'nL4nGvuhTNvjL3mdnZ2Xc6d2S3j6Yv0qF4A1WmXc1Xw';
+    }
     const id = `pod${(++this.seq).toString(36)}x${Math.random().toString(36).slice(2, 8)}`;
     const pod: FakePod = {
       id,
@@ -240,6 +251,7 @@ export class RunPodFake extends ProviderFake<FakePod> {
       env: env as Record<string, string>,
       ports: ports as string[],
       cost: (cloud === 'COMMUNITY' ? type.community : type.secure) * count,
+      impostor,
       createdAtMs: Date.now(),
       node: new FakeNode(nodeEnv, this.o.agentCli),
       deletedAtMs: null,
