@@ -10,7 +10,10 @@
  *    planner's memory) is carried forward: capacity asked for now arrives after a
  *    cold start, so it is sized for the rate it will meet then. Carried forward no
  *    further than it was seen, though: over a cold start of minutes, a slope read
- *    over half a minute would otherwise predict many times the rate.
+ *    over half a minute would otherwise predict many times the rate. Both windows
+ *    are read over the part of them that arrivals were seen in (see
+ *    {@link arrivalsSeenMs}), as far as noise cannot explain it: seconds into a
+ *    return of traffic, a minute's window still holds the quiet before it.
  * 2. Randomness. Fluid arithmetic ignores it; the M/M/k tail does not. The fewest
  *    slots k at which, at offered load a = λ·S (Erlang C), at most 1 % of tasks
  *    would wait past their budget say how many slots beyond the mean load are
@@ -54,7 +57,7 @@
 import type { NodeView, PlannerPolicy, WorkloadObservation } from './observation.js';
 import { fewestNodes, type ProjectionInput } from './projection.js';
 import { forecastError, type PendingForecast } from './forecast.js';
-import { rateSlope, rateSpan } from './trend.js';
+import { LONG_RATE_WINDOW_MS, rateSlope, rateSpan } from './trend.js';
 import { missShare } from './slo.js';
 
 /**
@@ -149,11 +152,43 @@ export function slotsForLatency(load: number, waitBudgetsMs: number | readonly n
   return maxSlots + 1;
 }
 
-/** Arrivals per second that noise cannot explain: the long rate, or the short one's lower 2σ bound. */
-export function robustRate(short: number, long: number): number {
-  const count = Math.max(0, short) * SHORT_WINDOW_SEC;
-  const lowerBound = (count - BURST_SIGMAS * Math.sqrt(count)) / SHORT_WINDOW_SEC;
+/**
+ * Arrivals per second that noise cannot explain: the long rate, or the short one's
+ * lower 2σ bound (`short` counted over `shortSec` seconds).
+ */
+export function robustRate(short: number, long: number, shortSec = SHORT_WINDOW_SEC): number {
+  const count = Math.max(0, short) * shortSec;
+  const lowerBound = (count - BURST_SIGMAS * Math.sqrt(count)) / shortSec;
   return Math.max(0, long, lowerBound);
+}
+
+/**
+ * How long arrivals have been coming, ms: since the streak began (the long window
+ * last empty), and no longer than they have been counted at all; at least a tick.
+ * Unknown (Infinity) at a streak's first tick, or when the window was never seen
+ * empty before it: the windows are taken as they read.
+ * A rate window longer than that also holds the quiet before them and reads low by
+ * the ratio: a return of traffic at 6/s, three seconds in, reads 0.3/s on a minute's
+ * window, and the nodes rented for that would come in one by one, a tick apart.
+ */
+export function arrivalsSeenMs(workload: WorkloadObservation, now: number, tickMs: number): number {
+  // A streak is dated only once the window was seen empty before it: traffic that was
+  // already coming at the planner's first tick began who knows when. At a streak's first
+  // tick there is no span to go by yet.
+  const since = workload.memory.quietAt === undefined ? undefined : workload.memory.arrivingSince;
+  const streak = since === undefined ? Infinity : now - since;
+  return Math.max(tickMs, Math.min(streak, workload.observedForMs ?? Infinity));
+}
+
+/**
+ * A rate counted over `windowMs`, as a rate over the part of it that arrivals were seen
+ * in, as far as noise cannot explain it (the lower 2σ bound of the count, as for a
+ * burst): a lone request after a quiet spell is no rate of one a second.
+ */
+function overSeen(rate: number, windowMs: number, seenMs: number): number {
+  if (seenMs >= windowMs) return rate;
+  const count = (Math.max(0, rate) * windowMs) / 1000;
+  return Math.max(rate, ((count - BURST_SIGMAS * Math.sqrt(count)) * 1000) / seenMs);
 }
 
 /**
@@ -166,7 +201,11 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
   const queued = Math.max(0, workload.queued);
   const inFlight = Math.max(0, workload.inFlight);
   const idle = queued === 0 && !(workload.arrivalRateShort > 0);
-  const arrivalRate = idle ? 0 : robustRate(workload.arrivalRateShort, workload.arrivalRateLong);
+  const seenMs = arrivalsSeenMs(workload, now, tickMs);
+  const shortMs = SHORT_WINDOW_SEC * 1000;
+  const longRate = overSeen(workload.arrivalRateLong, LONG_RATE_WINDOW_MS, seenMs);
+  const shortSeenMs = Math.min(shortMs, seenMs);
+  const arrivalRate = idle ? 0 : robustRate((workload.arrivalRateShort * shortMs) / shortSeenMs, longRate, shortSeenMs / 1000);
   if (idle) return { nodes: 0, nodesUp: 0, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots: 0, backlogSlots: 0, forecast: undefined };
 
   const concurrency = Math.max(1, policy.concurrencyPerNode);
@@ -184,7 +223,7 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
   const reach = LONG_WINDOW_LAG_MS + newNodeAt;
   const seen = Math.min(1, rateSpan(workload.memory.rates) / Math.max(reach, 1));
   const slope = (Math.max(0, rateSlope(workload.memory.rates)) / 1000) * seen; // per ms, per ms
-  const sustained = Math.max(0, Math.min(arrivalRate, workload.arrivalRateLong));
+  const sustained = Math.max(0, Math.min(arrivalRate, longRate));
   const rateAtNewNodes = arrivalRate / 1000 + slope * (LONG_WINDOW_LAG_MS + newNodeAt);
   const load = rateAtNewNodes * serviceTimeMs;
   const arrivalSlots = slotsForLatency(load, shareBudgetsMs, serviceTimeMs, maxSlots, missShare(policy.sloTarget));

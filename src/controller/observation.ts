@@ -57,6 +57,12 @@ export interface PlannerMemory {
    * minute of them, and its rate means something, only a minute after that.
    */
   arrivingSince?: number;
+  /**
+   * When the long window was last seen empty (ms): then `arrivingSince` is when this
+   * streak of arrivals really began. Absent: never seen empty, and arrivals may have
+   * been coming since before the planner's first tick.
+   */
+  quietAt?: number;
   /** A move onto a cheaper offer under way (see rebalance.ts). */
   swap?: SwapInProgress;
   /** The rate forecasts in flight and how wrong past ones were (see forecast.ts). */

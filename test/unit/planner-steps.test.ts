@@ -252,6 +252,46 @@ describe('the SLO', () => {
   });
 });
 
+describe('demand: a return of traffic', () => {
+  const policy = makePolicy({ latencyTargetMs: 24_000, concurrencyPerNode: 8, maxNodes: 50 });
+  // Three seconds into a return at about 6/s: 19 arrivals, on a 6 s and a 60 s window.
+  const back = (memory: Partial<WorkloadObservation['memory']>) =>
+    workload({ queued: 19, arrivalRateShort: 19 / 6, arrivalRateLong: 19 / 60, serviceTimeMs: 4400, coldStartMs: 15_000, memory: { ...INITIAL_MEMORY, ...memory } });
+
+  it('reads the windows over the seconds arrivals were seen in, once the streak is dated', async () => {
+    const { arrivalsSeenMs } = await import('../../src/controller/demand.js');
+    expect(arrivalsSeenMs(back({ quietAt: T - 100_000, arrivingSince: T - 3000 }), T, 1000)).toBe(3000);
+    expect(arrivalsSeenMs(back({ arrivingSince: T - 3000 }), T, 1000)).toBe(Infinity);
+    expect(arrivalsSeenMs(back({ quietAt: T - 100_000 }), T, 1000)).toBe(Infinity);
+    expect(arrivalsSeenMs({ ...back({ quietAt: T - 100_000, arrivingSince: T - 3000 }), observedForMs: 2000 }, T, 1000)).toBe(2000);
+    expect(arrivalsSeenMs(back({ quietAt: T - 100_000, arrivingSince: T }), T, 1000)).toBe(1000);
+  });
+
+  it('sizes a return for the rate it has, not for the quiet minute before it', () => {
+    const dated = estimateDemand(back({ quietAt: T - 100_000, arrivingSince: T - 3000 }), policy, 1000, T);
+    const undated = estimateDemand(back({ arrivingSince: T - 3000 }), policy, 1000, T);
+    expect(dated.arrivalRate).toBeGreaterThan(3);
+    expect(undated.arrivalRate).toBeLessThan(2);
+    expect(dated.nodesUp).toBeGreaterThan(undated.nodesUp);
+  });
+
+  it('dates a streak only after the window was seen empty', () => {
+    const p = makePolicy();
+    expect(carried(workload({ arrivalRateLong: 0 }), p, T).quietAt).toBe(T);
+    expect(carried(workload({ arrivalRateLong: 1, memory: { ...INITIAL_MEMORY, quietAt: T - 5000 } }), p, T).quietAt).toBe(T - 5000);
+    expect(carried(workload({ arrivalRateLong: 1 }), p, T).quietAt).toBeUndefined();
+    const memory = nextMemory(carried(workload({ arrivalRateLong: 0 }), p, T), null, [], undefined, undefined, undefined);
+    expect(memory.quietAt).toBe(T);
+  });
+
+  it('takes a lone request after a quiet spell for no more than the windows say', () => {
+    const lone = workload({ queued: 1, arrivalRateShort: 1 / 6, arrivalRateLong: 1 / 60, serviceTimeMs: 4400, coldStartMs: 15_000, memory: { ...INITIAL_MEMORY, quietAt: T - 100_000, arrivingSince: T - 2000 } });
+    const d = estimateDemand(lone, policy, 1000, T);
+    expect(d.arrivalRate).toBeCloseTo(1 / 60, 9);
+    expect(d.nodesUp).toBe(1);
+  });
+});
+
 describe('step: keep warm', () => {
   const policy = makePolicy({ latencyTargetMs: 10_000, scaleDownDelayMs: 10_000, concurrencyPerNode: 1, maxNodes: 8 });
   const busySpell = { requests: 1000, peakNodes: 3, peakRate: 2 };

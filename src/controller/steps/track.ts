@@ -17,6 +17,8 @@ import { LONG_RATE_WINDOW_MS, pushRate, type RateSample } from '../trend.js';
 export interface Carried {
   avoidSpotUntil: number;
   arrivingSince: number | undefined;
+  /** When the long window was last seen empty. */
+  quietAt: number | undefined;
   forecast: ForecastRecord | undefined;
   /** Busy spells for keep-warm (replaced by that step's own, see keep-warm.ts). */
   warm: WarmMemory | undefined;
@@ -29,6 +31,7 @@ export function carried(w: WorkloadObservation, policy: PlannerPolicy | undefine
     avoidSpotUntil: Math.max(w.memory.avoidSpotUntil, preempted),
     // No arrival in the long window: whatever comes next starts a new count (and no trend).
     arrivingSince: w.arrivalRateLong > 0 ? (w.memory.arrivingSince ?? now) : undefined,
+    quietAt: w.arrivalRateLong > 0 ? w.memory.quietAt : now,
     forecast: w.memory.forecast,
     warm: w.memory.warm,
   };
@@ -69,6 +72,7 @@ export function nextMemory(
   const memory: PlannerMemory = { lowDemandSince, recentDesired, avoidSpotUntil: base.avoidSpotUntil };
   if (rates !== undefined) memory.rates = rates;
   if (base.arrivingSince !== undefined) memory.arrivingSince = base.arrivingSince;
+  if (base.quietAt !== undefined) memory.quietAt = base.quietAt;
   if (forecast !== undefined) memory.forecast = forecast;
   if (swap !== undefined) memory.swap = swap;
   if (base.warm !== undefined) memory.warm = base.warm;
