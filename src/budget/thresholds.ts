@@ -28,6 +28,48 @@ const REARM_RATIO = 0.9;
 // Float sums of exact prices must still reach a level they meet exactly.
 const SLACK = 1e-9;
 
+/** Where one level stands now: reached (fire it unless it fired), or clearly below (arm it again). */
+export interface LevelState {
+  /** Stable name of the level: scope, cap and percent. */
+  key: string;
+  reached: boolean;
+  /** Fell far enough below the level to fire again on the next crossing. */
+  rearm: boolean;
+  crossing: ThresholdCrossing;
+}
+
+/**
+ * Where each level of one scope (`undefined` = global) stands, lowest level first,
+ * with no memory: the single-process tracker below keeps the fired levels itself, a
+ * replica group keeps them in Redis (src/coordination/) so that a crossing fires once
+ * for the group whichever replica sees it.
+ */
+export function levelStates(
+  scope: string | undefined,
+  caps: { total?: number; maxPerHour?: number },
+  usage: { committed: number; hourlyRate: number },
+): LevelState[] {
+  const out: LevelState[] = [];
+  const checks: Array<[ThresholdCrossing['cap'], number | undefined, number]> = [
+    ['total', caps.total, usage.committed],
+    ['maxPerHour', caps.maxPerHour, usage.hourlyRate],
+  ];
+  for (const [cap, limit, value] of checks) {
+    if (limit === undefined || limit <= 0) continue;
+    for (const percent of LEVELS) {
+      const level = (limit * percent) / 100;
+      const reached = value >= level - SLACK * Math.max(1, level);
+      out.push({
+        key: `${scope ?? ''}\u0000${cap}\u0000${percent}`,
+        reached,
+        rearm: !reached && value < level * REARM_RATIO,
+        crossing: { cap, scope: scope ?? 'global', percent, value, limit },
+      });
+    }
+  }
+  return out;
+}
+
 /** Remembers fired levels per scope. */
 export class ThresholdTracker {
   readonly #fired = new Set<string>();
@@ -39,22 +81,12 @@ export class ThresholdTracker {
     usage: { committed: number; hourlyRate: number },
   ): ThresholdCrossing[] {
     const out: ThresholdCrossing[] = [];
-    const checks: Array<[ThresholdCrossing['cap'], number | undefined, number]> = [
-      ['total', caps.total, usage.committed],
-      ['maxPerHour', caps.maxPerHour, usage.hourlyRate],
-    ];
-    for (const [cap, limit, value] of checks) {
-      if (limit === undefined || limit <= 0) continue;
-      for (const percent of LEVELS) {
-        const key = `${scope ?? ''}\u0000${cap}\u0000${percent}`;
-        const level = (limit * percent) / 100;
-        const reached = value >= level - SLACK * Math.max(1, level);
-        if (reached && !this.#fired.has(key)) {
-          this.#fired.add(key);
-          out.push({ cap, scope: scope ?? 'global', percent, value, limit });
-        } else if (!reached && value < level * REARM_RATIO) {
-          this.#fired.delete(key);
-        }
+    for (const level of levelStates(scope, caps, usage)) {
+      if (level.reached && !this.#fired.has(level.key)) {
+        this.#fired.add(level.key);
+        out.push(level.crossing);
+      } else if (level.rearm) {
+        this.#fired.delete(level.key);
       }
     }
     return out;

@@ -3,11 +3,10 @@
  * leader adopts every live lease tagged with the group and the workload that its own
  * lease manager does not hold (the old leader's fleet, and leases whose creation
  * answer the old leader never saw), with the billing terms the ledger recorded, and
- * closes ledger entries whose lease the marketplace reports ended. After Redis lost
- * the group's state, the ledger is rebuilt from the same list: live leases, and the
- * cost of those that ended since this replica started.
+ * closes ledger entries whose lease the marketplace reports ended. (After Redis lost
+ * the group's state, ledger-rebuild.ts rebuilds the ledger from the same list.)
  */
-import type { ManagedLease } from '../leases/lease-manager.js';
+import { leaseCost } from '../budget/cost.js';
 import { ENDED_LEASE_STATES, type Lease, type Offer } from '../market/protocol.js';
 import type { LedgerEntry } from './group-budget.js';
 
@@ -20,12 +19,18 @@ export interface Adoption {
   offer: Offer;
 }
 
+/** What the marketplace says a lease cost: its reported cost or its billed seconds at its price, whichever is more. */
+export function marketCost(lease: Lease): number {
+  return Math.max(lease.cost, leaseCost(lease.pricePerHour, lease.billedSec));
+}
+
 /** The node key of a lease: its `node` tag, or one derived from its id. */
 export function nodeKeyOf(lease: Lease): string {
   return lease.tags.node ?? `adopted:${lease.id}`;
 }
 
-function createdAt(lease: Lease, fallback: number): number {
+/** When the marketplace says the lease was created, ms (`fallback` when it does not say). */
+export function createdAt(lease: Lease, fallback: number): number {
   const at = lease.createdAt ? Date.parse(lease.createdAt) : NaN;
   return Number.isFinite(at) ? at : fallback;
 }
@@ -38,7 +43,7 @@ export function entryFromLease(lease: Lease, replicaId: string, now: number, ter
     r: createdAt(lease, now),
     i: terms?.billingIncrementSec ?? 1,
     m: terms?.minLeaseSec ?? 0,
-    c: lease.cost,
+    c: marketCost(lease),
     s: 'a',
     rep: replicaId,
     id: lease.id,
@@ -64,7 +69,7 @@ export function adoptionPlan(
     adopt.push({
       key,
       lease,
-      entry: { ...entry, s: 'a', id: lease.id, c: Math.max(entry.c, lease.cost) },
+      entry: { ...entry, s: 'a', id: lease.id, c: Math.max(entry.c, marketCost(lease)) },
       offer: {
         id: lease.offerId,
         gpu: { model: 'adopted', count: 1, memoryGb: 0 },
@@ -83,31 +88,7 @@ export function adoptionPlan(
   for (const [key, entry] of entries) {
     if (entry.w !== workload || entry.s !== 'a' || held.has(key)) continue;
     const lease = byId.get(entry.id);
-    if (lease === undefined || ENDED_LEASE_STATES.has(lease.state)) ended.push({ key, cost: Math.max(entry.c, lease?.cost ?? 0) });
+    if (lease === undefined || ENDED_LEASE_STATES.has(lease.state)) ended.push({ key, cost: Math.max(entry.c, lease ? marketCost(lease) : 0) });
   }
   return { adopt, ended };
-}
-
-/** A ledger rebuilt from the marketplace's list (Redis lost it). */
-export function rebuildFromMarket(
-  listed: readonly Lease[],
-  known: ReadonlyMap<string, ManagedLease>,
-  replicaId: string,
-  since: number,
-): { entries: Record<string, LedgerEntry>; spent: Record<string, number> } {
-  const entries: Record<string, LedgerEntry> = {};
-  const spent: Record<string, number> = {};
-  for (const lease of listed) {
-    const workload = lease.tags.workload ?? '';
-    if (ENDED_LEASE_STATES.has(lease.state)) {
-      if (createdAt(lease, 0) >= since) spent[workload] = (spent[workload] ?? 0) + lease.cost;
-      continue;
-    }
-    const key = nodeKeyOf(lease);
-    const mine = known.get(key);
-    const entry = entryFromLease(lease, replicaId, since, mine?.spec.offer);
-    if (mine) entry.r = Math.min(entry.r, mine.requestedAt);
-    entries[key] = entry;
-  }
-  return { entries, spent };
 }

@@ -10,13 +10,14 @@
  */
 import { leaseCost, minimumLeaseCost } from '../budget/cost.js';
 import type { BudgetCaps, BudgetSnapshot, LeaseReport, Ledger, ReserveResult, ThresholdCrossing } from '../budget/ledger.js';
-import { ThresholdTracker } from '../budget/thresholds.js';
+import { levelStates, type LevelState } from '../budget/thresholds.js';
 import type { BudgetView } from '../controller/observation.js';
 import type { ComputeError } from '../errors.js';
 import type { Offer } from '../market/protocol.js';
 import type { GroupKeys } from './keys.js';
-import { ACTIVATE, CANCEL, END, OBSERVE_COST, READ, REBUILD, RESERVE } from './ledger-scripts.js';
+import { ACTIVATE, CANCEL, CROSS, END, OBSERVE_COST, READ, REBUILD, RESERVE } from './ledger-scripts.js';
 import { entryCommitted, groupSnapshot, groupUsage, groupView, parseEntry, type LedgerEntry } from './group-budget.js';
+import type { LedgerRecord } from './ledger-record.js';
 import type { RedisConnection } from './redis.js';
 
 const SLACK = 1e-9;
@@ -45,7 +46,10 @@ export class GroupLedger implements Ledger {
   readonly #local = new Map<string, LedgerEntry>();
   /** Facts Redis did not take yet, in order. */
   #unsent: Array<() => Promise<unknown>> = [];
-  readonly #thresholds = new ThresholdTracker();
+  /** Budget levels that fired for the group, as last read (or claimed) from Redis. */
+  #fired = new Set<string>();
+  /** Crossings this replica claimed in Redis and has not reported yet. */
+  #claimed: ThresholdCrossing[] = [];
   /** The last refusal per lease key (tests and warnings read it). */
   readonly refusals = new Map<string, GroupRefusal>();
 
@@ -68,7 +72,7 @@ export class GroupLedger implements Ledger {
   async read(): Promise<{ born: boolean }> {
     await this.flush();
     const { keys, redis } = this.deps;
-    const [flat, spentFlat, born] = await redis.eval<[string[], string[], number]>(READ, [keys.leases, keys.spent, keys.born], [keys.prefix]);
+    const [flat, spentFlat, born, fired] = await redis.eval<[string[], string[], number, string[]]>(READ, [keys.leases, keys.spent, keys.born, keys.fired], [keys.prefix]);
     const entries = new Map<string, LedgerEntry>();
     for (let n = 0; n + 1 < flat.length; n += 2) {
       const entry = parseEntry(flat[n + 1]!);
@@ -82,6 +86,8 @@ export class GroupLedger implements Ledger {
     }
     this.#entries = entries;
     this.#spent = spent;
+    // Levels fired while Redis was empty (or by this replica since) stay known until Redis has them too.
+    if (born === 1) this.#fired = new Set(fired);
     return { born: born === 1 };
   }
 
@@ -240,20 +246,60 @@ export class GroupLedger implements Ledger {
     return groupView([...this.#entries.values()], this.#spent, this.#global, this.#workloadCaps, now);
   }
 
-  thresholdsCrossed(now: number): ThresholdCrossing[] {
-    const entries = [...this.#entries.values()];
-    const scopes: Array<[string | undefined, BudgetCaps]> = [[undefined, this.#global]];
-    for (const [name, caps] of this.#workloadCaps) scopes.push([name, caps]);
-    return scopes.flatMap(([scope, caps]) => this.#thresholds.check(scope, caps, groupUsage(entries, this.#spent, scope, now)));
+  /** Crossings claimed for the group by {@link claimThresholds} and not reported yet (then forgotten). */
+  thresholdsCrossed(): ThresholdCrossing[] {
+    return this.#claimed.splice(0);
+  }
+
+  /** Whether {@link thresholdsCrossed} has something to report. */
+  get pendingCrossings(): number {
+    return this.#claimed.length;
   }
 
   /**
-   * Write a ledger rebuilt from the marketplace (Redis lost the group's state), unless
-   * another replica did it first. Resolves with whether this call wrote it.
+   * Budget levels reached since they last fired for the group: claimed in Redis, under
+   * the reporting leader's token, by a script that records each one once (a level that
+   * fired under an earlier leader does not fire again); the claimed ones are then
+   * reported by {@link thresholdsCrossed}. A round-trip only when a level moved.
+   * Rejects when Redis cannot be reached (nothing claimed; tried again next tick).
    */
-  async rebuild(entries: Record<string, LedgerEntry>, spent: Record<string, number>): Promise<boolean> {
+  async claimThresholds(workload: string, token: string, now: number): Promise<void> {
+    const entries = [...this.#entries.values()];
+    const scopes: Array<[string | undefined, BudgetCaps]> = [[undefined, this.#global]];
+    for (const [name, caps] of this.#workloadCaps) scopes.push([name, caps]);
+    const levels = new Map<string, LevelState>();
+    for (const [scope, caps] of scopes) for (const level of levelStates(scope, caps, groupUsage(entries, this.#spent, scope, now))) levels.set(level.key, level);
+    const reached = [...levels.values()].filter((l) => l.reached && !this.#fired.has(l.key)).map((l) => l.key);
+    const rearm = [...levels.values()].filter((l) => l.rearm && this.#fired.has(l.key)).map((l) => l.key);
+    if (reached.length === 0 && rearm.length === 0) return;
     const { keys, redis } = this.deps;
-    const wrote = await redis.eval<number>(REBUILD, [keys.leases, keys.spent, keys.born], [JSON.stringify(entries), JSON.stringify(spent)]);
+    const fired = await redis.eval<string[]>(CROSS, [keys.fired, keys.leader(workload)], [token, JSON.stringify({ reached, rearm })]);
+    for (const key of rearm) this.#fired.delete(key);
+    for (const key of fired) {
+      this.#fired.add(key);
+      const level = levels.get(key);
+      if (level) this.#claimed.push(level.crossing);
+    }
+  }
+
+  /** What this replica knows of the group's ledger (last read, plus its own facts since): rebuilds start from it. */
+  knowledge(): { entries: ReadonlyMap<string, LedgerEntry>; spent: ReadonlyMap<string, number>; fired: ReadonlySet<string> } {
+    return { entries: this.#entries, spent: this.#spent, fired: this.#fired };
+  }
+
+  /**
+   * Write a ledger rebuilt from the marketplace and this replica's knowledge (Redis lost
+   * the group's state, or the group is new). Entries, fired levels and `born` are
+   * written unless another replica did it first; `spent` is merged either way (raised,
+   * never lowered). Resolves with whether this call wrote the ledger.
+   */
+  async rebuild(entries: Record<string, LedgerEntry>, spent: Record<string, number>, born: LedgerRecord): Promise<boolean> {
+    const { keys, redis } = this.deps;
+    const wrote = await redis.eval<number>(
+      REBUILD,
+      [keys.leases, keys.spent, keys.born, keys.fired],
+      [JSON.stringify(entries), JSON.stringify(spent), JSON.stringify([...this.#fired]), JSON.stringify(born)],
+    );
     return wrote === 1;
   }
 

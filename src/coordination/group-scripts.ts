@@ -11,7 +11,7 @@ import type { LuaScript } from './redis.js';
 /**
  * KEYS: liveness key of this replica, replica set, born key. ARGV: replica id, TTL ms,
  * info JSON, key prefix. Refreshes this replica, drops dead ones from the set, and
- * returns `{ liveReplicaIds, born (0/1) }`.
+ * returns `{ liveReplicaIds, born ('' when Redis holds no ledger) }`.
  */
 export const HEARTBEAT: LuaScript = {
   name: 'acHeartbeat',
@@ -23,7 +23,7 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   if redis.call('EXISTS', ARGV[4] .. 'replica:' .. id) == 1 then live[#live + 1] = id
   else redis.call('SREM', KEYS[2], id) end
 end
-return { live, redis.call('EXISTS', KEYS[3]) }
+return { live, redis.call('GET', KEYS[3]) or '' }
 `,
 };
 

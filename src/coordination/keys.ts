@@ -15,8 +15,10 @@ export interface GroupKeys {
   readonly leases: string;
   /** Hash of accrued cost of ended leases: workload -> amount. */
   readonly spent: string;
-  /** Present while Redis holds the group's ledger: its absence after a start means Redis lost it. */
+  /** Present while Redis holds the group's ledger (JSON: when it was born or rebuilt): its absence after a start means Redis lost it. */
   readonly born: string;
+  /** Hash of budget levels that fired for the group (`scope NUL cap NUL percent` -> 1). */
+  readonly fired: string;
   /** Liveness key of a replica (expires with its TTL). */
   replica(id: string): string;
   /** Leader key of a workload: `<replicaId>|<epoch>`, with the leadership TTL. */
@@ -38,6 +40,7 @@ export function groupKeys(group: string): GroupKeys {
     leases: `${prefix}ledger:leases`,
     spent: `${prefix}ledger:spent`,
     born: `${prefix}ledger:born`,
+    fired: `${prefix}ledger:fired`,
     replica: (id) => `${prefix}replica:${id}`,
     leader: (w) => `${prefix}leader:${w}`,
     epoch: (w) => `${prefix}epoch:${w}`,

@@ -28,6 +28,8 @@ export interface Heartbeat {
   live: string[];
   /** Whether Redis holds the group's ledger. */
   born: boolean;
+  /** The ledger's birth record as stored (JSON; '' when Redis holds no ledger). */
+  bornRecord: string;
 }
 
 interface Held {
@@ -62,12 +64,12 @@ export class GroupMembership {
   /** Refresh this replica's liveness key. Rejects when Redis cannot be reached. */
   async heartbeat(info: Record<string, unknown> = {}): Promise<Heartbeat> {
     const { keys } = this;
-    const [live, born] = await this.redis.eval<[string[], number]>(
+    const [live, born] = await this.redis.eval<[string[], string]>(
       HEARTBEAT,
       [keys.replica(this.replicaId), keys.replicas, keys.born],
       [this.replicaId, this.ttlMs, JSON.stringify(info), keys.prefix],
     );
-    return { live, born: born === 1 };
+    return { live, born: born !== '', bornRecord: born };
   }
 
   /**

@@ -147,7 +147,10 @@ return tostring(final)
 `,
 };
 
-/** KEYS: leases, spent, born. ARGV: key prefix. The group's ledger: `{ leases, spent, born }` (dead reservations dropped). */
+/**
+ * KEYS: leases, spent, born, fired. ARGV: key prefix. The group's ledger:
+ * `{ leases, spent, born (0/1), fired levels }` (dead reservations dropped).
+ */
 export const READ: LuaScript = {
   name: 'acLedgerRead',
   lua: `${COST}
@@ -156,24 +159,54 @@ for k, e in pairs(live_entries(KEYS[1], ARGV[1])) do
   leases[#leases + 1] = k
   leases[#leases + 1] = cjson.encode(e)
 end
-return { leases, redis.call('HGETALL', KEYS[2]), redis.call('EXISTS', KEYS[3]) }
+return { leases, redis.call('HGETALL', KEYS[2]), redis.call('EXISTS', KEYS[3]), redis.call('HKEYS', KEYS[4]) }
 `,
 };
 
 /**
- * KEYS: leases, spent, born. ARGV: entries JSON `{ key: entry }`, spent JSON `{ workload: amount }`.
- * Writes a ledger rebuilt from the marketplace, once: returns 0 when the ledger is
- * already there (another replica rebuilt it first).
+ * KEYS: leases, spent, born, fired. ARGV: entries JSON `{ key: entry }`, spent JSON
+ * `{ workload: amount }`, fired levels JSON `[key]`, born JSON. Writes a ledger rebuilt
+ * from the marketplace and what this replica still knew. Entries, fired levels and the
+ * born record are written once (returns 1; 0 when the ledger is already there, another
+ * replica rebuilt it first); spent is merged either way, each workload's figure only
+ * ever raised, so what every replica knew counts and nothing counts twice.
  */
 export const REBUILD: LuaScript = {
   name: 'acLedgerRebuild',
   lua: `
-if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
-for k, e in pairs(cjson.decode(ARGV[1])) do
-  if redis.call('HEXISTS', KEYS[1], k) == 0 then redis.call('HSET', KEYS[1], k, cjson.encode(e)) end
+local wrote = 0
+if redis.call('EXISTS', KEYS[3]) == 0 then
+  for k, e in pairs(cjson.decode(ARGV[1])) do
+    if redis.call('HEXISTS', KEYS[1], k) == 0 then redis.call('HSET', KEYS[1], k, cjson.encode(e)) end
+  end
+  for _, k in ipairs(cjson.decode(ARGV[3])) do redis.call('HSET', KEYS[4], k, '1') end
+  redis.call('SET', KEYS[3], ARGV[4])
+  wrote = 1
 end
-for w, v in pairs(cjson.decode(ARGV[2])) do redis.call('HINCRBYFLOAT', KEYS[2], w, v) end
-redis.call('SET', KEYS[3], '1')
-return 1
+for w, v in pairs(cjson.decode(ARGV[2])) do
+  local current = tonumber(redis.call('HGET', KEYS[2], w)) or 0
+  if v > current then redis.call('HSET', KEYS[2], w, string.format('%.17g', v)) end
+end
+return wrote
+`,
+};
+
+/**
+ * KEYS: fired, leader key of the workload whose leader reports the budget. ARGV: token,
+ * levels JSON `{ reached: [key], rearm: [key] }`. Records the levels reached that had not
+ * fired for the group and returns them (the caller fires exactly those); forgets the
+ * levels to re-arm. A stale token changes nothing and returns none.
+ */
+export const CROSS: LuaScript = {
+  name: 'acLedgerCross',
+  lua: `
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {} end
+local levels = cjson.decode(ARGV[2])
+for _, k in ipairs(levels.rearm) do redis.call('HDEL', KEYS[1], k) end
+local fired = {}
+for _, k in ipairs(levels.reached) do
+  if redis.call('HSETNX', KEYS[1], k, '1') == 1 then fired[#fired + 1] = k end
+end
+return fired
 `,
 };

@@ -22,7 +22,9 @@ import type { EndpointPolicy } from '../leases/node-endpoint.js';
 import type { Marketplace } from '../market/marketplace.js';
 import { ENDED_LEASE_STATES, type Lease } from '../market/protocol.js';
 import type { WorkloadRuntime } from '../workload.js';
-import { adoptionPlan, rebuildFromMarket } from './adoption.js';
+import { adoptionPlan } from './adoption.js';
+import { rebuildLedger } from './ledger-rebuild.js';
+import { parseLedgerRecord, type LedgerRebuild, type LedgerRecord } from './ledger-record.js';
 import { FleetFollower } from './fleet-follower.js';
 import { demandOf, sumObservations, toReplicaObservation, type ReplicaObservation } from './group-observation.js';
 import { GroupLedger } from './group-ledger.js';
@@ -50,6 +52,8 @@ export interface CoordinationMetrics {
   /** Controller ticks that exchanged with the group so far. */
   ticks: number;
   workloads: Record<string, { leaderReplicaId: string | null; isLeader: boolean; epoch: number; slotShare: Record<string, number> }>;
+  /** The group ledger's birth record as last seen in Redis: when it was born, and its last rebuild after Redis lost it. */
+  ledger: LedgerRecord | null;
 }
 
 /** Collaborators of a {@link GroupReplica}. */
@@ -84,6 +88,9 @@ export class GroupReplica implements LoopCoordination {
   #ticks = 0;
   #live: string[] = [];
   #sawBorn = false;
+  /** When the group's ledger was born, as the earliest birth record seen says (ms). */
+  #bornAt: number | undefined;
+  #ledgerRecord: LedgerRecord | undefined;
   #closed = false;
   /** Per workload: the epoch whose fleet this replica has adopted (it plans only then). */
   readonly #adopted = new Map<string, number>();
@@ -157,7 +164,10 @@ export class GroupReplica implements LoopCoordination {
       const first = this.#beats++ === 0;
       if (first) this.#resolveRecovery(beat.live.length === 1 ? await this.#releaseOrphans() : 0);
       if (!beat.born) await this.#rebuild();
-      else this.#sawBorn = true;
+      else {
+        this.#sawBorn = true;
+        this.#noteBorn(beat.bornRecord);
+      }
       for (const runtime of this.deps.runtimes()) await this.membership.lead(runtime.name);
       this.#up();
     } catch (error) {
@@ -196,11 +206,11 @@ export class GroupReplica implements LoopCoordination {
 
   /**
    * With Redis down, a workload with no slot on any node can serve nothing: say so to
-   * callers. Not on a blip shorter than the TTL (one command timing out on a loaded
-   * machine): the group itself tolerates that much before it moves a leadership.
+   * callers. Not on an outage shorter than two TTLs (commands timing out on a loaded
+   * machine, a slow first connection): the bound the group gives itself to fail over.
    */
   #refuseWhereNothingServes(): void {
-    if (this.#degradedSince === null || this.deps.clock.now() - this.#degradedSince < this.deps.config.ttlMs) return;
+    if (this.#degradedSince === null || this.deps.clock.now() - this.#degradedSince < 2 * this.deps.config.ttlMs) return;
     for (const runtime of this.deps.runtimes()) {
       // A node in the share known last still serves; nodes this replica has no share of do not.
       if (runtime.dispatcher.hasAcceptingNode) continue;
@@ -223,6 +233,7 @@ export class GroupReplica implements LoopCoordination {
     }
     try {
       await this.ledger.read();
+      await this.#claimThresholds(now);
       const leases = this.deps.leases();
       for (const runtime of this.deps.runtimes()) {
         const mine = this.#observation(runtime, now);
@@ -267,9 +278,20 @@ export class GroupReplica implements LoopCoordination {
     return sumObservations(own, runtime.completed, others, now, Math.max(3 * this.deps.tickMs, this.deps.config.ttlMs));
   }
 
+  /** Crossings are claimed for the group in Redis (see {@link #claimThresholds}): report those claimed here. */
   reportsBudget(): boolean {
-    const names = [...this.deps.runtimes()].map((r) => r.name).sort();
-    return names.length > 0 && this.leads(names[0]!);
+    return this.ledger.pendingCrossings > 0;
+  }
+
+  /**
+   * The leader of the first workload (by name) claims the budget levels the group's
+   * ledger crossed: in Redis, fenced by its token, each level once for the group, so a
+   * new leader does not fire again what its predecessor fired.
+   */
+  async #claimThresholds(now: number): Promise<void> {
+    const first = [...this.deps.runtimes()].map((r) => r.name).sort()[0];
+    const token = first !== undefined && this.leads(first) ? this.membership.tokenFor(first) : undefined;
+    if (token !== undefined) await this.ledger.claimThresholds(first!, token, now);
   }
 
   // ---------------------------------------------------------------- shares and adoption
@@ -392,28 +414,53 @@ export class GroupReplica implements LoopCoordination {
     return released;
   }
 
-  /** Redis holds no ledger: a new group, or Redis restarted empty. Rebuild it from the marketplace. */
+  /**
+   * Redis holds no ledger: a new group, or Redis restarted empty. Rebuild it from the
+   * marketplace's leases (by the group tag) and what this replica still knows, and say
+   * so: a `warning` (details: what was rebuilt) and `metrics().coordination.ledger`.
+   */
   async #rebuild(): Promise<void> {
     const listed = await this.deps.market.listLeases(`client:${this.deps.config.group}`).catch((error: unknown) => {
       this.deps.warn(asComputeError(error), 'listing the group\'s leases to rebuild the ledger');
       return undefined;
     });
     if (!listed) return;
-    const known = new Map([...this.deps.leases().all()].map((r) => [r.key, r] as const));
-    const { entries, spent } = rebuildFromMarket(listed, known, this.replicaId, this.#startedAt);
-    const wrote = await this.ledger.rebuild(entries, spent);
-    if (wrote && this.#sawBorn) {
+    const now = this.deps.clock.now();
+    const held = new Map([...this.deps.leases().all()].map((r) => [r.key, r] as const));
+    const known = this.ledger.knowledge();
+    const lost = this.#sawBorn;
+    const rebuilt = rebuildLedger({ listed, held, entries: known.entries, spent: known.spent, replicaId: this.replicaId, since: this.#bornAt ?? this.#startedAt, now });
+    const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+    const report: LedgerRebuild = {
+      at: now,
+      by: this.replicaId,
+      leases: Object.keys(rebuilt.entries).length,
+      spent: sum(rebuilt.spent),
+      spentFromMarket: sum(rebuilt.fromMarket),
+      spentKnownByReplica: sum(rebuilt.fromReplica),
+    };
+    const born: LedgerRecord = { bornAt: this.#bornAt ?? now, ...(lost ? { rebuilt: report } : {}) };
+    const wrote = await this.ledger.rebuild(rebuilt.entries, rebuilt.spent, born);
+    if (lost) {
       this.deps.warn(
         new ComputeError(
           'COORDINATION_UNAVAILABLE',
-          `group "${this.deps.config.group}": Redis lost the group's state (restarted empty?); the ledger was rebuilt from the marketplace: ${Object.keys(entries).length} live lease(s)`,
-          { retryable: false },
+          `group "${this.deps.config.group}": Redis lost the group's state (restarted empty?); ${wrote ? 'the ledger was rebuilt' : 'this replica merged what it knew into the ledger rebuilt'} from the marketplace's leases and the replicas' last view: ${report.leases} live lease(s), ${report.spent.toFixed(6)} spent`,
+          { retryable: false, details: { warning: 'ledger-rebuilt', group: this.deps.config.group, wrote, ...report } },
         ),
         'rebuilding the group ledger',
       );
     }
     this.#sawBorn = true;
     this.#adopted.clear();
+  }
+
+  /** Read the ledger's birth record from a heartbeat (the group's birth time, and the last rebuild). */
+  #noteBorn(record: string): void {
+    const parsed = parseLedgerRecord(record);
+    if (!parsed) return;
+    this.#ledgerRecord = parsed;
+    this.#bornAt = Math.min(this.#bornAt ?? parsed.bornAt, parsed.bornAt);
   }
 
   // ---------------------------------------------------------------- metrics and shutdown
@@ -433,6 +480,7 @@ export class GroupReplica implements LoopCoordination {
       redisOps: this.#redis.ops,
       ticks: this.#ticks,
       workloads,
+      ledger: this.#ledgerRecord ?? null,
     };
   }
 

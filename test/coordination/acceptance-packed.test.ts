@@ -31,7 +31,7 @@ describeRedis('acceptance from the packed tarball: three replicas, one group', (
   const replica = async (id: string, e: Record<string, string>): Promise<Replica> => {
     const r = startReplica(id, e, script);
     started.push(r);
-    await r.next('started', 15_000);
+    await r.next('started', 30_000);
     return r;
   };
   const leaderOf = async (r: Replica) => (await r.metrics()).coordination.workloads.echo?.leaderReplicaId ?? undefined;

@@ -163,6 +163,46 @@ describeRedis('replica group faults (separate processes, real redis-server)', ()
     expect((await market.bill()).live).toBe(0);
   }, 60_000);
 
+  it('Redis restarted empty: the ledger is rebuilt from the marketplace and the replicas, spent covers the bill so far, and total still holds', async () => {
+    const total = 0.02; // twenty node-seconds at $3.60/h
+    const e = (extra: Record<string, string> = {}) => env('rebuild', { TOTAL: String(total), MAX_NODES: '3', SCALE_DOWN_MS: '1000', ...extra });
+    // r1 spends part of the budget and its nodes are released again...
+    const r1 = await replica('r1', e());
+    await until('r1 leads', 10_000, async () => ((await leaderOf(r1)) === 'r1' ? true : undefined));
+    const spent = r1.next('ran', 30_000);
+    r1.send({ cmd: 'run', n: 20, ms: 300, tag: 'r1' });
+    expect(await spent).toMatchObject({ ok: 20, failed: 0 });
+    await until('the fleet released', 15_000, async () => ((await market.bill()).live === 0 ? true : undefined));
+    // ...before r2 starts: every lease the group paid for ended before r2 was born.
+    const r2 = await replica('r2', e());
+    await until('r2 reads the group ledger', 10_000, async () => ((await r2.metrics()).budget.committed > 0 ? true : undefined));
+    await shutdownAll([r1]);
+    await until('r2 leads', 10_000, async () => ((await leaderOf(r2)) === 'r2' ? true : undefined));
+    const billed = await market.bill();
+    expect(billed.total).toBeGreaterThan(0.002);
+    const rebuilt = r2.next('warning', 15_000, (w) => (w.details as Record<string, unknown> | undefined)?.warning === 'ledger-rebuilt');
+    await redis.restartEmpty();
+    const warning = await rebuilt;
+    expect(warning.details).toMatchObject({ group: 'rebuild', wrote: true, by: 'r2' });
+    const after = await until('the rebuild in metrics', 10_000, async () => {
+      const m = await r2.metrics();
+      return m.coordination.ledger?.rebuilt && !m.coordination.degraded ? m : undefined;
+    });
+    // The group's spend as rebuilt covers what the marketplace billed so far.
+    expect(after.budget.spent).toBeGreaterThanOrEqual(billed.total - 1e-9);
+    expect(after.coordination.ledger?.rebuilt).toMatchObject({ by: 'r2', leases: 0 });
+    // And total still holds: more demand than the rest of the budget pays for.
+    const more = r2.next('ran', 60_000);
+    r2.send({ cmd: 'run', n: 60, ms: 300, tag: 'r2' });
+    const ran = await more;
+    expect((ran.ok as number) + (ran.failed as number)).toBe(60);
+    expect(Object.entries(ran.messages as object).filter(([code]) => code !== 'BUDGET_EXHAUSTED')).toEqual([]);
+    await shutdownAll([r2]);
+    const bill = await market.bill();
+    expect(bill.live).toBe(0);
+    expect(bill.total).toBeLessThanOrEqual(total + 1e-9);
+  }, 90_000);
+
   it('every replica SIGKILLed: the next one of the group to start releases the orphaned leases', async () => {
     const rs = await Promise.all(['o1', 'o2'].map((id) => replica(id, env('orphans', { MAX_NODES: '3' }))));
     await until('a leader', 10_000, async () => ((await leaderOf(rs[0]!)) ? true : undefined));

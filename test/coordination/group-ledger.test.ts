@@ -143,6 +143,46 @@ describeRedis('group ledger on a real redis-server', () => {
     expect(await membership.stillLeads('w')).toBe(false);
   });
 
+  it('a budget level fires once per group crossing, across a change of leader; a stale leader claims none', async () => {
+    const a = await replica('levels', 'ra', { total: 1 }, 300);
+    const b = await replica('levels', 'rb', { total: 1 }, 5000);
+    expect((await a.membership.lead('w')).isLeader).toBe(true);
+    const t = Date.now();
+    const spend = async (r: typeof a, key: string, cost: number) => {
+      expect(r.ledger.reserve('w', key, offer(1), t).ok).toBe(true);
+      expect(await r.ledger.confirm(key)).toBe(true);
+      r.ledger.activate(key, `L-${key}`);
+      r.ledger.end(key, t, cost);
+      await r.ledger.flush();
+      await sleep(realClock, 20);
+    };
+    const claim = async (r: typeof a, token: string) => {
+      await r.ledger.read();
+      await r.ledger.claimThresholds('w', token, t);
+      return r.ledger.thresholdsCrossed().map((c) => `${c.cap}:${c.percent}`);
+    };
+    await spend(a, 'w#1', 0.6);
+    const tokenA = a.membership.tokenFor('w')!;
+    expect(await claim(a, tokenA)).toEqual(['total:50']);
+    expect(await claim(a, tokenA)).toEqual([]);
+    // a is paused past its TTL; b takes over the workload (and with it, the budget's reports).
+    const until = Date.now() + 3000;
+    while (!(await b.membership.lead('w')).isLeader && Date.now() < until) {
+      await b.membership.heartbeat();
+      await sleep(realClock, 50);
+    }
+    const tokenB = b.membership.tokenFor('w')!;
+    expect(tokenB).toBeDefined();
+    // The new leader's first look at the ledger: 60 % is not a new crossing for the group.
+    expect(await claim(b, tokenB)).toEqual([]);
+    await spend(b, 'w#2', 0.25);
+    expect(await claim(b, tokenB)).toEqual(['total:80']);
+    // a resumes with its old token: Redis records nothing for it, so it reports nothing.
+    await spend(b, 'w#3', 0.2);
+    expect(await claim(a, tokenA)).toEqual([]);
+    expect(await claim(b, tokenB)).toEqual(['total:100']);
+  });
+
   it('a reservation expires with its replica; a created lease does not', async () => {
     const a = await replica('expire', 'ra', { total: 100 }, 300);
     const b = await replica('expire', 'rb', { total: 100 }, 5000);
@@ -190,11 +230,14 @@ describeRedis('group ledger on a real redis-server', () => {
       await membership.heartbeat();
       // The restarted server is empty: the ledger is rebuilt once, from what the marketplace says.
       const entry = { w: 'w', p: 2, r: now, i: 60, m: 0, c: 0.01, s: 'a' as const, rep: 'r1', id: 'L1' };
-      expect(await ledger.rebuild({ 'w#1': entry }, { w: 0.5 })).toBe(true);
-      expect(await ledger.rebuild({ 'w#1': entry }, { w: 0.5 })).toBe(false);
+      expect(await ledger.rebuild({ 'w#1': entry }, { w: 0.5 }, { bornAt: now })).toBe(true);
+      // A second replica's rebuild writes no entry again, but what it knew of spend is merged (raised, never lowered).
+      expect(await ledger.rebuild({ 'w#1': entry }, { w: 0.7 }, { bornAt: now })).toBe(false);
+      expect(await ledger.rebuild({}, { w: 0.2 }, { bornAt: now })).toBe(false);
       const { born } = await ledger.read();
       expect(born).toBe(true);
-      expect(ledger.snapshot(now).spent).toBeGreaterThanOrEqual(0.5);
+      expect(ledger.knowledge().spent.get('w')).toBeCloseTo(0.7, 9);
+      expect(ledger.snapshot(now).spent).toBeGreaterThanOrEqual(0.7);
       expect(ledger.entries().get('w#1')).toMatchObject({ s: 'a', id: 'L1' });
     } finally {
       await own.stop();

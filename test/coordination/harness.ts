@@ -56,10 +56,10 @@ export class Replica {
     });
   }
 
-  async metrics(): Promise<{ coordination: Coordination; budget: { committed: number } }> {
+  async metrics(): Promise<{ coordination: Coordination; budget: { committed: number; spent: number } }> {
     const answer = this.next('metrics', 10_000);
     this.send({ cmd: 'metrics' });
-    return (await answer) as unknown as { coordination: Coordination; budget: { committed: number } };
+    return (await answer) as unknown as { coordination: Coordination; budget: { committed: number; spent: number } };
   }
 
   kill(signal: NodeJS.Signals): void {
@@ -74,6 +74,7 @@ export interface Coordination {
   degraded: boolean;
   degradedSince: number | null;
   workloads: Record<string, { leaderReplicaId: string | null; isLeader: boolean; epoch: number; slotShare: Record<string, number> }>;
+  ledger: { bornAt: number; rebuilt?: { at: number; by: string; leases: number; spent: number; spentFromMarket: number; spentKnownByReplica: number } } | null;
 }
 
 /**

@@ -15,7 +15,7 @@ const compute = createCompute({
   tickMs: Number(process.env.TICK_MS ?? 500),
   coordination: { redis: process.env.REDIS_URL, group: process.env.GROUP, ttlMs: Number(process.env.TTL_MS ?? 2000), ...(process.env.REPLICA_ID ? { replicaId: process.env.REPLICA_ID } : {}) },
 });
-compute.on('warning', (e) => out({ type: 'warning', code: e.error.code, message: e.error.message, during: e.during }));
+compute.on('warning', (e) => out({ type: 'warning', code: e.error.code, message: e.error.message, during: e.during, details: e.error.details }));
 compute.on('budget', (e) => out({ type: 'budget', cap: e.cap, percent: e.percent }));
 const echo = compute.workload('echo', {
   gpu: { model: ['A100'] },
