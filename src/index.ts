@@ -34,7 +34,8 @@ export type { ComputeOptions, MarketplaceConnectionOptions } from './config/comp
 export type { WorkloadOptions } from './config/workload.js';
 export type { Validator } from './config/validator.js';
 export type { ComputeEvents, ScaleEvent, ScaleCause, LeaseEvent, LeaseEventType, BudgetEvent, WarningEvent } from './events.js';
-export type { MetricsSnapshot, WorkloadMetrics, BudgetMetrics, NodeCounts, ProviderMetrics } from './metrics/snapshot.js';
+export type { MetricsSnapshot, WorkloadMetrics, SloMetrics, BudgetMetrics, NodeCounts, ProviderMetrics } from './metrics/snapshot.js';
+export type { MissBudget } from './controller/slo.js';
 export type { Marketplace, MarketCallOptions } from './market/marketplace.js';
 export type { Offer, Lease, LeaseState, CreateLeaseRequest, OfferQuery } from './market/protocol.js';
 export { HttpMarketplace, type HttpMarketplaceDeps, type MarketplaceHealth } from './market/http-client.js';

@@ -13,6 +13,7 @@ import type { Offer } from './market/protocol.js';
 import { WorkloadDispatcher, type DispatcherHooks } from './dispatch/dispatcher.js';
 import { ComputeError } from './errors.js';
 import { LatencyWindow } from './metrics/latency-window.js';
+import { AttainmentWindow } from './metrics/attainment-window.js';
 import { RollingMean } from './metrics/rolling-mean.js';
 import { RateMeter } from './metrics/rate-meter.js';
 import { IdleSpells } from './metrics/idle-spells.js';
@@ -35,6 +36,8 @@ export class WorkloadRuntime {
   private readonly createdAt: number;
   readonly serviceTime = new RollingMean();
   readonly latency = new LatencyWindow();
+  /** Completions and latency-target misses over the last hour: the measured miss budget. */
+  readonly attainment: AttainmentWindow;
   /** The planner's memory: written only by `apply()` (controller/apply.ts). */
   memory: PlannerMemory = INITIAL_MEMORY;
   /** When a spot node of this workload was last preempted (the planner reads it from the observation). */
@@ -65,6 +68,7 @@ export class WorkloadRuntime {
     },
   ) {
     this.createdAt = clock.now();
+    this.attainment = new AttainmentWindow(config.scaling.latencyTargetMs);
     this.queue = new TaskQueue({ clock, workload: name, maxQueued: config.scaling.maxQueued });
     this.queue.onTakeable = () => {
       this.dispatcher.pump();
@@ -76,6 +80,7 @@ export class WorkloadRuntime {
       if (ok) {
         this.completed++;
         this.latency.record(latencyMs);
+        this.attainment.record(this.clock.now(), latencyMs);
       } else this.failed++;
       hooks.onTaskSettled?.(name, latencyMs, ok);
     };
@@ -166,6 +171,7 @@ export class WorkloadRuntime {
       paused: this.paused !== false,
       preemptedAt: this.preemptedAt,
       spells: this.spells,
+      attainment: this.attainment,
       sloTarget: this.policy.sloTarget,
       get memory() {
         return runtime.memory;

@@ -32,10 +32,14 @@ export const ScalingSchema = z
     /** Latency target of one request (queue wait + service), in ms; `sloTarget` of requests must meet it. @default 1000 */
     latencyTargetMs: z.number().positive().default(1000),
     /**
-     * Share of requests that must finish within `latencyTargetMs` (the SLO). The planner
-     * spends the rest as its miss budget: in the queueing model of every tick, and on
-     * cold returns of traffic after quiet spells (it keeps nodes warm when those would
-     * miss more). @default 0.99
+     * Share of requests that must finish within `latencyTargetMs` (the SLO), counted over
+     * the requests completed in the last hour (a rolling window in one-minute buckets;
+     * `metrics().workloads.<name>.slo` reports it and the miss budget left). The rest,
+     * `1 - sloTarget`, is the miss budget the planner spends, in the queueing model of
+     * every tick and on cold returns of traffic after quiet spells: it plans for the miss
+     * share that would bring the hour back to exactly `sloTarget`, so below it the fleet
+     * keeps more headroom and nodes warm, and with budget left it keeps less (see
+     * docs/concepts.md, "Spends the miss budget it measures"). @default 0.99
      */
     sloTarget: z.number().gt(0).max(1).default(0.99),
     /** Tasks a node runs at once. @default 1 */

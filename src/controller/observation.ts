@@ -10,6 +10,7 @@ import type { RateSample } from './trend.js';
 import type { ForecastRecord } from './forecast.js';
 import type { PlanReason } from './reason.js';
 import type { WarmMemory } from './steps/keep-warm.js';
+import type { AttainmentCounts } from '../metrics/attainment-window.js';
 
 /** Runtime node states (the SDK's view of a lease). */
 export type NodeState = 'requested' | 'provisioning' | 'ready' | 'draining';
@@ -125,6 +126,12 @@ export interface WorkloadObservation {
   idleSpellsMs?: readonly number[] | undefined;
   /** Expected ms from lease request to a node taking tasks. */
   coldStartMs: number;
+  /**
+   * Requests completed over the last hour and how many missed `latencyTargetMs`
+   * (metrics/attainment-window.ts): the measured miss budget the planner spends
+   * (steps/miss-budget.ts). Absent: not measured; the planner plans at `sloTarget`.
+   */
+  sloWindow?: AttainmentCounts | undefined;
   /** Live leases of this workload. */
   nodes: readonly NodeView[];
   /** Paused workloads scale to zero and take no new work. */

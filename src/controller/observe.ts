@@ -6,6 +6,7 @@
  * decided here once.
  */
 import type { Offer } from '../market/protocol.js';
+import type { AttainmentCounts } from '../metrics/attainment-window.js';
 import type { NodeView, PlannerMemory, WorkloadObservation } from './observation.js';
 import { SERVICE_SPREAD_POINTS, SERVICE_TAIL_QUANTILE } from './observation.js';
 
@@ -49,6 +50,8 @@ export interface ObservationSource {
   readonly preemptedAt: number | undefined;
   /** Arrival count, last arrival and quiet spells (metrics/idle-spells.ts). */
   readonly spells?: { readonly count: number; readonly lastAt: number | undefined; spells(): readonly number[] } | undefined;
+  /** Completions and misses of the latency target over the last hour (metrics/attainment-window.ts). */
+  readonly attainment?: { counts(now: number): AttainmentCounts } | undefined;
   /** The workload's SLO share (slo.ts): the service-time tail is read at it. */
   readonly sloTarget?: number | undefined;
   readonly memory: PlannerMemory;
@@ -73,6 +76,7 @@ export function observe(source: ObservationSource, now: number): WorkloadObserva
     lastArrivalAt: source.spells?.lastAt,
     idleSpellsMs: source.spells?.spells(),
     coldStartMs: coldStartEstimate(source.coldStartSeenMs, source.offers(), source.gpuModels),
+    sloWindow: source.attainment?.counts(now),
     nodes: source.nodes(now),
     paused: source.paused,
     preemptedAt: source.preemptedAt,

@@ -5,10 +5,12 @@
  *
  * Per workload, in observation order (earlier workloads get the budget first):
  * 1. the budget guard releases leases that would cross a cap (budget wins);
- * 2. demand (demand.ts) gives two counts, clamped to [minNodes, maxNodes]: what
- *    the queue needs within the next cold start and a bit (`up`), and what it
- *    needs over half a cold start more (`keep`); nodes in their cold start count
- *    as coming from the time they are due;
+ * 2. demand (demand.ts) gives two counts, clamped to [minNodes, maxNodes], its
+ *    queueing model (and keep-warm's trade) planning for the miss share the last
+ *    hour's measured attainment leaves (steps/miss-budget.ts): what the queue
+ *    needs within the next cold start and a bit (`up`), and what it needs over
+ *    half a cold start more (`keep`); nodes in their cold start count as coming
+ *    from the time they are due;
  * 3. up: below `up`, the rest is rented at once from the best-ranked offers the
  *    caps still allow;
  * 4. down: above `keep`, only after `scaleDownDelayMs` of lower demand and with no
@@ -36,12 +38,13 @@ import type { Offer } from '../market/protocol.js';
 import { enforceCaps, runningBudget, totalExhausted } from './budget-guard.js';
 import { estimateDemand } from './demand.js';
 import type { BudgetView, Decision, Observation, PlannerPolicy, WorkloadDecision, WorkloadObservation } from './observation.js';
-import type { PlanReason, StepReason } from './reason.js';
+import type { MissBudgetFacts, PlanReason, StepReason } from './reason.js';
 import { completeSwap } from './rebalance.js';
 import { requirementOf, type TickContext } from './steps/context.js';
 import { scaleDown } from './steps/scale-down.js';
 import { scaleUp } from './steps/scale-up.js';
 import { keepWarm } from './steps/keep-warm.js';
+import { spendMissBudget } from './steps/miss-budget.js';
 import { carried, nextMemory, trackDemand } from './steps/track.js';
 
 /** Ticks ahead the budget looks and within which a surplus node's paid time counts as ending. */
@@ -74,7 +77,12 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
   const idleDrained = nodes.filter((n) => n.state === 'draining' && n.inFlight === 0).map((n) => n.id);
   const release = forced === undefined ? idleDrained : [...forced.ids, ...idleDrained];
   const budget = forced === undefined ? undefined : { scope: forced.cause.scope, cap: forced.cause.cap, limit: forced.cause.limit, count: forced.ids.size };
-  const why = (step: StepReason): PlanReason => (budget === undefined ? { step, releasedDrained: idleDrained.length } : { budget, step, releasedDrained: idleDrained.length });
+  let sloFacts: MissBudgetFacts | undefined;
+  const why = (step: StepReason): PlanReason => {
+    const reason: PlanReason = budget === undefined ? { step, releasedDrained: idleDrained.length } : { budget, step, releasedDrained: idleDrained.length };
+    if (sloFacts !== undefined) reason.slo = sloFacts;
+    return reason;
+  };
   const base = carried(w, policy, ctx.now);
 
   if (policy === undefined) {
@@ -90,11 +98,15 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
     return { name: w.name, desired: 0, add: [], drain, release, restore: [], reason: why({ kind: 'paused', drain: drain.length }), budgetBlocked: false, budgetExhausted: exhausted(0), memory };
   }
 
-  const demand = estimateDemand(w, policy, ctx.tickMs, ctx.now);
+  // The models plan for the miss share the measured window leaves (steps/miss-budget.ts).
+  const slo = spendMissBudget(w, policy);
+  const planning = slo.policy;
+  sloFacts = slo.facts;
+  const demand = estimateDemand(w, planning, ctx.tickMs, ctx.now);
   // Nodes kept warm (or rented back) for a return of traffic: a floor under demand.
   const warm = keepWarm({
     w,
-    policy,
+    policy: planning,
     idle: demand.idle,
     streamNodes: Math.ceil(demand.arrivalSlots / Math.max(1, policy.concurrencyPerNode) - 1e-9),
     arrivalRate: demand.arrivalRate,

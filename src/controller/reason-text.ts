@@ -4,14 +4,21 @@
  */
 import { formatRate } from '../util/money.js';
 import { fmt } from './budget-guard.js';
-import type { AddGroup, BudgetRelease, LowDemandFacts, NeedFacts, PlanReason, Shortfall, StepReason, WarmFacts } from './reason.js';
+import type { AddGroup, BudgetRelease, LowDemandFacts, MissBudgetFacts, NeedFacts, PlanReason, Shortfall, StepReason, WarmFacts } from './reason.js';
 
 /** One line: what the planner saw and why it acted. */
 export function renderReason(reason: PlanReason): string {
   const step = renderStep(reason.step);
   let out = reason.budget ? `${renderBudget(reason.budget)}; ${step}` : step;
   if (reason.releasedDrained > 0) out += `; release ${reason.releasedDrained} drained`;
+  if (reason.slo !== undefined && reason.slo.mode !== 'hold') out += `; ${renderMissBudget(reason.slo)}`;
   return out;
+}
+
+function renderMissBudget(slo: MissBudgetFacts): string {
+  const measured = `${share(slo.attainment)} of ${slo.requests} within target over ${seconds(slo.windowMs)}`;
+  const planned = `planning for ${share(slo.plannedMissShare)} misses`;
+  return slo.mode === 'tighten' ? `SLO ${share(slo.sloTarget)} missed (${measured}): ${planned}` : `SLO budget left (${measured}): ${planned}`;
 }
 
 function renderStep(step: StepReason): string {

@@ -133,9 +133,32 @@ export type StepReason =
   | { kind: 'hold'; low: LowDemandFacts; delayMs: number; provisioning: number; warm?: WarmFacts }
   | { kind: 'scale-down'; low: LowDemandFacts; drained: number; maxNodes?: number; kept: number; paidLeftMs: number; warm?: WarmFacts };
 
-/** Everything the planner says about one decision: the budget guard's releases first, the step, idle drained nodes released. */
+/**
+ * The measured miss budget and what the planner plans with (steps/miss-budget.ts):
+ * of `requests` completed over the last `windowMs`, `misses` missed the latency target
+ * (`attainment` within it, against `sloTarget`); the models plan for a miss share of
+ * `plannedMissShare`. `tighten`: below target, less than `1 - sloTarget` is planned;
+ * `spend`: budget left, more is; `hold`: exactly at target.
+ */
+export interface MissBudgetFacts {
+  kind: 'miss-budget';
+  mode: 'tighten' | 'spend' | 'hold';
+  requests: number;
+  misses: number;
+  windowMs: number;
+  attainment: number;
+  sloTarget: number;
+  plannedMissShare: number;
+}
+
+/**
+ * Everything the planner says about one decision: the budget guard's releases first, the
+ * step, idle drained nodes released, and the miss budget the step planned with (`slo`:
+ * absent while nothing was measured).
+ */
 export interface PlanReason {
   budget?: BudgetRelease;
+  slo?: MissBudgetFacts;
   step: StepReason;
   releasedDrained: number;
 }

@@ -10,6 +10,7 @@ import { UNCONFIRMED_WARN_MS } from '../leases/lease-release.js';
 import type { Marketplace } from '../market/marketplace.js';
 import type { WorkloadRuntime } from '../workload.js';
 import type { LatencySummary } from './latency-window.js';
+import { DEFAULT_SLO_TARGET, missBudgetOf, windowAttainment, type MissBudget } from '../controller/slo.js';
 
 /** Node counts by runtime state. */
 export type NodeCounts = Record<NodeState, number>;
@@ -24,12 +25,33 @@ export interface WorkloadMetrics {
   nodes: NodeCounts;
   /** End-to-end latency (queue wait + service) of recent successful tasks. */
   latencyMs: LatencySummary;
+  /** The SLO as measured over the last hour: what the planner spends its miss budget on. */
+  slo: SloMetrics;
   /** Mean node service time per task, ms (null before the first completion). */
   serviceTimeMs: number | null;
   /** Arrivals per second over the last 60 s. */
   arrivalRate: number;
   /** The last planner decision. */
   lastDecision: { at: number; desired: number; reason: string } | null;
+}
+
+/**
+ * A workload's SLO over the rolling window the planner spends its miss budget over
+ * (the last hour, counted in one-minute buckets): `sloTarget` of requests must
+ * finish within `latencyTargetMs` (queue wait + service). Successful tasks count,
+ * when they complete; failed ones are in `failed`.
+ */
+export interface SloMetrics {
+  latencyTargetMs: number;
+  sloTarget: number;
+  /** The window's length, ms. */
+  windowMs: number;
+  /** Tasks completed within the window. */
+  requests: number;
+  /** Share of them within `latencyTargetMs` (null before the first). */
+  attainment: number | null;
+  /** In requests: misses the window allows, misses so far, and misses left (negative: SLO missed). */
+  missBudget: MissBudget;
 }
 
 /** Budget numbers (amounts in `currency`). */
@@ -115,6 +137,7 @@ export function buildSnapshot(src: SnapshotSources): MetricsSnapshot {
       failed: runtime.failed,
       nodes: counts,
       latencyMs: runtime.latency.summary(),
+      slo: sloMetrics(runtime, src.now),
       serviceTimeMs: runtime.serviceTime.value ?? null,
       arrivalRate: runtime.arrivals.rate(src.now, 60),
       lastDecision: runtime.lastDecision ?? null,
@@ -151,5 +174,18 @@ export function buildSnapshot(src: SnapshotSources): MetricsSnapshot {
       lastError: health?.lastError ?? null,
       ...(health?.providers ? { providers: health.providers } : {}),
     },
+  };
+}
+
+function sloMetrics(runtime: WorkloadRuntime, now: number): SloMetrics {
+  const { requests, misses, windowMs } = runtime.attainment.counts(now);
+  const sloTarget = runtime.policy.sloTarget ?? DEFAULT_SLO_TARGET;
+  return {
+    latencyTargetMs: runtime.attainment.latencyTargetMs,
+    sloTarget,
+    windowMs,
+    requests,
+    attainment: requests === 0 ? null : windowAttainment(requests, misses),
+    missBudget: missBudgetOf(requests, misses, sloTarget),
   };
 }

@@ -51,6 +51,8 @@ export function toPrometheus(m: MetricsSnapshot): string {
   const service = family('service_time_ms', 'Mean node service time per task.');
   const arrivals = family('arrival_rate', 'Task arrivals per second over the last 60 s.');
   const paused = family('paused', '1 when the workload is paused.');
+  const attained = family('slo_attainment', 'Share of tasks completed over the last hour within the latency target.');
+  const budgetLeft = family('slo_miss_budget_left', 'Latency-target misses the last hour still allows under sloTarget (negative: SLO missed).');
   for (const [workload, w] of Object.entries(m.workloads)) {
     const l = { workload };
     queued.samples.push({ labels: l, value: w.queued });
@@ -65,6 +67,8 @@ export function toPrometheus(m: MetricsSnapshot): string {
     if (w.serviceTimeMs !== null) service.samples.push({ labels: l, value: w.serviceTimeMs });
     arrivals.samples.push({ labels: l, value: w.arrivalRate });
     paused.samples.push({ labels: l, value: w.paused ? 1 : 0 });
+    if (w.slo.attainment !== null) attained.samples.push({ labels: l, value: w.slo.attainment });
+    budgetLeft.samples.push({ labels: l, value: w.slo.missBudget.left });
   }
   const b = m.budget;
   const currency = { currency: b.currency };
@@ -83,5 +87,5 @@ export function toPrometheus(m: MetricsSnapshot): string {
   degraded.samples.push({ labels: {}, value: m.marketplace.degraded ? 1 : 0 });
   const unconfirmed = family('unconfirmed_releases', 'Leases asked to end that the marketplace has not reported ended (they may still bill).');
   unconfirmed.samples.push({ labels: {}, value: m.marketplace.unconfirmedReleases.length });
-  return render([queued, running, completed, failed, nodes, latency, service, arrivals, paused, ...spend.map((s) => s.f), leases, degraded, unconfirmed]);
+  return render([queued, running, completed, failed, nodes, latency, service, arrivals, paused, attained, budgetLeft, ...spend.map((s) => s.f), leases, degraded, unconfirmed]);
 }

@@ -10,6 +10,7 @@ import type { BudgetLedger } from '../budget/ledger.js';
 import { Ewma } from '../metrics/ewma.js';
 import { RollingMean } from '../metrics/rolling-mean.js';
 import { IdleSpells } from '../metrics/idle-spells.js';
+import type { AttainmentWindow } from '../metrics/attainment-window.js';
 import { RateMeter } from '../metrics/rate-meter.js';
 import type { Offer } from '../market/protocol.js';
 import { EventHeap } from './heap.js';
@@ -57,6 +58,8 @@ export class Cluster {
   readonly arrivals = new RateMeter(60);
   /** Arrival count and quiet spells the runtime keeps (for our policy's keep-warm step). */
   readonly spells = new IdleSpells();
+  /** Completions and target misses over the last hour, as the runtime keeps them (set by our policy's controller). */
+  attainment: AttainmentWindow | undefined;
   /** Cold-start estimate the runtime keeps (EWMA of request-to-ready). */
   readonly coldStart = new Ewma(0.3);
   /** Time of the latest completion. */
@@ -116,6 +119,7 @@ export class Cluster {
     this.tick(t);
     this.runNode[i] = DONE;
     this.latency[i] = t - this.arr[i]!;
+    this.attainment?.record(t, this.latency[i]!);
     this.lastCompletionAt = t;
     this.completed++;
     this.inFlight--;

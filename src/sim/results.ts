@@ -3,7 +3,7 @@
  * uses: cost, SLO attainment, latency percentiles and CDF, node-time, and the
  * node count over time.
  */
-import { withinTarget } from '../controller/slo.js';
+import { attainment } from '../controller/slo.js';
 import type { TargetKnob } from './baselines/types.js';
 import type { Engine } from './engine.js';
 import { distribution } from './select.js';
@@ -63,13 +63,11 @@ const CDF_QUANTILES = [...Array.from({ length: 100 }, (_, k) => k / 100), 0.995,
 /** Summarise a finished engine run. */
 export function summarise(policy: string, title: string, engine: Engine, latencyTargetMs: number, sloTarget: number, setting?: PolicySetting): PolicyResult {
   const c = engine.cluster;
-  let met = 0;
-  // The SLO's definition is the planner's (controller/slo.ts).
-  for (let i = 0; i < c.n; i++) if (withinTarget(c.latency[i]!, latencyTargetMs)) met++;
+  // The SLO's definition is the planner's (controller/slo.ts), over every request of the trace.
+  const sloAttainment = attainment(c.latency, c.n, latencyTargetMs);
   // The latencies are not needed after this: select in place instead of sorting a copy.
   const dist = distribution(c.latency.subarray(0, c.n), [0.5, 0.95, 0.99], CDF_QUANTILES);
   const at = (q: number): number => dist.at.get(q) ?? 0;
-  const sloAttainment = c.n === 0 ? 1 : met / c.n;
   return {
     policy,
     title,

@@ -35,6 +35,33 @@ describe('observability', () => {
     expect(compute.metrics().workloads.embed!.completed).toBe(10);
   });
 
+  it('reports the SLO over the last hour and the miss budget left, per workload', async () => {
+    const { clock, compute, work } = build({});
+    const strict = compute.workload('strict', { gpu: { model: 'A100', interruptible: 'never' }, image: 'i', scaling: { maxNodes: 1, latencyTargetMs: 1, sloTarget: 0.9 } });
+    const done = Promise.all([...Array.from({ length: 10 }, () => work.run({ ms: 200 })), ...Array.from({ length: 4 }, () => strict.run({ ms: 50 }))]);
+    await clock.advance(10_000);
+    await done;
+    const m = compute.metrics().workloads;
+    // Default target 1000 ms: some of the first tasks waited for a cold start.
+    const embed = m.embed!.slo;
+    expect(embed).toMatchObject({ latencyTargetMs: 1000, sloTarget: 0.99, windowMs: 3_600_000, requests: 10 });
+    expect(embed.missBudget.allowed).toBeCloseTo(0.1);
+    expect(embed.missBudget.left).toBeCloseTo(embed.missBudget.allowed - embed.missBudget.spent);
+    expect(embed.attainment).toBeCloseTo(1 - embed.missBudget.spent / 10);
+    // A 1 ms target: every task missed it, and the budget is overspent.
+    expect(m.strict!.slo).toMatchObject({ requests: 4, attainment: 0, missBudget: { spent: 4 } });
+    expect(m.strict!.slo.missBudget.left).toBeLessThan(0);
+    const text = compute.metrics({ format: 'prometheus' });
+    expect(text).toContain('adaptive_compute_slo_attainment{workload="strict"} 0');
+    expect(text).toMatch(/adaptive_compute_slo_miss_budget_left\{workload="strict"\} -3\.6/);
+    // An hour later the window is empty again (shut down first: nodes kept warm would tick through the hour).
+    const closed = compute.shutdown();
+    await clock.advance(60_000);
+    await closed;
+    await clock.advance(3_600_000);
+    expect(compute.metrics().workloads.strict!.slo).toMatchObject({ requests: 0, attainment: null, missBudget: { allowed: 0, spent: 0, left: 0 } });
+  });
+
   it('logs scale, lease and budget events through a pino-style logger with reasons', async () => {
     const logged: { level: string; obj: Record<string, unknown>; msg?: string }[] = [];
     const logger = {

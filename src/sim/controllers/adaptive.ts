@@ -2,7 +2,7 @@
  * Our policy in the simulator: the live controller's own observe -> plan -> apply
  * (controller/observe.ts, planner.ts, apply.ts), once per tick, over the simulated
  * state. The simulated cluster is an {@link ObservationSource} (the runtime's own
- * `RateMeter` and `IdleSpells`,
+ * `RateMeter`, `IdleSpells` and `AttainmentWindow`,
  * service-time window, cold-start EWMA, nodes and the planner's memory), and the
  * decision's effects are the cluster's: adds reserve in the real ledger first,
  * drains stop new work, releases end the lease. A nudge ticks as soon as the live
@@ -17,6 +17,7 @@ import { plan } from '../../controller/planner.js';
 import type { Offer } from '../../market/protocol.js';
 import type { Controller, Engine } from '../engine.js';
 import { nodeView } from '../node.js';
+import { AttainmentWindow } from '../../metrics/attainment-window.js';
 
 /** Workload name the simulated runtime uses. */
 export const SIM_WORKLOAD = 'sim';
@@ -60,6 +61,7 @@ export class AdaptiveController implements Controller {
     const onDemand = this.options.offers().find((o) => !o.interruptible)!;
     for (let i = 0; i < this.options.initialNodes; i++) engine.rent(0, onDemand, true);
     if (this.options.initialServiceMs !== undefined) engine.cluster.serviceTime.record(this.options.initialServiceMs);
+    engine.cluster.attainment = new AttainmentWindow(this.policy.latencyTargetMs);
   }
 
   decide(engine: Engine, now: number): void {
@@ -137,6 +139,7 @@ export class AdaptiveController implements Controller {
       paused: false,
       preemptedAt: this.preemptedAt,
       spells: c.spells,
+      attainment: c.attainment,
       sloTarget: this.policy.sloTarget,
       memory: this.memory,
     };
