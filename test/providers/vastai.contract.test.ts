@@ -11,6 +11,7 @@ import { NodeClient } from '../../src/dispatch/node-client.js';
 import { isComputeError } from '../../src/errors.js';
 import { vastai } from '../../src/providers/index.js';
 import type { VastMarketplace } from '../../src/providers/index.js';
+import { termsBreach } from '../../src/leases/lease-terms.js';
 import { decodeLabel } from '../../src/providers/label.js';
 import { VastFake, parseEnvString } from '../support/vast-fake.js';
 import { stopsAfterEach, untilState } from '../support/provider-tests.js';
@@ -152,6 +153,35 @@ describe('vastai() leases', () => {
     expect(isComputeError(error, 'OFFER_GONE')).toBe(true);
     const offers = await market.listOffers({ gpu: ['RTX 4090'], minGpus: 1, interruptible: false });
     expect(offers.map((o) => o.id)).toEqual(['102']);
+  });
+
+  it('quotes the disk it rents: the listed price includes its storage, and the instance bills no more than listed', async () => {
+    // 7.2 $/GB/month is 0.01 $/GB/h: 50 GB add 0.5 $/h to the GPU's 0.3.
+    const offers = [{ id: 201, gpu_name: 'RTX 4090', num_gpus: 1, gpu_ram: 24564, dph_total: 0.3, min_bid: 0.2, reliability2: 0.99, geolocation: 'Norway, NO', storage_cost: 7.2 }];
+    const fake = await new VastFake({ offers }).start();
+    const market = vastai({ apiKey: fake.apiKey, baseUrl: fake.baseUrl, timeoutMs: 5_000, diskGb: 50 });
+    stopAfter(() => fake.stop(), () => market.close());
+    const [offer] = await market.listOffers({ gpu: ['RTX 4090'], minGpus: 1, interruptible: false });
+    expect(offer!.pricePerHour).toBeCloseTo(0.8, 9);
+    const created = await market.createLease({ ...request('llm#q.1', '201'), maxPricePerHour: offer!.pricePerHour }, 'k');
+    expect((fake.requests.find((r) => r.method === 'PUT')!.body as { disk: number }).disk).toBe(50);
+    const running = await untilState(market, created.id, ['running']);
+    expect(running.pricePerHour).toBeCloseTo(offer!.pricePerHour, 9);
+    // What the lease manager checks every answer against (maxPricePerHour is the offer's price).
+    expect(termsBreach(running, { offer: offer!, maxPricePerHour: offer!.pricePerHour, currency: 'USD' }, 1)).toBeUndefined();
+  });
+
+  it('a create that no longer matches the search quote (invalid_price) is OFFER_GONE', async () => {
+    const { fake, market } = await setup();
+    await market.listOffers({ gpu: ['RTX 4090'], minGpus: 1, interruptible: false });
+    // Another process quoted the same ask for another disk size since.
+    const other = vastai({ apiKey: fake.apiKey, baseUrl: fake.baseUrl, diskGb: 40 });
+    stopAfter(() => other.close());
+    await other.listOffers({ gpu: ['RTX 4090'], minGpus: 1, interruptible: false });
+    const error = await market.createLease(request('llm#r.1'), 'k').catch((e: unknown) => e);
+    expect(isComputeError(error, 'OFFER_GONE')).toBe(true);
+    expect(fake.instances.size).toBe(0);
+    expect((await market.listOffers({ gpu: ['RTX 4090'], minGpus: 1, interruptible: false })).map((o) => o.id)).toEqual(['102']);
   });
 
   it('plain-text 429s without Retry-After are retried with backoff', async () => {

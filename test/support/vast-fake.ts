@@ -20,6 +20,8 @@ export interface VastFakeOffer {
   min_bid: number;
   reliability2: number;
   geolocation: string;
+  /** Storage price, $/GB/month; `dph_total` is quoted for the search's `allocated_storage` (default 8 GB). @default 0 */
+  storage_cost?: number;
 }
 
 /** Behaviours to switch on. */
@@ -63,6 +65,8 @@ export class VastFake extends ProviderFake<Instance> {
   readonly instances = new Map<number, Instance>();
   private readonly o: Required<Omit<VastFakeOptions, 'agentCli'>> & Pick<VastFakeOptions, 'agentCli'>;
   private nextId = 5000;
+  /** Ask id -> the storage (GB) its last quote was for. */
+  private readonly quotes = new Map<number, number>();
 
   constructor(options: VastFakeOptions = {}) {
     super();
@@ -172,11 +176,17 @@ export class VastFake extends ProviderFake<Instance> {
     const names = q.gpu_name as { eq?: string; in?: string[] } | undefined;
     const wanted = names?.in ?? (names?.eq !== undefined ? [names.eq] : undefined);
     const minGpus = (q.num_gpus as { gte?: number } | undefined)?.gte ?? 1;
+    // search_offers.yaml: allocated_storage sets the disk the quote (dph_total) is for; default 8 GB.
+    const storage = typeof q.allocated_storage === 'number' ? q.allocated_storage : 8;
     const offers = this.o.offers
       .filter((o) => !this.rented(o.id))
       .filter((o) => !wanted || wanted.includes(o.gpu_name))
       .filter((o) => o.num_gpus >= minGpus)
-      .map((o) => ({ ...o, ask_contract_id: o.id, rentable: true, rented: false, is_bid: type === 'bid', dph_total: type === 'bid' ? o.min_bid + 0.01 : o.dph_total }))
+      .map((o) => {
+        this.quotes.set(o.id, storage);
+        const base = type === 'bid' ? o.min_bid + 0.01 : o.dph_total;
+        return { ...o, ask_contract_id: o.id, rentable: true, rented: false, is_bid: type === 'bid', dph_total: base + storageHour(o, storage) };
+      })
       .sort((a, b) => a.dph_total - b.dph_total);
     sendJson(res, 200, { offers: offers.slice(0, typeof q.limit === 'number' ? q.limit : 64) });
   }
@@ -188,6 +198,11 @@ export class VastFake extends ProviderFake<Instance> {
       return sendJson(res, 404, { success: false, error: 'invalid_args', msg: `error 404/3603: no_such_ask Instance type by id ${askId} is not available.`, ask_id: askId });
     }
     if (typeof b?.image !== 'string' || b.image === '') return sendJson(res, 400, { success: false, error: 'invalid_args', msg: 'image is required' });
+    const disk = typeof b.disk === 'number' ? b.disk : 8;
+    if (disk < 8) return sendJson(res, 400, { success: false, error: 'invalid_args', msg: 'disk must be at least 8' });
+    // create_instance.yaml: a create that does not match the fresh search quote (its storage) is invalid_price.
+    const quoted = this.quotes.get(askId);
+    if (quoted !== undefined && quoted !== disk) return sendJson(res, 400, { success: false, error: 'invalid_price', msg: `error 400/3468: price no longer matches the quote for ${quoted} GB; search again`, ask_id: askId });
     const label = typeof b.label === 'string' ? b.label : '';
     if (label.length > 256) return sendJson(res, 400, { success: false, error: 'invalid_args', msg: 'label too long' });
     const parsed = parseEnvString(typeof b.env === 'string' ? b.env : '');
@@ -201,7 +216,7 @@ export class VastFake extends ProviderFake<Instance> {
       askId,
       label,
       env: parsed.env,
-      dph: isBid ? (b.price as number) + 0.01 : offer.dph_total,
+      dph: (isBid ? (b.price as number) + 0.01 : offer.dph_total) + storageHour(offer, disk),
       isBid,
       createdAtMs: Date.now(),
       status: null,
@@ -238,6 +253,11 @@ export class VastFake extends ProviderFake<Instance> {
       instances: page.map((i) => this.view(i)),
     });
   }
+}
+
+/** $/h of `gb` of an offer's storage (priced per GB and 30-day month). */
+function storageHour(offer: VastFakeOffer, gb: number): number {
+  return ((offer.storage_cost ?? 0) * gb) / (30 * 24);
 }
 
 // A valid P-256 scalar nobody pinned: the impostor's key.
