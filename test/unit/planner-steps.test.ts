@@ -354,6 +354,9 @@ describe('step: keep warm', () => {
     expect(warmNodes([{ requests: 100_000, peakNodes: 3, peakRate: 100, durationMs: 600_000 }], 3700, 180_000, p)).toBe(3);
     expect(warmNodes([{ requests: 1, peakNodes: 0, peakRate: 0.1, durationMs: 1000 }], 3700, 180_000, p)).toBe(1);
     expect(warmNodes([{ requests: 243, peakNodes: 2, peakRate: 3, durationMs: 90_000 }, { requests: 1620, peakNodes: 2, peakRate: 3, durationMs: 600_000 }], 3700, 180_000, p)).toBe(2);
+    // Each spell's load with its own service time, not today's: 4.2 s tasks now would read it as 11 Erlangs.
+    expect(warmNodes([{ requests: 243, peakNodes: 2, peakRate: 3, durationMs: 90_000, serviceMs: 3700 }], 4200, 180_000, p)).toBe(1);
+    expect(warmNodes([{ requests: 243, peakNodes: 2, peakRate: 3, durationMs: 90_000 }], 4200, 180_000, p)).toBe(2);
     // Spells remembered from before their length was kept: the peak count.
     expect(warmNodes([{ requests: 243, peakNodes: 2, peakRate: 3 }], 3700, 180_000, p)).toBe(2);
   });

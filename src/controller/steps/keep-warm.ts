@@ -66,6 +66,8 @@ export interface BusySpell {
   peakRate: number;
   /** From its first tick with demand to its last arrival, ms (absent in memory from before it was kept). */
   durationMs?: number;
+  /** The mean service time measured when it ended, ms: with `requests` and `durationMs`, the load it brought. */
+  serviceMs?: number;
 }
 
 /** What the keep-warm step remembers. */
@@ -191,13 +193,15 @@ function warmTrade(recent: readonly BusySpell[], input: KeepWarmInput): { nodes:
  */
 export function warmNodes(recent: readonly BusySpell[], serviceTimeMs: number, coldStartMs: number, policy: PlannerPolicy): number {
   const slots = Math.max(1, policy.concurrencyPerNode);
-  const waitMs = policy.latencyTargetMs - serviceTimeMs;
   let most = 1;
   for (const spell of recent) {
     let need = spell.peakNodes;
+    // The spell's own service time (measured as it ended), not today's: its load is what it brought.
+    const serviceMs = spell.serviceMs ?? serviceTimeMs;
+    const waitMs = policy.latencyTargetMs - serviceMs;
     if (waitMs > 0 && spell.durationMs !== undefined && spell.durationMs > 0) {
       const h = Math.min(coldStartMs, spell.durationMs);
-      const load = (spell.requests / spell.durationMs) * serviceTimeMs;
+      const load = (spell.requests / spell.durationMs) * serviceMs;
       need = Math.min(need, Math.max(1, Math.ceil((load * h) / ((waitMs + h) * slots) - 1e-9)));
     }
     most = Math.max(most, need);
@@ -258,6 +262,6 @@ function trackBusy(memory: WarmMemory | undefined, input: KeepWarmInput): WarmMe
   const quietFor = w.lastArrivalAt === undefined ? Infinity : now - w.lastArrivalAt;
   if (quietFor < Math.max(policy.scaleDownDelayMs, input.tickMs)) return memory;
   const durationMs = Math.max(input.tickMs, (w.lastArrivalAt ?? now) - busy.since);
-  const done: BusySpell = { requests: Math.max(1, count - busy.count), peakNodes: busy.peakNodes, peakRate: busy.peakRate, durationMs };
+  const done: BusySpell = { requests: Math.max(1, count - busy.count), peakNodes: busy.peakNodes, peakRate: busy.peakRate, durationMs, serviceMs: input.serviceTimeMs };
   return { recent: [...recent, done].slice(-BUSY_MEMORY) };
 }
