@@ -130,6 +130,16 @@ describe('runpod() leases', () => {
     expect(isComputeError(unknownGpu, 'MARKET_REJECTED')).toBe(true);
   });
 
+  it('a 403 to POST /v2/pods (no access to that pool) is OFFER_GONE for that offer only; the key still works', async () => {
+    const { fake, market } = await setup({ forbidden: [`SECURE:${GPU_4090}`] });
+    const error = await market.createLease(request('llm#g.1'), 'k').catch((e: unknown) => e);
+    expect(isComputeError(error, 'OFFER_GONE')).toBe(true);
+    expect(fake.pods.size).toBe(0);
+    expect((await market.listOffers({ gpu: ['RTX 4090'], minGpus: 1 })).map((o) => o.id)).toEqual([`COMMUNITY/1/${GPU_4090}`]);
+    const other = await market.createLease(request('llm#g.2', `COMMUNITY/1/${GPU_4090}`), 'k2');
+    expect(other.state).toBe('provisioning');
+  });
+
   it('429 with Retry-After is honoured; calls succeed', async () => {
     const { fake, market } = await setup({ rateLimitEvery: 3 });
     const lease = await market.createLease(request('llm#f.1'), 'k');

@@ -34,6 +34,8 @@ export interface RunPodFakeOptions {
   rateLimitEvery?: number;
   /** GPU type ids (or `<CLOUD>:<id>`) refused with 400 "no capacity". */
   noCapacity?: string[];
+  /** GPU type ids (or `<CLOUD>:<id>`) whose pool this account may not use: 403 on create. */
+  forbidden?: string[];
   /** Creations whose answer is lost (the pod is made, the connection cut). */
   loseCreateAnswers?: number;
   /** GPU type ids (or `<CLOUD>:<id>`) whose pods run a node with another TLS key than the one sent. */
@@ -83,6 +85,7 @@ export class RunPodFake extends ProviderFake<FakePod> {
       deleteDelayMs: 300,
       rateLimitEvery: 0,
       noCapacity: [],
+      forbidden: [],
       loseCreateAnswers: 0,
       impostorGpus: [],
       impostorPods: Number.POSITIVE_INFINITY,
@@ -233,6 +236,7 @@ export class RunPodFake extends ProviderFake<FakePod> {
     const type = this.o.gpus.find((g) => g.id === gpu.id);
     const cloud = typeof b.cloud === 'string' ? b.cloud : 'SECURE';
     if (!type) return this.problem(res, 400, 'Bad Request', `unknown GPU type ${String(gpu.id)}`);
+    if (this.o.forbidden.includes(type.id) || this.o.forbidden.includes(`${cloud}:${type.id}`)) return this.problem(res, 403, 'Forbidden', 'access denied');
     if (this.o.noCapacity.includes(type.id) || this.o.noCapacity.includes(`${cloud}:${type.id}`)) return this.problem(res, 400, 'Bad Request', `There are no instances currently available for ${type.id} in ${cloud}`);
     const count = typeof gpu.count === 'number' ? gpu.count : 1;
     const nodeEnv = { ...(env as Record<string, string>) };

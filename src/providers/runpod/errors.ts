@@ -5,6 +5,7 @@
  * latter, so capacity is read from the words; a 422 means a field RunPod does not
  * know (a bug of ours, never retried).
  */
+import { ComputeError, isComputeError } from '../../errors.js';
 import type { Failure } from '../../market/http-errors.js';
 import { bodyText, jsonOf, markOfferGone, sayProvider } from '../error-body.js';
 import { ProblemSchema } from './schemas.js';
@@ -38,4 +39,14 @@ function fieldErrors(errors: readonly unknown[]): string {
       return `${where} ${what}`.trim();
     })
     .join('; ');
+}
+
+/**
+ * A 403 to `POST /v2/pods` means this account cannot use that GPU pool ("skip this
+ * candidate, keep going", openapi.json createPod): the offer is gone for us, not the
+ * key wrong. Other errors pass through unchanged.
+ */
+export function poolRefusal(error: unknown, offerId: string): unknown {
+  if (!isComputeError(error, 'MARKET_UNAUTHORIZED') || error.details.status !== 403) return error;
+  return new ComputeError('OFFER_GONE', `createLease: RunPod refused this account the pool of offer ${offerId} (403); other offers are tried`, { details: { status: 403, forbidden: true } });
 }

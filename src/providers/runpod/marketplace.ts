@@ -14,7 +14,7 @@ import { ProviderHttp } from '../http.js';
 import { decodeLabel, encodeLabel, hasTag } from '../label.js';
 import { LeaseBook } from '../lease-book.js';
 import { LeaseSecrets } from '../lease-secrets.js';
-import { refineRunPodFailure } from './errors.js';
+import { poolRefusal, refineRunPodFailure } from './errors.js';
 import { catalogPath, parseRunPodOfferId, toOffers } from './offers.js';
 import type { RunPodOptions, RunPodSettings } from './options.js';
 import { runpodSettings } from './options.js';
@@ -87,7 +87,11 @@ export class RunPodMarketplace implements Marketplace {
       ...(this.#s.dataCenterIds === undefined ? {} : { dataCenterIds: [...this.#s.dataCenterIds] }),
     };
     return this.#book.create(key, request.offerId, options?.signal, async () => {
-      const pod = await this.#http.request({ method: 'POST', path: `${this.#http.basePath}/pods`, schema: PodSchema, body, signal: options?.signal, maxAttempts: 1 });
+      const pod = await this.#http
+        .request({ method: 'POST', path: `${this.#http.basePath}/pods`, schema: PodSchema, body, signal: options?.signal, maxAttempts: 1 })
+        .catch((error: unknown) => {
+          throw poolRefusal(error, request.offerId);
+        });
       const lease = this.#toLease(pod);
       return { ...lease, offerId: request.offerId, state: lease.state === 'running' ? 'provisioning' : lease.state, endpoint: null, tags, pricePerHour: pod.cost ?? request.maxPricePerHour };
     });
