@@ -1,7 +1,7 @@
 /**
  * What each replica publishes about a workload every tick, and how the leader adds
  * the replicas' observations into one for the planner. Pure. Counts and rates add
- * up; the service time is the mean weighted by each replica's completions; the
+ * up (the hour's completions and misses too: the miss budget is the group's); the service time is the mean weighted by each replica's completions; the
  * oldest wait and the slowest tail are the group's worst; per-node tasks in flight
  * add up across the replicas that share the node.
  */
@@ -25,6 +25,8 @@ export interface ReplicaObservation {
   nodeInFlight: Record<string, number>;
   /** Age of the oldest task running on each node, ms. */
   nodeOldestMs: Record<string, number>;
+  /** Tasks it completed over the last hour and how many missed the latency target (absent: not measured). */
+  slo?: { requests: number; misses: number };
 }
 
 /** Demand a replica brings to the slot shares: tasks queued and running. */
@@ -54,6 +56,7 @@ export function toReplicaObservation(
     completed,
     nodeInFlight,
     nodeOldestMs,
+    ...(local.sloWindow ? { slo: { requests: local.sloWindow.requests, misses: local.sloWindow.misses } } : {}),
   };
 }
 
@@ -64,10 +67,18 @@ export function parseReplicaObservation(json: string): ReplicaObservation | unde
     const numbers = [o.at, o.queued, o.inFlight, o.arrivalRateShort, o.arrivalRateLong, o.oldestQueuedMs, o.completed];
     if (typeof o.replicaId !== 'string' || numbers.some((n) => typeof n !== 'number' || !Number.isFinite(n) || n < 0)) return undefined;
     if (typeof o.nodeInFlight !== 'object' || o.nodeInFlight === null) return undefined;
+    // A window that does not add up is left out, not the whole observation.
+    if (o.slo !== undefined && !validWindow(o.slo)) delete o.slo;
     return o;
   } catch {
     return undefined;
   }
+}
+
+function validWindow(w: unknown): boolean {
+  const { requests, misses } = (w ?? {}) as { requests?: unknown; misses?: unknown };
+  const ok = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+  return ok(requests) && ok(misses) && misses <= requests;
 }
 
 /**
@@ -94,7 +105,13 @@ export function sumObservations(
   let weight = own.serviceTimeMs !== undefined ? Math.max(1, ownCompleted) : 0;
   const nodeInFlight = new Map<string, number>();
   const nodeOldest = new Map<string, number>();
+  // The miss budget is the group's: every replica's completions and misses of the hour.
+  const window = own.sloWindow === undefined ? undefined : { ...own.sloWindow };
   for (const o of fresh) {
+    if (window !== undefined && o.slo !== undefined) {
+      window.requests += o.slo.requests;
+      window.misses += o.slo.misses;
+    }
     queued += o.queued;
     inFlight += o.inFlight;
     short += o.arrivalRateShort;
@@ -117,6 +134,7 @@ export function sumObservations(
     oldestQueuedMs: oldest,
     serviceTimeMs: weight > 0 ? weighted / weight : undefined,
     serviceTimeTailMs: tail,
+    sloWindow: window,
     nodes: own.nodes.map((n) => ({
       ...n,
       inFlight: n.inFlight + (nodeInFlight.get(n.id) ?? 0),

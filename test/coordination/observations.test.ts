@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realClock, sleep } from '../../src/clock.js';
 import { INITIAL_MEMORY, type WorkloadObservation } from '../../src/controller/observation.js';
-import { sumObservations, toReplicaObservation, type ReplicaObservation } from '../../src/coordination/group-observation.js';
+import { parseReplicaObservation, sumObservations, toReplicaObservation, type ReplicaObservation } from '../../src/coordination/group-observation.js';
 import { groupKeys } from '../../src/coordination/keys.js';
 import { GroupMembership } from '../../src/coordination/leadership.js';
 import { connectRedis, type RedisConnection } from '../../src/coordination/redis.js';
@@ -37,6 +37,20 @@ describe('summing observations (pure)', () => {
     expect(sum.serviceTimeMs).toBeCloseTo((100 * 100 + 400 * 300) / 400, 9);
     expect(sum.nodes[0]).toMatchObject({ id: 'n1', inFlight: 3, oldestTaskMs: 80 });
     expect(sumObservations(local(), 100, [], 1500, 1000)).toEqual(local());
+  });
+
+  it('adds up the hour’s completions and misses of every replica; a window that does not add up is left out', () => {
+    const window = (requests: number, misses: number) => ({ sloWindow: { requests, misses, windowMs: 3_600_000 } });
+    const other = toReplicaObservation('rb', local(window(300, 9)), 300, {}, {}, 1000);
+    expect(other.slo).toEqual({ requests: 300, misses: 9 });
+    expect(sumObservations(local(window(100, 1)), 100, [other], 1500, 1000).sloWindow).toEqual({ requests: 400, misses: 10, windowMs: 3_600_000 });
+    // A replica that measured nothing adds nothing; one that measured while the leader did not is not invented a window.
+    expect(sumObservations(local(window(100, 1)), 100, [toReplicaObservation('rc', local(), 0, {}, {}, 1000)], 1500, 1000).sloWindow).toEqual({ requests: 100, misses: 1, windowMs: 3_600_000 });
+    expect(sumObservations(local(), 100, [other], 1500, 1000).sloWindow).toBeUndefined();
+    const lying = parseReplicaObservation(JSON.stringify({ ...other, slo: { requests: 5, misses: 50 } }));
+    expect(lying).toBeDefined();
+    expect(lying!.slo).toBeUndefined();
+    expect(parseReplicaObservation(JSON.stringify(other))!.slo).toEqual({ requests: 300, misses: 9 });
   });
 });
 
