@@ -328,9 +328,9 @@ describe('step: keep warm', () => {
     expect(out.wakeAt).toBeCloseTo(T - 20_000 + facts.keepAliveMs, 6);
   });
 
-  it('with no histogram to trust (none, few or irregular spells), keeps them warm until traffic returns', async () => {
+  it('after a return, with no histogram to trust (few or irregular spells), keeps them warm until traffic returns', async () => {
     const { keepWarm } = await import('../../src/controller/steps/keep-warm.js');
-    for (const spells of [[], [300_000], [10_000, 10_000, 10_000, 2_000_000, 10_000, 10_000]]) {
+    for (const spells of [[300_000], [10_000, 10_000, 10_000, 2_000_000, 10_000, 10_000]]) {
       const late = keepWarm(input(quiet({ idleSpellsMs: spells, lastArrivalAt: T - 10 * 3_600_000 })));
       expect(late.floor).toBe(3);
       expect(late.wakeAt).toBeUndefined();
@@ -341,6 +341,18 @@ describe('step: keep warm', () => {
     // Pauses shorter than the scale-down delay are traffic going on: they make no histogram.
     const short = keepWarm(input(quiet({ idleSpellsMs: [6000, 7000, 8000, 6500, 300_000] })));
     expect(short.facts).not.toHaveProperty('keepAliveMs');
+  });
+
+  it('before any return of traffic keeps nothing: a one-off burst does not leave nodes billing', async () => {
+    const { keepWarm } = await import('../../src/controller/steps/keep-warm.js');
+    // No spell at all, or only pauses shorter than the scale-down delay (traffic going on, not a return).
+    for (const spells of [[], [6000, 7000]]) {
+      const out = keepWarm(input(quiet({ idleSpellsMs: spells })));
+      expect(out.floor).toBe(0);
+      expect(out.facts).toBeUndefined();
+    }
+    // The same busy spell once traffic has come back after a quiet spell: kept.
+    expect(keepWarm(input(quiet({ idleSpellsMs: [6000, 300_000] }))).floor).toBe(3);
   });
 
   it('keeps only the nodes that carry a return like the recent ones through a cold start, at least one', async () => {

@@ -28,12 +28,16 @@
  *    {@link MAX_SPELL_CV}, warm until the spell reaches its 99th percentile plus 10 %
  *    (keep-alive); and when its 5th percentile less 10 % leaves room for a release
  *    and a cold start (more than a minimum lease beyond the scale-down delay), release
- *    first and rent again a cold start before it (pre-warm). Otherwise (no spell yet,
- *    too few, or too irregular to predict) nothing says when traffic comes back, nor
- *    that it stopped for good: the target asked for needs the nodes warm, so they stay
- *    until traffic returns (the reason has no `keepAliveMs`). A user who would rather
- *    pay cold returns than idle nodes sets a target of a cold start or more; pausing
- *    the workload releases them.
+ *    first and rent again a cold start before it (pre-warm). Before any return has
+ *    been seen (no spell that reached the scale-down delay), nothing says the traffic
+ *    comes back at all: nothing is kept, and the fleet goes after the scale-down delay
+ *    as it always did (a one-off burst does not leave nodes billing; the spell this
+ *    starts is recorded, and its end is the first return). Once traffic has come
+ *    back, but the spells are too few or too irregular to predict, nothing says when
+ *    it comes back next, nor that it stopped for good: the target asked for needs the
+ *    nodes warm, so they stay until traffic returns (the reason has no `keepAliveMs`).
+ *    A user who would rather pay cold returns than idle nodes sets a target of a cold
+ *    start or more; pausing the workload releases them.
  * 4. The return. Traffic back after a quiet spell is not measured yet: the long rate
  *    window still holds the spell, and demand read from it would give back the nodes
  *    kept warm for exactly this return. Those held stay (none are rented for it) until
@@ -128,8 +132,10 @@ export function keepWarm(input: KeepWarmInput): WarmDecision {
   const coldStartMs = Math.max(0, w.coldStartMs);
   const spells = w.idleSpellsMs ?? [];
   const windows = spellWindows(spells, policy.scaleDownDelayMs);
-  // Without a histogram to trust, nothing says when traffic comes back, nor that it has
-  // stopped for good: the SLO asked for needs the nodes warm, so they stay until it does.
+  // Before any return, nothing is kept: a stop may be for good. After one, without a
+  // histogram to trust, nothing says when traffic comes back next, nor that it has
+  // stopped for good, and the SLO asked for needs the nodes warm: they stay until it does.
+  if (windows === undefined && !spells.some((s) => s >= policy.scaleDownDelayMs)) return none;
   const keepAliveMs = windows?.keepAliveMs;
   if (keepAliveMs !== undefined && idleForMs >= keepAliveMs) return none;
   // Pre-warm: released after the scale-down delay, rented again a cold start (and a tick) before the head.
