@@ -48,20 +48,25 @@ export interface GroupUsage {
   spent: number;
 }
 
-/** Committed spend of one entry at `now`. */
+/** Committed spend of one entry at `now`: what it owes if released then (or what the marketplace reported, if more). */
 export function entryCommitted(e: LedgerEntry, now: number): number {
   return Math.max(committedCost({ pricePerHour: e.p, requestedAt: e.r, billingIncrementSec: e.i, minLeaseSec: e.m }, now), e.c);
 }
 
-/** Rate, commitment and spend of the group or one workload. */
-export function groupUsage(entries: Iterable<LedgerEntry>, spent: ReadonlyMap<string, number>, scope: string | undefined, now: number): GroupUsage {
+/**
+ * Rate, commitment and spend of the group or one workload. `failoverMs`: each live
+ * lease is committed through `now + failoverMs`, the time a fleet can bill with no
+ * leader to release it (the leader died; another takes over within two TTLs), so
+ * that `total` holds through a failover. Ended leases count what they cost.
+ */
+export function groupUsage(entries: Iterable<LedgerEntry>, spent: ReadonlyMap<string, number>, scope: string | undefined, now: number, failoverMs = 0): GroupUsage {
   let ended = 0;
   for (const [w, v] of spent) if (scope === undefined || w === scope) ended += v;
   const usage: GroupUsage = { hourlyRate: 0, committed: ended, spent: ended };
   for (const e of entries) {
     if (scope !== undefined && e.w !== scope) continue;
     usage.hourlyRate += e.p;
-    usage.committed += entryCommitted(e, now);
+    usage.committed += entryCommitted(e, now + failoverMs);
     usage.spent += Math.max(leaseCost(e.p, Math.max(0, now - e.r) / 1000), e.c);
   }
   return usage;
@@ -74,13 +79,14 @@ export function groupView(
   global: BudgetCaps,
   workloadCaps: ReadonlyMap<string, BudgetCaps>,
   now: number,
+  failoverMs = 0,
 ): BudgetView {
   const workloads: Record<string, BudgetView['workloads'][string]> = {};
   for (const name of names(entries, spent, workloadCaps)) {
-    const { hourlyRate, committed } = groupUsage(entries, spent, name, now);
+    const { hourlyRate, committed } = groupUsage(entries, spent, name, now, failoverMs);
     workloads[name] = { ...workloadCaps.get(name), hourlyRate, committed };
   }
-  const { hourlyRate, committed } = groupUsage(entries, spent, undefined, now);
+  const { hourlyRate, committed } = groupUsage(entries, spent, undefined, now, failoverMs);
   return { maxPerHour: global.maxPerHour, total: global.total, hourlyRate, committed, workloads };
 }
 
@@ -91,9 +97,10 @@ export function groupSnapshot(
   global: BudgetCaps,
   workloadCaps: ReadonlyMap<string, BudgetCaps>,
   now: number,
+  failoverMs = 0,
 ): BudgetSnapshot {
   const scope = (name: string | undefined, caps: BudgetCaps): SpendSnapshot => {
-    const u = groupUsage(entries, spent, name, now);
+    const u = groupUsage(entries, spent, name, now, failoverMs);
     const snap: SpendSnapshot = { spent: u.spent, committed: u.committed, hourlyRate: u.hourlyRate };
     if (caps.maxPerHour !== undefined) snap.maxPerHour = caps.maxPerHour;
     if (caps.total !== undefined) {

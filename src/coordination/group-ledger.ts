@@ -8,7 +8,7 @@
  * whether it may request the lease. Facts (created, cost, ended) that fail to reach
  * Redis are kept and sent again once it answers.
  */
-import { leaseCost, minimumLeaseCost } from '../budget/cost.js';
+import { billedSeconds, leaseCost } from '../budget/cost.js';
 import type { BudgetCaps, BudgetSnapshot, LeaseReport, Ledger, ReserveResult, ThresholdCrossing } from '../budget/ledger.js';
 import { levelStates, type LevelState } from '../budget/thresholds.js';
 import type { BudgetView } from '../controller/observation.js';
@@ -30,6 +30,12 @@ export interface GroupLedgerDeps {
   /** The fencing token of this replica's leadership of `workload`, if it leads it. */
   tokenFor(workload: string): string | undefined;
   warn(error: ComputeError, during: string): void;
+  /**
+   * How long a live lease can bill with no leader to release it, ms (two TTLs): each
+   * live lease is committed that far ahead, and a new one must fit with that much of
+   * its own cost, so that `total` holds when a leader dies. Default 0.
+   */
+  failoverMs?: number;
 }
 
 /** Why the group refused a reservation (the script's answer). */
@@ -58,6 +64,10 @@ export class GroupLedger implements Ledger {
     private readonly deps: GroupLedgerDeps,
   ) {
     this.#global = { ...global };
+  }
+
+  get #failoverMs(): number {
+    return this.deps.failoverMs ?? 0;
   }
 
   setWorkloadCaps(workload: string, caps: BudgetCaps): void {
@@ -101,7 +111,8 @@ export class GroupLedger implements Ledger {
 
   reserve(workload: string, leaseKey: string, offer: Offer, now: number): ReserveResult {
     if (this.#entries.has(leaseKey)) return { ok: true };
-    const minimum = minimumLeaseCost(offer);
+    // At least what the lease would owe if its leader died as it was created.
+    const minimum = leaseCost(offer.pricePerHour, billedSeconds(this.#failoverMs / 1000, offer.billingIncrementSec, offer.minLeaseSec));
     const token = this.deps.tokenFor(workload);
     // Not the leader (or not any more): this replica rents nothing.
     if (token === undefined || !this.deps.redis.up) return { ok: false, reason: 'total', cap: 'global' };
@@ -123,7 +134,7 @@ export class GroupLedger implements Ledger {
     const caps = { g: this.#global, w: this.#workloadCaps.get(workload) ?? {} };
     const { keys, redis } = this.deps;
     const answer = redis
-      .eval<[number, string]>(RESERVE, [keys.leases, keys.spent, keys.leader(workload)], [token, leaseKey, JSON.stringify(entry), now, JSON.stringify(caps), keys.prefix])
+      .eval<[number, string]>(RESERVE, [keys.leases, keys.spent, keys.leader(workload)], [token, leaseKey, JSON.stringify(entry), now, JSON.stringify(caps), keys.prefix, this.#failoverMs])
       .then(
         ([ok, why]) => {
           if (ok !== 1) {
@@ -239,11 +250,11 @@ export class GroupLedger implements Ledger {
   }
 
   snapshot(now: number): BudgetSnapshot {
-    return groupSnapshot([...this.#entries.values()], this.#spent, this.#global, this.#workloadCaps, now);
+    return groupSnapshot([...this.#entries.values()], this.#spent, this.#global, this.#workloadCaps, now, this.#failoverMs);
   }
 
   view(now: number): BudgetView {
-    return groupView([...this.#entries.values()], this.#spent, this.#global, this.#workloadCaps, now);
+    return groupView([...this.#entries.values()], this.#spent, this.#global, this.#workloadCaps, now, this.#failoverMs);
   }
 
   /** Crossings claimed for the group by {@link claimThresholds} and not reported yet (then forgotten). */
@@ -268,6 +279,7 @@ export class GroupLedger implements Ledger {
     const scopes: Array<[string | undefined, BudgetCaps]> = [[undefined, this.#global]];
     for (const [name, caps] of this.#workloadCaps) scopes.push([name, caps]);
     const levels = new Map<string, LevelState>();
+    // On what is committed now, without the failover window: that falls back when a lease ends, and a level must not fire twice for one spend.
     for (const [scope, caps] of scopes) for (const level of levelStates(scope, caps, groupUsage(entries, this.#spent, scope, now))) levels.set(level.key, level);
     const reached = [...levels.values()].filter((l) => l.reached && !this.#fired.has(l.key)).map((l) => l.key);
     const rearm = [...levels.values()].filter((l) => l.rearm && this.#fired.has(l.key)).map((l) => l.key);
@@ -309,7 +321,7 @@ export class GroupLedger implements Ledger {
       ['global', this.#global, undefined],
       ['workload', this.#workloadCaps.get(workload) ?? {}, workload],
     ];
-    const usage = scopes.map(([, , scope]) => groupUsage(entries, this.#spent, scope, now));
+    const usage = scopes.map(([, , scope]) => groupUsage(entries, this.#spent, scope, now, this.#failoverMs));
     for (const [i, [cap, caps]] of scopes.entries()) {
       if (caps.maxPerHour !== undefined && usage[i]!.hourlyRate + offer.pricePerHour > caps.maxPerHour + SLACK) return { ok: false, reason: 'maxPerHour', cap };
     }

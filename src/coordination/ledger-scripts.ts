@@ -41,7 +41,9 @@ end
 
 /**
  * KEYS: leases, spent, leader key of the workload. ARGV: holder, lease key, entry JSON,
- * now, caps JSON `{ g: {maxPerHour,total}, w: {...} }`, key prefix.
+ * now, caps JSON `{ g: {maxPerHour,total}, w: {...} }`, key prefix, failover ms (every
+ * live lease is committed that far ahead, and the new one with that much of its cost:
+ * the time a fleet bills with no leader to release it).
  * Returns `{1,'ok'|'held'}` or `{0,'fenced'|'maxPerHour:global'|'total:workload'|...}`.
  */
 export const RESERVE: LuaScript = {
@@ -52,10 +54,11 @@ if redis.call('HEXISTS', KEYS[1], ARGV[2]) == 1 then return {1, 'held'} end
 local new = cjson.decode(ARGV[3])
 local now = tonumber(ARGV[4])
 local caps = cjson.decode(ARGV[5])
+local failover = tonumber(ARGV[7]) or 0
 local g = { rate = 0, committed = 0 }
 local w = { rate = 0, committed = 0 }
 for _, e in pairs(live_entries(KEYS[1], ARGV[6])) do
-  local c = committed(e, now)
+  local c = committed(e, now + failover)
   g.rate = g.rate + e.p
   g.committed = g.committed + c
   if e.w == new.w then
@@ -69,7 +72,7 @@ for n = 1, #spent, 2 do
   g.committed = g.committed + v
   if spent[n] == new.w then w.committed = w.committed + v end
 end
-local minimum = new.p * billed(0, new.i, new.m) / 3600
+local minimum = new.p * billed(failover / 1000, new.i, new.m) / 3600
 local slack = 1e-9
 local scopes = { { 'global', caps.g or {}, g }, { 'workload', caps.w or {}, w } }
 for _, s in ipairs(scopes) do

@@ -114,6 +114,8 @@ export class GroupReplica implements LoopCoordination {
       // Rents are decided only with a margin of leadership left (see tokenForAction).
       tokenFor: (w) => (this.leads(w) ? this.membership.tokenForAction(w) : undefined),
       warn: deps.warn,
+      // A leader that dies leaves its fleet billing until another takes over (two TTLs) and plans (a tick).
+      failoverMs: 2 * deps.config.ttlMs + deps.tickMs,
     });
     this.#follower = new FleetFollower(deps);
     this.recovered = new Promise((resolve) => (this.#resolveRecovery = resolve));

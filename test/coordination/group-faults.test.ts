@@ -47,28 +47,35 @@ describeRedis('replica group faults (separate processes, real redis-server)', ()
     await redis.stop();
   });
 
-  it('a small budget.total holds across three replicas, and its events fire once for the group', async () => {
+  it('a small budget.total holds across three replicas, and each budget level fires once for the group, across a leader SIGKILLed between crossings', async () => {
     const total = 0.02; // twenty node-seconds at $3.60/h
-    // A longer TTL: a loaded machine's late heartbeat must not move the leadership (and its budget events) here.
-    const rs = await Promise.all(['b1', 'b2', 'b3'].map((id) => replica(id, env('budget', { TOTAL: String(total), TTL_MS: '4000' }))));
+    const rs = await Promise.all(['b1', 'b2', 'b3'].map((id) => replica(id, env('budget', { TOTAL: String(total), TTL_MS: '2000' }))));
     await until('a leader', 10_000, async () => ((await leaderOf(rs[0]!)) ? true : undefined));
     const runs = rs.map((r) => r.next('ran', 60_000));
+    const halfway = Promise.race(rs.map((r) => r.next('budget', 60_000, (e) => e.cap === 'total' && e.percent === 50).then(() => r)));
     for (const r of rs) r.send({ cmd: 'run', n: 30, ms: 300, tag: r.id });
-    const results = await Promise.all(runs);
-    // Every task settled: run, or refused by the budget; none lost or wrong.
+    // The replica that reported 50 % leads; it dies, and the next leader carries on spending.
+    const first = await halfway;
+    first.kill('SIGKILL');
+    const survivors = rs.filter((r) => r !== first);
+    await until('a new leader', 10_000, async () => {
+      const seen = await Promise.all(survivors.map(leaderOf));
+      return seen[0] && seen[0] !== first.id && seen.every((s) => s === seen[0]) ? seen[0] : undefined;
+    });
+    const results = await Promise.all(runs.filter((_, i) => rs[i] !== first));
+    // Every task of the survivors settled: run, or refused by the budget; none lost or wrong.
     for (const r of results) {
       expect((r.ok as number) + (r.failed as number)).toBe(30);
       expect(r.wrong).toBe(0);
       expect(Object.entries(r.messages as object).filter(([code]) => code !== 'BUDGET_EXHAUSTED')).toEqual([]);
     }
-    expect(results.reduce((n, r) => n + (r.ok as number), 0)).toBeGreaterThan(0);
-    await shutdownAll(rs);
+    await shutdownAll(survivors);
     const bill = await market.bill();
     expect(bill.live).toBe(0);
     expect(bill.total).toBeLessThanOrEqual(total + 1e-9);
-    const events = rs.flatMap((r) => r.lines.filter((l) => l.type === 'budget' && l.cap === 'total'));
-    for (const percent of [50, 80, 100]) expect(events.filter((e) => e.percent === percent).length).toBeLessThanOrEqual(1);
-    expect(events.some((e) => e.percent === 50)).toBe(true);
+    const events = rs.flatMap((r) => r.lines.filter((l) => l.type === 'budget' && l.cap === 'total').map((l) => ({ percent: l.percent as number, on: r.id })));
+    expect(events.filter((e) => e.percent === 50)).toEqual([expect.objectContaining({ on: first.id })]);
+    for (const percent of [80, 100]) expect(events.filter((e) => e.percent === percent).length).toBeLessThanOrEqual(1);
   }, 60_000);
 
   it('a replica started with Redis down serves nothing new and says why', async () => {
