@@ -183,6 +183,7 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
       currency: config.budget.currency,
       onTermsBreach: (offerId) => this.#offers.avoid(offerId),
       onOfferProven: () => this.#loop.nudge(),
+      onOfferGone: (offerId) => this.#offers.drop(offerId),
     });
     this.#reconciler = new Reconciler({
       market: this.#market,

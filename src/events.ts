@@ -58,6 +58,23 @@ export interface LeaseEvent {
   /** When the lease was requested, ms. */
   requestedAt: number;
   reason: string;
+  /**
+   * Set when the planned lease met offers that were gone or full: on the `failed`
+   * event of a refused request, and on the `acquired` event of the request that
+   * took its place (as data; `reason` says the same in words).
+   */
+  offerGone?: OfferGone;
+}
+
+/**
+ * A planned lease moving past offers the marketplace refused as gone or full
+ * (`OFFER_GONE`), within one tick.
+ */
+export interface OfferGone {
+  /** Offers refused, in the order tried (on a `failed` event, its own offer is the last). */
+  refused: string[];
+  /** The offer requested in their place, at once (null: none acceptable was left; the next tick plans again). */
+  next: string | null;
 }
 
 /**

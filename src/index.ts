@@ -33,7 +33,7 @@ export type { Clock, Timer } from './clock.js';
 export type { ComputeOptions, MarketplaceConnectionOptions } from './config/compute.js';
 export type { WorkloadOptions } from './config/workload.js';
 export type { Validator } from './config/validator.js';
-export type { ComputeEvents, ScaleEvent, ScaleCause, LeaseEvent, LeaseEventType, BudgetEvent, WarningEvent } from './events.js';
+export type { ComputeEvents, ScaleEvent, ScaleCause, LeaseEvent, LeaseEventType, OfferGone, BudgetEvent, WarningEvent } from './events.js';
 export type { MetricsSnapshot, WorkloadMetrics, SloMetrics, BudgetMetrics, NodeCounts, ProviderMetrics } from './metrics/snapshot.js';
 export type { MissBudget } from './controller/slo.js';
 export type { Marketplace, MarketCallOptions } from './market/marketplace.js';

@@ -173,6 +173,7 @@ export class ControlLoop {
             concurrencyPerNode: runtime.config.scaling.concurrencyPerNode,
             maxProvisionSec: runtime.config.scaling.maxProvisionSec,
             nodeTimeoutMs: runtime.config.nodeTimeoutMs,
+            ...(request.fallbacks && request.fallbacks.length > 0 ? { fallbacks: request.fallbacks } : {}),
           }) !== undefined,
         restore: (id) => {
           leases.restore(id, reason);

@@ -193,6 +193,12 @@ export interface LeaseRequest {
   offer: Offer;
   /** Minimum cost reserved in the ledger before the request is sent. */
   reserve: number;
+  /**
+   * Offers to request instead, in rank order, should `offer` be refused as gone or
+   * full: eligible and affordable in its place when planned (steps/rent.ts). The
+   * lease manager moves on to them at once, without waiting for the next tick.
+   */
+  fallbacks?: Offer[];
 }
 
 /** The plan for one workload. */

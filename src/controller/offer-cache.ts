@@ -63,6 +63,8 @@ export class OfferCache {
   private readonly entries = new Map<string, Entry>();
   /** Offer id -> clock ms until which it is not rented. */
   private readonly avoided = new Map<string, number>();
+  /** Offer id -> clock ms it was refused as gone or full (see {@link OfferCache.drop}). */
+  private readonly dropped = new Map<string, number>();
   private readonly ttlMs: number;
   private readonly currency: string;
   private warnedCurrency = false;
@@ -118,6 +120,20 @@ export class OfferCache {
     for (const entry of this.entries.values()) entry.fetchedAt = -Infinity;
   }
 
+  /**
+   * `offerId` was refused as gone or full: it is not rented again until a listing
+   * asked for after the refusal shows it again; the cached answers go stale. (What
+   * the marketplace answered, {@link OfferCache.answered}, still has it: a refused
+   * offer is not a missing GPU model.)
+   */
+  drop(offerId: string): void {
+    const now = this.clock.now();
+    // Offers never listed again are forgotten after a while (the map stays small).
+    for (const [id, at] of this.dropped) if (now - at > OFFER_COOLOFF_MS) this.dropped.delete(id);
+    this.dropped.set(offerId, now);
+    this.invalidate();
+  }
+
   /** Do not rent `offerId` for {@link OFFER_COOLOFF_MS} (its lease broke its terms). */
   avoid(offerId: string, ms = OFFER_COOLOFF_MS): void {
     this.avoided.set(offerId, this.clock.now() + ms);
@@ -131,6 +147,7 @@ export class OfferCache {
       for (const offer of entry.offers) {
         const until = this.avoided.get(offer.id);
         if (until !== undefined && now < until) continue;
+        if (this.dropped.has(offer.id)) continue;
         byId.set(offer.id, offer);
       }
     }
@@ -138,9 +155,12 @@ export class OfferCache {
   }
 
   private async fetch(entry: Entry, query: OfferQuery): Promise<void> {
+    const askedAt = this.clock.now();
     try {
       const offers = await this.market.listOffers(query);
       entry.offers = this.sameCurrency(offers);
+      // Listed again by an answer asked for after the refusal: rentable again.
+      for (const offer of entry.offers) if ((this.dropped.get(offer.id) ?? Infinity) < askedAt) this.dropped.delete(offer.id);
       entry.fetchedAt = this.clock.now();
       entry.fatal = undefined;
       entry.failing = false;

@@ -15,7 +15,7 @@ import type { Ledger } from '../budget/ledger.js';
 import type { NodeView } from '../controller/observation.js';
 import type { NodeConnector } from '../dispatch/node-transport.js';
 import type { WorkloadDispatcher } from '../dispatch/dispatcher.js';
-import type { LeaseEvent, LeaseEventType } from '../events.js';
+import type { LeaseEvent, LeaseEventType, OfferGone } from '../events.js';
 import type { Marketplace } from '../market/marketplace.js';
 import { ENDED_LEASE_STATES, type Lease } from '../market/protocol.js';
 import { newIdempotencyKey } from '../util/ids.js';
@@ -33,6 +33,7 @@ import { createOnce, createRequest } from './lease-create.js';
 import { describeBreach, termsBreach } from './lease-terms.js';
 import { DuplicateWatch, duplicateRecord } from './lease-duplicates.js';
 import { untilRunning } from './lease-startup.js';
+import { fallbackSpecs, inPlaceOfText, offerGone, offerGoneText } from './offer-fallback.js';
 import { duplicateWarning, termsWarning } from './lease-warnings.js';
 
 export type { AcquireSpec, ManagedLease, UnconfirmedRelease } from './lease-record.js';
@@ -61,6 +62,8 @@ export interface LeaseManagerDeps {
   onTermsBreach?(offerId: string): void;
   /** The first lease of an offer came back on the terms asked: more of it may be requested now. */
   onOfferProven?(offerId: string): void;
+  /** A lease request was refused because its offer is gone or full (the offer list is stale). */
+  onOfferGone?(offerId: string): void;
   /** Opens connections to nodes (HTTP live; modelled nodes in the simulator). */
   connectNode: NodeConnector;
   /** Seconds between state checks of a running lease. @default 5 */
@@ -90,6 +93,8 @@ export class LeaseManager {
   /** Offers whose leases came back on the terms asked (see {@link LeaseManager.acquire}). */
   private readonly proven = new Set<string>();
   private readonly duplicates: DuplicateWatch;
+  /** Lease requests refused because their offer was gone or full, since start. */
+  #offersGone = 0;
 
   constructor(private readonly deps: LeaseManagerDeps) {
     this.releaser = new Releaser({
@@ -311,17 +316,25 @@ export class LeaseManager {
       for (const dup of outcome.duplicates) this.adoptDuplicate(record, dup);
       if (outcome.unknownPosts > 0) this.duplicates.watch(record);
     } catch (error) {
-      if (error instanceof ComputeError && isFatalMarketError(error)) this.refusals.set(spec.workload, { error, at: clock.now() });
+      const failure = asComputeError(error);
+      if (isFatalMarketError(failure)) this.refusals.set(spec.workload, { error: failure, at: clock.now() });
       // A create that may have rented a node: keep its budget and keep looking for it.
       if (record.shadowKeys.length > 0) this.duplicates.watch(record);
-      this.finish(record, 'failed', `lease request failed: ${asComputeError(error).message}`);
+      if (failure.code === 'OFFER_GONE' && record.state === 'requested') this.moveOn(record, failure);
+      else this.finish(record, 'failed', `lease request failed: ${failure.message}`);
       return;
     }
     record.leaseId = lease.id;
     this.journalQuietly(record);
     this.refusals.delete(spec.workload);
     ledger.activate(record.key, lease.id);
-    this.emit(record, 'acquired', `requested ${spec.offer.gpu.count}x ${spec.offer.gpu.model} at ${spec.offer.pricePerHour}/h`);
+    const passed = spec.refused ?? [];
+    this.emit(
+      record,
+      'acquired',
+      `requested ${spec.offer.gpu.count}x ${spec.offer.gpu.model} at ${spec.offer.pricePerHour}/h${passed.length > 0 ? inPlaceOfText(passed) : ''}`,
+      passed.length > 0 ? { refused: [...passed], next: spec.offer.id } : undefined,
+    );
     // The answer that reveals the terms is checked at once, not at the next periodic check.
     if (!this.inspect(record, lease)) return;
     if (record.state === 'releasing') {
@@ -338,6 +351,32 @@ export class LeaseManager {
     }
     this.move(record, 'provisioning');
     await this.startUp(record, lease);
+  }
+
+  /**
+   * The marketplace refused the request's offer as gone or full: the next acceptable
+   * fallback is requested at once, through {@link LeaseManager.acquire} (its own
+   * reservation, so the caps are checked for the offer actually tried, and the probe
+   * rule), and this request ends `failed`. Not a start failure: no node was started.
+   */
+  private moveOn(record: ManagedLease, error: ComputeError): void {
+    this.#offersGone++;
+    this.deps.onOfferGone?.(record.spec.offer.id);
+    // Ended (its reservation freed) before the next is reserved: a fallback takes its place, not a place beside it.
+    this.settle(record, 'failed');
+    let next: string | null = null;
+    for (const fallback of fallbackSpecs(record.spec)) {
+      if (this.acquire(fallback.spec) === undefined) continue;
+      next = fallback.offer.id;
+      break;
+    }
+    const gone = offerGone(record.spec, next);
+    this.emit(record, 'failed', offerGoneText(gone, error.message), gone);
+  }
+
+  /** Lease requests refused because their offer was gone or full, since start. */
+  get offersGone(): number {
+    return this.#offersGone;
   }
 
   /** Poll until running, vet the endpoint, health-check the node, hand it to the dispatcher. */
@@ -468,6 +507,12 @@ export class LeaseManager {
 
   private finish(record: ManagedLease, state: 'released' | 'failed' | 'preempted', reason: string, serverCost?: number): void {
     if (!isLive(record.state)) return;
+    this.settle(record, state, serverCost);
+    this.emit(record, state, reason);
+  }
+
+  /** End the record: its budget settled (a reservation freed), its journal entry dropped. */
+  private settle(record: ManagedLease, state: 'released' | 'failed' | 'preempted', serverCost?: number): void {
     record.releaseTimer?.cancel();
     record.releaseTimer = undefined;
     if (record.leaseId === null) this.deps.ledger.cancel(record.key);
@@ -478,7 +523,6 @@ export class LeaseManager {
     } catch (error) {
       this.deps.warn(asComputeError(error), 'updating the journal');
     }
-    this.emit(record, state, reason);
   }
 
   /**
@@ -541,8 +585,8 @@ export class LeaseManager {
     if (canTransition(record.state, to)) record.state = to;
   }
 
-  private emit(record: ManagedLease, type: LeaseEventType, reason: string): void {
-    this.deps.emit(leaseEvent(record, type, reason, this.deps.clock.now()));
+  private emit(record: ManagedLease, type: LeaseEventType, reason: string, offerGone?: OfferGone): void {
+    this.deps.emit(leaseEvent(record, type, reason, this.deps.clock.now(), offerGone));
   }
 }
 

@@ -4,7 +4,7 @@
  * terms) read and update it.
  */
 import type { Timer } from '../clock.js';
-import type { LeaseEvent, LeaseEventType } from '../events.js';
+import type { LeaseEvent, LeaseEventType, OfferGone } from '../events.js';
 import type { LeaseState, Offer } from '../market/protocol.js';
 import type { UnconfirmedRelease } from '../api.js';
 
@@ -25,6 +25,10 @@ export interface AcquireSpec {
   maxProvisionSec: number;
   /** Per-attempt timeout of a task on the node, ms. */
   nodeTimeoutMs: number;
+  /** Offers to request instead, in rank order, if `offer` is refused as gone or full (planner's `fallbacks`). */
+  fallbacks?: readonly Offer[];
+  /** Offers of the same planned lease already refused as gone or full this tick, in order. */
+  refused?: readonly string[];
 }
 
 /** One lease as the runtime tracks it. */
@@ -104,7 +108,7 @@ export function unconfirmedView(record: ManagedLease, now: number): UnconfirmedR
 }
 
 /** The `lease` event about `record`. */
-export function leaseEvent(record: ManagedLease, type: LeaseEventType, reason: string, at: number): LeaseEvent {
+export function leaseEvent(record: ManagedLease, type: LeaseEventType, reason: string, at: number, offerGone?: OfferGone): LeaseEvent {
   const { offer, workload } = record.spec;
   return {
     type,
@@ -117,5 +121,6 @@ export function leaseEvent(record: ManagedLease, type: LeaseEventType, reason: s
     at,
     requestedAt: record.requestedAt,
     reason,
+    ...(offerGone ? { offerGone } : {}),
   };
 }

@@ -76,7 +76,8 @@ export interface MetricsSnapshot {
   at: number;
   workloads: Record<string, WorkloadMetrics>;
   nodes: NodeCounts;
-  leases: { live: number; ended: number };
+  /** `offersGone`: lease requests refused because their offer was gone or full (each moved on to the next offer). */
+  leases: { live: number; ended: number; offersGone: number };
   budget: BudgetMetrics;
   marketplace: MarketplaceMetrics;
   /** Present when the runtime is a replica of a group (`coordination` option). */
@@ -156,7 +157,7 @@ export function buildSnapshot(src: SnapshotSources): MetricsSnapshot {
     at: src.now,
     workloads,
     nodes,
-    leases: { live, ended },
+    leases: { live, ended, offersGone: src.leases.offersGone },
     budget: {
       currency: src.currency,
       spent: b.spent,

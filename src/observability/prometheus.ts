@@ -83,9 +83,11 @@ export function toPrometheus(m: MetricsSnapshot): string {
   for (const { f, v } of spend) if (v !== null) f.samples.push({ labels: currency, value: v });
   const leases = family('leases', 'Leases by liveness.');
   leases.samples.push({ labels: { state: 'live' }, value: m.leases.live }, { labels: { state: 'ended' }, value: m.leases.ended });
+  const gone = family('offers_gone_total', 'Lease requests refused because their offer was gone or full (each moved on to the next offer).', 'counter');
+  gone.samples.push({ labels: {}, value: m.leases.offersGone });
   const degraded = family('marketplace_degraded', '1 while marketplace calls are failing or a release stays unconfirmed.');
   degraded.samples.push({ labels: {}, value: m.marketplace.degraded ? 1 : 0 });
   const unconfirmed = family('unconfirmed_releases', 'Leases asked to end that the marketplace has not reported ended (they may still bill).');
   unconfirmed.samples.push({ labels: {}, value: m.marketplace.unconfirmedReleases.length });
-  return render([queued, running, completed, failed, nodes, latency, service, arrivals, paused, attained, budgetLeft, ...spend.map((s) => s.f), leases, degraded, unconfirmed]);
+  return render([queued, running, completed, failed, nodes, latency, service, arrivals, paused, attained, budgetLeft, ...spend.map((s) => s.f), leases, gone, degraded, unconfirmed]);
 }

@@ -40,6 +40,10 @@ export class MemoryMarket implements Marketplace {
   peakLive = 0;
   /** While true every call fails as if the marketplace were unreachable. */
   down = false;
+  /** Offers still listed whose creates are refused as gone or full (`OFFER_GONE`). */
+  readonly goneOffers = new Set<string>();
+  /** Offer ids of every create received, in order. */
+  readonly creates: string[] = [];
 
   constructor(
     private readonly clock: Clock,
@@ -53,9 +57,10 @@ export class MemoryMarket implements Marketplace {
 
   async createLease(request: CreateLeaseRequest, key: string): Promise<Lease> {
     this.failIfDown();
+    this.creates.push(request.offerId);
     for (const s of this.leases.values()) if (s.key === key) return this.view(s);
     const offer = (this.options.offers ?? defaultOffers()).find((o) => o.id === request.offerId);
-    if (!offer) throw new ComputeError('OFFER_GONE', `offer ${request.offerId} is gone`);
+    if (!offer || this.goneOffers.has(offer.id)) throw new ComputeError('OFFER_GONE', `offer ${request.offerId} is gone`);
     const id = `lease-${++this.seq}`;
     const now = this.clock.now();
     const stored: Stored = {
