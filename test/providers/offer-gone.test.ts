@@ -8,7 +8,7 @@
  */
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCompute } from '../../src/index.js';
 import type { Compute, LeaseEvent, ScaleEvent } from '../../src/index.js';
 import type { Marketplace } from '../../src/market/marketplace.js';
@@ -17,11 +17,9 @@ import { runpod, vastai } from '../../src/providers/index.js';
 import { startLocalMarket } from '../../src/local/market/local-market.js';
 import { VastFake } from '../support/vast-fake.js';
 import { RunPodFake } from '../support/runpod-fake.js';
+import { stopsAfterEach } from '../support/provider-tests.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
+const stopAfter = stopsAfterEach();
 
 interface Seen {
   compute: Compute;
@@ -32,7 +30,7 @@ interface Seen {
 /** One workload of at most one node; four tasks. */
 async function serve(marketplace: Marketplace | { url: string; apiKey: string }, gpu: { model: string[]; interruptible?: 'never' }): Promise<Seen & { results: unknown[] }> {
   const compute = createCompute({ marketplace, budget: { maxPerHour: 10, total: 1 }, journal: false, tickMs: 200 });
-  cleanups.push(() => compute.shutdown());
+  stopAfter(() => compute.shutdown());
   const leases: LeaseEvent[] = [];
   const scale: ScaleEvent[] = [];
   compute.on('lease', (e) => leases.push(e));
@@ -114,9 +112,9 @@ async function refusingProxy(target: string, goneOffer: string): Promise<{ url: 
 describe('a capacity refusal moves on to the next offer within the tick', () => {
   it('protocol v1: OFFER_GONE for the cheapest offer; the next ranked one serves', async () => {
     const market = await startLocalMarket({ coldStartMs: 200, prices: false, preemptionRatePerHour: 0, offers: [offer('a100-cheap', 1), offer('a100-next', 1.5), offer('a100-dear', 3)] });
-    cleanups.push(() => market.close());
+    stopAfter(() => market.close());
     const proxy = await refusingProxy(market.url, 'a100-cheap');
-    cleanups.push(() => proxy.close());
+    stopAfter(() => proxy.close());
     const seen = await serve({ url: proxy.url, apiKey: market.apiKey }, { model: ['A100'] });
     expect(seen.results).toHaveLength(4);
     expect(expectMovedOn(seen, 'a100-cheap')).toBe('a100-next');
@@ -126,7 +124,7 @@ describe('a capacity refusal moves on to the next offer within the tick', () => 
 
   it('Vast.ai: 404 no_such_ask for the cheapest ask; the next one serves', async () => {
     const fake = await new VastFake({ goneAsks: [101] }).start();
-    cleanups.push(() => fake.stop());
+    stopAfter(() => fake.stop());
     const seen = await serve(vastai({ apiKey: fake.apiKey, baseUrl: fake.baseUrl, timeoutMs: 5_000 }), { model: ['RTX 4090'], interruptible: 'never' });
     expect(seen.results).toHaveLength(4);
     const next = expectMovedOn(seen, seen.leases.find((e) => e.type === 'failed')!.offerId);
@@ -137,7 +135,7 @@ describe('a capacity refusal moves on to the next offer within the tick', () => 
 
   it('RunPod: 400 without capacity for the cheapest cloud; the next offer serves', async () => {
     const fake = await new RunPodFake({ noCapacity: ['COMMUNITY:NVIDIA GeForce RTX 4090'] }).start();
-    cleanups.push(() => fake.stop());
+    stopAfter(() => fake.stop());
     const seen = await serve(runpod({ apiKey: fake.apiKey, baseUrl: fake.baseUrl, timeoutMs: 5_000, billingIncrementSec: 1 }), { model: ['RTX 4090'], interruptible: 'never' });
     expect(seen.results).toHaveLength(4);
     expectMovedOn(seen, seen.leases.find((e) => e.type === 'failed')!.offerId);

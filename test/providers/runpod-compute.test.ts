@@ -2,11 +2,13 @@
  * The whole runtime over the RunPod adapter and the fake of RunPod's API: a burst
  * scales up onto real agent processes reached over pinned TLS, every result comes
  * back, the fleet scales to zero and shutdown() leaves no pod; a capacity refusal
- * moves on to the next offer.
+ * moves on to the next offer; a pod presenting another TLS key gets no request, is
+ * released within maxProvisionSec, and the work runs elsewhere.
  */
 import { describe, expect, it } from 'vitest';
 import { runpod } from '../../src/providers/index.js';
 import { RunPodFake } from '../support/runpod-fake.js';
+import type { ImpostorNode } from '../support/impostor-node.js';
 import { burst, echoes, expectCleanEnd, stopsAfterEach, until } from '../support/provider-tests.js';
 import type { RunPodFakeOptions } from '../support/runpod-fake.js';
 
@@ -38,6 +40,19 @@ describe('createCompute() over runpod()', () => {
     expect(clouds.length).toBeGreaterThanOrEqual(1);
     expect(clouds.every((c) => c === 'SECURE')).toBe(true);
     expect(fake.requests.some((r) => r.method === 'POST' && (r.body as { cloud: string }).cloud === 'COMMUNITY')).toBe(true);
+    await compute.shutdown();
+    await until(() => fake.live().length === 0, 5_000);
+  }, 60_000);
+
+  it('a pod presenting another TLS key gets no request and is released within maxProvisionSec; the work runs on another offer', async () => {
+    const { fake, compute, results } = await run({ impostorGpus: ['COMMUNITY:NVIDIA GeForce RTX 4090'] }, 12);
+    expect(results).toEqual(echoes({ tasks: 12, taskMs: 40 }));
+    const pods = [...fake.pods.values()];
+    const impostors = pods.filter((p) => p.cloud === 'COMMUNITY');
+    expect(impostors.length).toBeGreaterThanOrEqual(1);
+    expect(impostors.map((p) => (p.node as ImpostorNode).requests)).toEqual(impostors.map(() => 0));
+    expect(impostors.every((p) => p.deletedAtMs !== null && p.deletedAtMs - p.createdAtMs <= 20_000)).toBe(true);
+    expect(pods.some((p) => p.cloud === 'SECURE')).toBe(true);
     await compute.shutdown();
     await until(() => fake.live().length === 0, 5_000);
   }, 60_000);

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { vastai } from '../../src/providers/index.js';
 import { VastFake } from '../support/vast-fake.js';
+import type { ImpostorNode } from '../support/impostor-node.js';
 import { burst, echoes, expectCleanEnd, stopsAfterEach, until } from '../support/provider-tests.js';
 import type { VastFakeOptions } from '../support/vast-fake.js';
 
@@ -35,7 +36,9 @@ describe('createCompute() over vastai()', () => {
     expect(results).toHaveLength(12);
     const impostors = [...fake.instances.values()].filter((i) => i.askId === 101);
     expect(impostors.length).toBeGreaterThanOrEqual(1);
-    expect(impostors.every((i) => i.deletedAtMs !== null)).toBe(true);
+    // No request reached it (the node token never left), and it was released within maxProvisionSec (20 s).
+    expect(impostors.map((i) => (i.node as ImpostorNode).requests)).toEqual(impostors.map(() => 0));
+    expect(impostors.every((i) => i.deletedAtMs !== null && i.deletedAtMs - i.createdAtMs <= 20_000)).toBe(true);
     expect([...fake.instances.values()].some((i) => i.askId === 102)).toBe(true);
     await compute.shutdown();
     await until(() => fake.live().length === 0, 5_000);

@@ -39,8 +39,16 @@ export async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** What a fake instance runs: its port once it listens, whether it failed to start, and a stop. */
+export interface InstanceNode {
+  readonly agent: { readonly port: number } | undefined;
+  readonly failed: boolean;
+  readonly ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
 /** A node of a fake instance: a real agent process, or a failure to start one. */
-export class FakeNode {
+export class FakeNode implements InstanceNode {
   agent: AgentProcess | undefined;
   failed = false;
   readonly ready: Promise<void>;
@@ -75,7 +83,7 @@ export function billedSeconds(fromMs: number, toMs: number): number {
  * keeps instances that bill per second and run a real agent process each. A fake
  * supplies its routes and its provider's error answers.
  */
-export abstract class ProviderFake<T extends BilledInstance & { node: FakeNode }> {
+export abstract class ProviderFake<T extends BilledInstance & { node: InstanceNode }> {
   /** Every request the fake saw. */
   readonly requests: LoggedRequest[] = [];
   /** Requests refused as rate limited so far. */

@@ -8,7 +8,8 @@
  * env its request carried, on a loopback port that plays the public TCP mapping.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FakeNode, ProviderFake, sendJson } from './provider-fake-common.js';
+import { FakeNode, ProviderFake, sendJson, type InstanceNode } from './provider-fake-common.js';
+import { ImpostorNode } from './impostor-node.js';
 
 /** A GPU type the fake's catalog lists. */
 export interface RunPodFakeGpu {
@@ -38,7 +39,7 @@ export interface RunPodFakeOptions {
   forbidden?: string[];
   /** Creations whose answer is lost (the pod is made, the connection cut). */
   loseCreateAnswers?: number;
-  /** GPU type ids (or `<CLOUD>:<id>`) whose pods run a node with another TLS key than the one sent. */
+  /** GPU type ids (or `<CLOUD>:<id>`) whose pods run a node with another TLS key than the one sent ({@link ImpostorNode}). */
   impostorGpus?: string[];
   /** At most this many pods are impostors (a node-level attack, not a whole tier). @default unlimited */
   impostorPods?: number;
@@ -59,7 +60,7 @@ interface FakePod {
   /** Its node presents another TLS key than the one sent. */
   impostor: boolean;
   createdAtMs: number;
-  node: FakeNode;
+  node: InstanceNode;
   deletedAtMs: number | null;
   goneAtMs: number | null;
 }
@@ -239,12 +240,8 @@ export class RunPodFake extends ProviderFake<FakePod> {
     if (this.o.forbidden.includes(type.id) || this.o.forbidden.includes(`${cloud}:${type.id}`)) return this.problem(res, 403, 'Forbidden', 'access denied');
     if (this.o.noCapacity.includes(type.id) || this.o.noCapacity.includes(`${cloud}:${type.id}`)) return this.problem(res, 400, 'Bad Request', `There are no instances currently available for ${type.id} in ${cloud}`);
     const count = typeof gpu.count === 'number' ? gpu.count : 1;
-    const nodeEnv = { ...(env as Record<string, string>) };
-    const impostor = (this.o.impostorGpus.includes(type.id) || this.o.impostorGpus.includes(`${cloud}:${type.id}`)) && this.impostors < this.o.impostorPods && nodeEnv.ADAPTIVE_COMPUTE_TLS_KEY !== undefined;
-    if (impostor) {
-      this.impostors++;
-      nodeEnv.ADAPTIVE_COMPUTE_TLS_KEY = 'nL4nGvuhTNvjL3mdnZ2Xc6d2S3j6Yv0qF4A1WmXc1Xw';
-    }
+    const impostor = (this.o.impostorGpus.includes(type.id) || this.o.impostorGpus.includes(`${cloud}:${type.id}`)) && this.impostors < this.o.impostorPods && typeof env.ADAPTIVE_COMPUTE_TLS_KEY === 'string';
+    if (impostor) this.impostors++;
     const id = `pod${(++this.seq).toString(36)}x${Math.random().toString(36).slice(2, 8)}`;
     const pod: FakePod = {
       id,
@@ -257,7 +254,7 @@ export class RunPodFake extends ProviderFake<FakePod> {
       cost: (cloud === 'COMMUNITY' ? type.community : type.secure) * count,
       impostor,
       createdAtMs: Date.now(),
-      node: new FakeNode(nodeEnv, this.o.agentCli),
+      node: impostor ? new ImpostorNode() : new FakeNode(env as Record<string, string>, this.o.agentCli),
       deletedAtMs: null,
       goneAtMs: null,
     };

@@ -8,7 +8,8 @@
  * the host port mapped to the container's 8000/tcp.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FakeNode, ProviderFake, sendJson } from './provider-fake-common.js';
+import { FakeNode, ProviderFake, sendJson, type InstanceNode } from './provider-fake-common.js';
+import { ImpostorNode } from './impostor-node.js';
 
 /** An offer the fake lists. */
 export interface VastFakeOffer {
@@ -40,7 +41,7 @@ export interface VastFakeOptions {
   goneAsks?: number[];
   /** Creations whose answer is lost (the instance is made, the connection cut). */
   loseCreateAnswers?: number;
-  /** Ask ids whose instances run a node with another TLS key than the one sent. */
+  /** Ask ids whose instances run a node with another TLS key than the one sent ({@link ImpostorNode}). */
   impostorAsks?: number[];
   /** Most instances per listing page (Vast: 25). */
   pageLimit?: number;
@@ -55,7 +56,7 @@ interface Instance {
   isBid: boolean;
   createdAtMs: number;
   status: null | 'loading' | 'running';
-  node: FakeNode;
+  node: InstanceNode;
   deletedAtMs: number | null;
   goneAtMs: number | null;
 }
@@ -208,8 +209,6 @@ export class VastFake extends ProviderFake<Instance> {
     const parsed = parseEnvString(typeof b.env === 'string' ? b.env : '');
     if ('error' in parsed) return sendJson(res, 400, { success: false, error: 'invalid_args', msg: parsed.error });
     const isBid = typeof b.price === 'number';
-    const env = { ...parsed.env };
-    if (this.o.impostorAsks.includes(askId) && env.ADAPTIVE_COMPUTE_TLS_KEY) env.ADAPTIVE_COMPUTE_TLS_KEY = OTHER_KEY;
     const id = this.nextId++;
     this.instances.set(id, {
       id,
@@ -220,7 +219,7 @@ export class VastFake extends ProviderFake<Instance> {
       isBid,
       createdAtMs: Date.now(),
       status: null,
-      node: new FakeNode(env, this.o.agentCli),
+      node: this.o.impostorAsks.includes(askId) && parsed.env.ADAPTIVE_COMPUTE_TLS_KEY ? new ImpostorNode() : new FakeNode(parsed.env, this.o.agentCli),
       deletedAtMs: null,
       goneAtMs: null,
     });
@@ -259,9 +258,6 @@ export class VastFake extends ProviderFake<Instance> {
 function storageHour(offer: VastFakeOffer, gb: number): number {
   return ((offer.storage_cost ?? 0) * gb) / (30 * 24);
 }
-
-// A valid P-256 scalar nobody pinned: the impostor's key.
-const OTHER_KEY = 'nL4nGvuhTNvjL3mdnZ2Xc6d2S3j6Yv0qF4A1WmXc1Xw';
 
 /** `-e K=V -p 8000:8000` into env (the fake rejects anything else, as a strict reading of the docs). */
 export function parseEnvString(text: string): { env: Record<string, string> } | { error: string } {
