@@ -393,6 +393,10 @@ describe('step: keep warm', () => {
     const rare = quiet({ idleSpellsMs: spells, memory: { ...INITIAL_MEMORY, warm: { recent: [{ requests: 100_000, peakNodes: 3, peakRate: 0.01 }] } } });
     expect(keepWarm(input(rare)).floor).toBe(0);
     expect(keepWarm(input(quiet({ idleSpellsMs: spells, lastArrivalAt: T - 400_000 }))).floor).toBe(0);
+    // The slowest 1 % take longer than the target by themselves: the SLO is lost warm or cold.
+    const short = [100_000, 110_000, 90_000, 105_000];
+    expect(keepWarm(input(quiet({ idleSpellsMs: short, serviceTimeTailMs: 12_000 }))).floor).toBe(0);
+    expect(keepWarm(input(quiet({ idleSpellsMs: short, serviceTimeTailMs: 8000 }))).floor).toBe(3);
     // Before the first busy spell has ended, nothing is known to keep.
     expect(keepWarm(input(quiet({ idleSpellsMs: spells, memory: INITIAL_MEMORY }))).floor).toBe(0);
     // Busy: no floor, but the busy spell is tracked.

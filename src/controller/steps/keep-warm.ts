@@ -19,6 +19,9 @@
  *    zero as before; otherwise nodes are kept warm, and that costs their price for the
  *    idle time (`warmPerHour`, and `warmCost` to the end of a bounded keep-alive,
  *    stated beside `coldMisses` in the reason).
+ *    When more than the miss budget of requests would miss by their service time
+ *    alone (the service-time tail at `sloTarget` exceeds the target), no warmth can
+ *    bring the SLO back, and nothing is kept.
  * 2. How many ({@link warmNodes}): the fewest that carry a return like each of the last
  *    few busy spells within the target until it ends or a cold start brings more, and
  *    never more than the arrival stream needed at its peak (M/M/k, no backlog).
@@ -179,6 +182,10 @@ function warmTrade(recent: readonly BusySpell[], input: KeepWarmInput): { nodes:
   const coldStartMs = Math.max(0, w.coldStartMs);
   const lateFor = coldStartMs + input.serviceTimeMs - policy.latencyTargetMs;
   if (lateFor <= 0) return undefined;
+  // More than the miss budget of requests miss by their own service time alone (the
+  // tail quantile is at `sloTarget`): the SLO is out of reach warm or cold, and a warm
+  // node would buy none of it back.
+  if (w.serviceTimeTailMs !== undefined && w.serviceTimeTailMs > policy.latencyTargetMs) return undefined;
   const peakRate = Math.max(...recent.map((s) => s.peakRate));
   const requests = recent.reduce((sum, s) => sum + s.requests, 0) / recent.length;
   const coldMisses = Math.min(requests, 1 + (peakRate * lateFor) / 1000);
