@@ -20,6 +20,7 @@ import type { MarketCallOptions, Marketplace } from './marketplace.js';
 import type { CreateLeaseRequest, Lease, Offer, OfferQuery } from './protocol.js';
 import { LeaseResponseSchema, LeasesResponseSchema, OffersResponseSchema } from './protocol.js';
 import { RetryBudget } from './retry-budget.js';
+import { unlimitedListeners } from '../util/abort-listeners.js';
 
 /** Collaborators and limits of {@link HttpMarketplace} that are not part of the user's connection options. */
 export interface HttpMarketplaceDeps {
@@ -57,7 +58,11 @@ export class HttpMarketplace implements Marketplace {
   readonly #endpoint: MarketplaceEndpoint;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
-  readonly #closing = new AbortController();
+  /**
+   * Aborts every call in flight on close(). Each in-flight call listens to it, so a busy
+   * fleet has more than Node's default 10 listeners on it: no leak, hence no limit.
+   */
+  readonly #closing = unlimitedListeners(new AbortController());
   readonly #ctx: CallContext;
   #failures = 0;
   #lastError: string | undefined;

@@ -15,6 +15,7 @@ import type { CallContext } from '../market/http-call.js';
 import type { Failure } from '../market/http-errors.js';
 import type { MarketplaceHealth } from '../market/http-client.js';
 import { RetryBudget } from '../market/retry-budget.js';
+import { unlimitedListeners } from '../util/abort-listeners.js';
 
 /** Settings of a {@link ProviderHttp}. */
 export interface ProviderHttpOptions {
@@ -53,7 +54,11 @@ export class ProviderHttp {
   readonly #ctx: CallContext;
   readonly #dispatcher: Dispatcher;
   readonly #owns: boolean;
-  readonly #closing = new AbortController();
+  /**
+   * Aborts every call in flight on close(). Each in-flight call listens to it, so a busy
+   * fleet has more than Node's default 10 listeners on it: no leak, hence no limit.
+   */
+  readonly #closing = unlimitedListeners(new AbortController());
   #failures = 0;
   #lastError: string | undefined;
 

@@ -506,3 +506,23 @@ describe('secrets and cancellation', () => {
     await c.close();
   });
 });
+
+describe('many calls in flight', () => {
+  it('twenty calls at once on one client raise no listener warning (each listens to the close signal)', async () => {
+    const server = await adhoc((_req, res) => setTimeout(() => json(res, 200, { lease: LEASE }), 50));
+    const c = client(server.url);
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const leases = await Promise.all(Array.from({ length: 20 }, (_, i) => c.getLease(`l-${i}`)));
+      expect(leases).toHaveLength(20);
+      expect(server.hits).toHaveLength(20);
+      // Node emits process warnings on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((name) => name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
