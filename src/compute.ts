@@ -169,7 +169,7 @@ export class ComputeRuntime extends EventEmitter<ComputeEvents> implements Compu
         this.emit('lease', event);
       },
       warn,
-      onStartFailed: (spec, reason) => startFailures.record(spec.offer.id, spec.image, reason, this.#clock.now()),
+      onStartFailed: (spec, reason, requestedAt) => startFailures.record(spec.offer.id, spec.image, reason, this.#clock.now(), requestedAt),
       onPreempted: (name) => {
         const runtime = this.#runtimes.get(name);
         if (runtime) runtime.preemptedAt = this.#clock.now();

@@ -10,7 +10,11 @@
  * - after {@link MAX_START_FAILURES} start failures of one image in a row (on any
  *   offer), nothing more is rented for it until its own backoff ends, and waiting
  *   tasks fail with `NODE_START_FAILED` carrying the marketplace's last reason;
- * - a node of that image that starts clears both counts.
+ * - a node of that image that starts clears both counts;
+ * - "in a row" means attempts made one after another: a lease requested before the last
+ *   counted failure was known (several rented in one tick, failing together) refreshes
+ *   the reason but adds no failure. Three impostor nodes of one offer rented at once are
+ *   one bad attempt on that offer, not a crash-looping image.
  *
  * Plain state with explicit times: the caller passes `now`, nothing reads a clock.
  */
@@ -24,6 +28,8 @@ export const START_BACKOFF_MAX_MS = 300_000;
 
 interface Streak {
   failures: number;
+  /** When the last counted failure was recorded (clock ms). */
+  countedAt: number;
   /** No new lease before this (clock ms). */
   until: number;
   /** The marketplace's last reason. */
@@ -51,14 +57,22 @@ export class StartFailures {
   readonly #pairs = new Map<string, Streak>();
   readonly #images = new Map<string, Streak>();
 
-  /** A lease of `offerId` running `image` ended before its node served. */
-  record(offerId: string, image: string, reason: string, now: number): void {
+  /**
+   * A lease of `offerId` running `image`, requested at `requestedAt` (clock ms; absent:
+   * counted), ended before its node served.
+   */
+  record(offerId: string, image: string, reason: string, now: number, requestedAt?: number): void {
     for (const [map, key] of [
       [this.#pairs, pairKey(offerId, image)],
       [this.#images, image],
     ] as const) {
-      const failures = (map.get(key)?.failures ?? 0) + 1;
-      map.set(key, { failures, until: now + startBackoffMs(failures), reason });
+      const streak = map.get(key);
+      if (streak !== undefined && requestedAt !== undefined && requestedAt < streak.countedAt) {
+        map.set(key, { ...streak, reason });
+        continue;
+      }
+      const failures = (streak?.failures ?? 0) + 1;
+      map.set(key, { failures, countedAt: now, until: now + startBackoffMs(failures), reason });
     }
   }
 

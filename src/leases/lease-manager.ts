@@ -57,7 +57,7 @@ export interface LeaseManagerDeps {
   /** A spot lease was preempted (the planner avoids spot for a while). */
   onPreempted?(workload: string): void;
   /** A lease ended before its node served (crash-loop backoff: controller/start-failures.ts). */
-  onStartFailed?(spec: AcquireSpec, reason: string): void;
+  onStartFailed?(spec: AcquireSpec, reason: string, requestedAt: number): void;
   /** A lease came back on terms other than asked: its offer should be avoided for a while. */
   onTermsBreach?(offerId: string): void;
   /** The first lease of an offer came back on the terms asked: more of it may be requested now. */
@@ -493,7 +493,7 @@ export class LeaseManager {
   private endedBeforeRunning(record: ManagedLease, lease: Lease): void {
     const why = leaseFailureReason(lease, record.spec.env);
     this.lost(record, lease, `lease ${lease.state} before it ran${why ? `: ${why}` : ''}`);
-    if (lease.state === 'failed') this.deps.onStartFailed?.(record.spec, why ?? 'the marketplace gave no reason');
+    if (lease.state === 'failed') this.deps.onStartFailed?.(record.spec, why ?? 'the marketplace gave no reason', record.requestedAt);
   }
 
   /** The marketplace ended the lease under us (preemption, failure). */

@@ -17,6 +17,21 @@ describe('StartFailures', () => {
     expect(f.backedOff('img', 3 * START_BACKOFF_BASE_MS)).toEqual([]);
   });
 
+  it('counts failures of leases rented together as one attempt: only a lease requested after the last counted failure adds one', () => {
+    const f = new StartFailures();
+    // Three leases of one offer requested at t=0, failing at 5, 6 and 7 s (impostor nodes found out one by one).
+    for (const [i, at] of [5000, 6000, 7000].entries()) f.record('o1', 'img', `bad ${i}`, at, 0);
+    expect(f.givenUp('img', 7001)).toBeUndefined();
+    // The pair's backoff is one failure's, counted from the first.
+    expect(f.backedOff('img', 5000 + START_BACKOFF_BASE_MS - 1)).toEqual(['o1']);
+    expect(f.backedOff('img', 5000 + START_BACKOFF_BASE_MS)).toEqual([]);
+    // Attempts made one after another, each requested after the previous failure was known, do add up.
+    f.record('o2', 'img', 'again', 20_000, 8000);
+    f.record('o3', 'img', 'and again', 40_000, 30_000);
+    const given = f.givenUp('img', 40_001);
+    expect(given).toMatchObject({ image: 'img', failures: MAX_START_FAILURES, reason: 'and again' });
+  });
+
   it('gives an image up after MAX_START_FAILURES in a row on any offers, until its backoff ends; a start clears it', () => {
     const f = new StartFailures();
     for (let i = 0; i < MAX_START_FAILURES - 1; i++) f.record(`o${i}`, 'img', `reason ${i}`, 0);
