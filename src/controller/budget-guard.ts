@@ -30,6 +30,8 @@ export interface ScopeBudget {
 export interface RunningBudget {
   global: ScopeBudget;
   workloads: Map<string, ScopeBudget>;
+  /** A new lease counts at least this much of its time, ms ({@link BudgetView.newLeaseMinSec}). */
+  newLeaseMinMs: number;
 }
 
 /** Why the budget refused a lease. */
@@ -61,7 +63,7 @@ export function runningBudget(view: BudgetView, observation: Observation, horizo
     committed,
     lookahead: 0,
   });
-  const budget: RunningBudget = { global: scope(view, view.hourlyRate, view.committed), workloads: new Map() };
+  const budget: RunningBudget = { global: scope(view, view.hourlyRate, view.committed), workloads: new Map(), newLeaseMinMs: (view.newLeaseMinSec ?? 0) * 1000 };
   for (const [name, w] of Object.entries(view.workloads)) budget.workloads.set(name, scope(w, w.hourlyRate, w.committed));
   for (const w of observation.workloads) {
     const own = workloadBudget(budget, w.name);
@@ -144,10 +146,10 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 /**
  * What a new lease must be able to pay before it is worth renting: its cold start,
  * then the horizon once it serves. A lease the total cap would end during its cold
- * start costs money and runs nothing.
+ * start costs money and runs nothing. Never less than the ledger asks of a new lease.
  */
-function usefulLeaseCost(offer: Offer, horizonMs: number): number {
-  return costOverHorizon(offer, offer.coldStartSec * 1000 + horizonMs);
+function usefulLeaseCost(budget: RunningBudget, offer: Offer, horizonMs: number): number {
+  return costOverHorizon(offer, Math.max(offer.coldStartSec * 1000 + horizonMs, budget.newLeaseMinMs));
 }
 
 /** Whether a new lease of `offer` fits every cap, globally and for the workload. */
@@ -161,7 +163,7 @@ export function canAfford(budget: RunningBudget, workload: string, offer: Offer,
       return { cap: 'maxPerHour', scope: name, limit: scope.maxPerHour };
     }
   }
-  const cost = usefulLeaseCost(offer, horizonMs);
+  const cost = usefulLeaseCost(budget, offer, horizonMs);
   for (const [scope, name] of scopes) {
     if (scope.total !== undefined && scope.committed + scope.lookahead + cost > scope.total + SLACK) {
       return { cap: 'total', scope: name, limit: scope.total };
@@ -173,7 +175,7 @@ export function canAfford(budget: RunningBudget, workload: string, offer: Offer,
 /** Count a lease the planner decided to request against the running budget. */
 export function commitLease(budget: RunningBudget, workload: string, offer: Offer, horizonMs: number): void {
   const reserve = minimumLeaseCost(offer);
-  const extra = usefulLeaseCost(offer, horizonMs) - reserve;
+  const extra = usefulLeaseCost(budget, offer, horizonMs) - reserve;
   for (const scope of [budget.global, workloadBudget(budget, workload)]) {
     scope.hourlyRate += offer.pricePerHour;
     scope.committed += reserve;
@@ -191,7 +193,7 @@ export function totalExhausted(budget: RunningBudget, workload: string, eligible
   const scopes = [budget.global, workloadBudget(budget, workload)];
   if (scopes.every((s) => s.total === undefined)) return false;
   return eligible.every((offer) => {
-    const cost = usefulLeaseCost(offer, horizonMs);
+    const cost = usefulLeaseCost(budget, offer, horizonMs);
     return scopes.some((s) => s.total !== undefined && s.committed + cost > s.total + SLACK);
   });
 }

@@ -162,6 +162,14 @@ export interface BudgetView {
   committed: number;
   /** Per-workload caps and usage, nested inside the global caps. */
   workloads: Readonly<Record<string, { maxPerHour?: number; total?: number; hourlyRate: number; committed: number }>>;
+  /**
+   * Seconds of its own cost a new lease must fit under `total` where the budget is kept,
+   * when that is more than its billing terms ask (a replica group commits each lease
+   * through a failover, coordination/group-ledger.ts). The planner's affordability and
+   * exhaustion tests count at least this much, so that it never plans a lease the
+   * ledger refuses, tick after tick, while queued work waits. Absent: 0.
+   */
+  newLeaseMinSec?: number;
 }
 
 /** Scaling policy fields the planner reads (a subset of the workload config). */

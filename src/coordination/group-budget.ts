@@ -87,7 +87,8 @@ export function groupView(
     workloads[name] = { ...workloadCaps.get(name), hourlyRate, committed };
   }
   const { hourlyRate, committed } = groupUsage(entries, spent, undefined, now, failoverMs);
-  return { maxPerHour: global.maxPerHour, total: global.total, hourlyRate, committed, workloads };
+  // A reservation must fit the failover window of its own cost (group-ledger.ts): the planner counts it too.
+  return { maxPerHour: global.maxPerHour, total: global.total, hourlyRate, committed, workloads, ...(failoverMs > 0 ? { newLeaseMinSec: failoverMs / 1000 } : {}) };
 }
 
 /** `metrics().budget` figures of the group. */

@@ -39,7 +39,7 @@ export interface GroupLedgerDeps {
 }
 
 /** Why the group refused a reservation (the script's answer). */
-export type GroupRefusal = 'fenced' | 'maxPerHour:global' | 'maxPerHour:workload' | 'total:global' | 'total:workload' | 'unavailable';
+export type GroupRefusal = 'fenced' | 'unborn' | 'maxPerHour:global' | 'maxPerHour:workload' | 'total:global' | 'total:workload' | 'unavailable';
 
 /** The Redis-backed ledger of a replica group. */
 export class GroupLedger implements Ledger {
@@ -88,6 +88,9 @@ export class GroupLedger implements Ledger {
       const entry = parseEntry(flat[n + 1]!);
       if (entry) entries.set(flat[n]!, entry);
     }
+    // Redis lost the group's ledger (restarted empty): what this replica knew stays in use,
+    // and is what the rebuild starts from, until a rebuild writes the ledger again.
+    if (born !== 1) return { born: false };
     for (const [key, entry] of this.#local) if (!entries.has(key)) entries.set(key, entry);
     const spent = new Map<string, number>();
     for (let n = 0; n + 1 < spentFlat.length; n += 2) {
@@ -97,8 +100,8 @@ export class GroupLedger implements Ledger {
     this.#entries = entries;
     this.#spent = spent;
     // Levels fired while Redis was empty (or by this replica since) stay known until Redis has them too.
-    if (born === 1) this.#fired = new Set(fired);
-    return { born: born === 1 };
+    this.#fired = new Set(fired);
+    return { born: true };
   }
 
   /** Send again the facts Redis did not take. Rejects (keeping the rest) at the first failure. */
@@ -134,7 +137,7 @@ export class GroupLedger implements Ledger {
     const caps = { g: this.#global, w: this.#workloadCaps.get(workload) ?? {} };
     const { keys, redis } = this.deps;
     const answer = redis
-      .eval<[number, string]>(RESERVE, [keys.leases, keys.spent, keys.leader(workload)], [token, leaseKey, JSON.stringify(entry), now, JSON.stringify(caps), keys.prefix, this.#failoverMs])
+      .eval<[number, string]>(RESERVE, [keys.leases, keys.spent, keys.leader(workload), keys.born], [token, leaseKey, JSON.stringify(entry), now, JSON.stringify(caps), keys.prefix, this.#failoverMs])
       .then(
         ([ok, why]) => {
           if (ok !== 1) {
@@ -312,6 +315,10 @@ export class GroupLedger implements Ledger {
       [keys.leases, keys.spent, keys.born, keys.fired],
       [JSON.stringify(entries), JSON.stringify(spent), JSON.stringify([...this.#fired]), JSON.stringify(born)],
     );
+    // What was written counts here at once (metrics, the next plan), before the next read.
+    // Entries known here and not rebuilt ended since (their accrual is in `spent` now).
+    if (wrote === 1) this.#entries = new Map([...Object.entries(entries), ...this.#local]);
+    for (const [w, v] of Object.entries(spent)) if (v > (this.#spent.get(w) ?? 0)) this.#spent.set(w, v);
     return wrote === 1;
   }
 

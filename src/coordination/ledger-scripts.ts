@@ -40,16 +40,19 @@ end
 `;
 
 /**
- * KEYS: leases, spent, leader key of the workload. ARGV: holder, lease key, entry JSON,
+ * KEYS: leases, spent, leader key of the workload, born. ARGV: holder, lease key, entry JSON,
  * now, caps JSON `{ g: {maxPerHour,total}, w: {...} }`, key prefix, failover ms (every
  * live lease is committed that far ahead, and the new one with that much of its cost:
  * the time a fleet bills with no leader to release it).
- * Returns `{1,'ok'|'held'}` or `{0,'fenced'|'maxPerHour:global'|'total:workload'|...}`.
+ * Refuses (`unborn`) while the group's ledger is missing (Redis restarted empty and no
+ * replica rebuilt it yet): an empty ledger would let the group spend its budget twice.
+ * Returns `{1,'ok'|'held'}` or `{0,'fenced'|'unborn'|'maxPerHour:global'|'total:workload'|...}`.
  */
 export const RESERVE: LuaScript = {
   name: 'acLedgerReserve',
   lua: `${COST}
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then return {0, 'fenced'} end
+if redis.call('EXISTS', KEYS[4]) == 0 then return {0, 'unborn'} end
 if redis.call('HEXISTS', KEYS[1], ARGV[2]) == 1 then return {1, 'held'} end
 local new = cjson.decode(ARGV[3])
 local now = tonumber(ARGV[4])

@@ -172,7 +172,7 @@ describeRedis('replica group faults (separate processes, real redis-server)', ()
 
   it('Redis restarted empty: the ledger is rebuilt from the marketplace and the replicas, spent covers the bill so far, and total still holds', async () => {
     const total = 0.02; // twenty node-seconds at $3.60/h
-    const e = (extra: Record<string, string> = {}) => env('rebuild', { TOTAL: String(total), MAX_NODES: '3', SCALE_DOWN_MS: '1000', ...extra });
+    const e = (extra: Record<string, string> = {}) => env('rebuild', { TOTAL: String(total), MAX_NODES: '3', SCALE_DOWN_MS: '1000', DEBUG_EVENTS: '1', ...extra });
     // r1 spends part of the budget and its nodes are released again...
     const r1 = await replica('r1', e());
     await until('r1 leads', 10_000, async () => ((await leaderOf(r1)) === 'r1' ? true : undefined));
@@ -205,6 +205,7 @@ describeRedis('replica group faults (separate processes, real redis-server)', ()
     const more = r2.next('ran', 60_000);
     r2.send({ cmd: 'run', n: 60, ms: 300, tag: 'r2' });
     const ran = await more;
+    if ((ran.failed as number) > 0 && Object.keys(ran.messages as object).some((c) => c !== 'BUDGET_EXHAUSTED')) console.log('replica r2 events (DEBUG_EVENTS):\n' + r2.stderr);
     expect((ran.ok as number) + (ran.failed as number)).toBe(60);
     expect(Object.entries(ran.messages as object).filter(([code]) => code !== 'BUDGET_EXHAUSTED')).toEqual([]);
     await shutdownAll([r2]);

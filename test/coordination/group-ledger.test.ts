@@ -39,6 +39,8 @@ describeRedis('group ledger on a real redis-server', () => {
     const warnings: string[] = [];
     const ledger = new GroupLedger(caps, { redis: conn, keys, replicaId: id, tokenFor: (w) => membership.tokenFor(w), warn: (e) => warnings.push(e.code) });
     await membership.heartbeat();
+    // As a replica does on its first beat: the group's ledger is born (written once).
+    await ledger.rebuild({}, {}, { bornAt: Date.now() });
     return { conn, keys, membership, ledger, warnings };
   };
 
@@ -117,6 +119,7 @@ describeRedis('group ledger on a real redis-server', () => {
     const membership = new GroupMembership(conn, keys, 'ra', 2000, clock);
     const ledger = new GroupLedger({ total: 100 }, { redis: conn, keys, replicaId: 'ra', tokenFor: (w) => membership.tokenForAction(w), warn: () => undefined });
     await membership.heartbeat();
+    await ledger.rebuild({}, {}, { bornAt: Date.now() });
     expect((await membership.lead('w')).isLeader).toBe(true);
     // The script says yes (the token is current in Redis), but the process stalls before it sees the answer.
     expect(ledger.reserve('w', 'w#1', offer(1), Date.now()).ok).toBe(true);
@@ -217,6 +220,11 @@ describeRedis('group ledger on a real redis-server', () => {
       await membership.heartbeat();
       await membership.lead('w');
       const now = Date.now();
+      // Not born yet (no replica wrote the ledger): Redis refuses to reserve against an empty ledger.
+      ledger.reserve('w', 'w#0', offer(2), now);
+      expect(await ledger.confirm('w#0')).toBe(false);
+      expect(ledger.refusals.get('w#0')).toBe('unborn');
+      expect(await ledger.rebuild({}, {}, { bornAt: now })).toBe(true);
       ledger.reserve('w', 'w#1', offer(2), now);
       expect(await ledger.confirm('w#1')).toBe(true);
       own.kill9();
@@ -229,9 +237,19 @@ describeRedis('group ledger on a real redis-server', () => {
       await own.startAgain();
       for (let i = 0; i < 300 && !conn.up; i++) await sleep(realClock, 10);
       await membership.heartbeat();
+      await membership.lead('w');
+      // Restarted empty: a read keeps what this replica knew (the rebuild starts from it), and nothing can be reserved.
+      expect(await ledger.read()).toEqual({ born: false });
+      expect(ledger.entries().get('w#1')).toMatchObject({ s: 'a', id: 'L1' });
+      expect(ledger.snapshot(now).hourlyRate).toBe(2);
+      ledger.reserve('w', 'w#3', offer(2), now);
+      expect(await ledger.confirm('w#3')).toBe(false);
+      expect(ledger.refusals.get('w#3')).toBe('unborn');
       // The restarted server is empty: the ledger is rebuilt once, from what the marketplace says.
       const entry = { w: 'w', p: 2, r: now, i: 60, m: 0, c: 0.01, s: 'a' as const, rep: 'r1', id: 'L1' };
       expect(await ledger.rebuild({ 'w#1': entry }, { w: 0.5 }, { bornAt: now })).toBe(true);
+      // Counted here at once, before the next read.
+      expect(ledger.knowledge().spent.get('w')).toBeCloseTo(0.5, 9);
       // A second replica's rebuild writes no entry again, but what it knew of spend is merged (raised, never lowered).
       expect(await ledger.rebuild({ 'w#1': entry }, { w: 0.7 }, { bornAt: now })).toBe(false);
       expect(await ledger.rebuild({}, { w: 0.2 }, { bornAt: now })).toBe(false);

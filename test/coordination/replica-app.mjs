@@ -17,6 +17,10 @@ const compute = createCompute({
 });
 compute.on('warning', (e) => out({ type: 'warning', code: e.error.code, message: e.error.message, during: e.during, details: e.error.details }));
 compute.on('budget', (e) => out({ type: 'budget', cap: e.cap, percent: e.percent }));
+if (process.env.DEBUG_EVENTS) {
+  compute.on('scale', (e) => process.stderr.write(`${Date.now() % 100000} scale ${e.desired} +${e.added} -${e.released} ${JSON.stringify(e.nodes)} ${e.reason}\n`));
+  setInterval(() => { const m = compute.metrics(); process.stderr.write(`${Date.now() % 100000} m q=${JSON.stringify(m.workloads.echo?.queue ?? m.workloads.echo?.queued)} nodes=${JSON.stringify(m.workloads.echo?.nodes)} b=${m.budget.committed?.toFixed(5)} deg=${m.coordination.degraded} lead=${m.coordination.workloads.echo?.isLeader}\n`); }, 2000).unref();
+}
 const echo = compute.workload('echo', {
   gpu: { model: ['A100'] },
   image: 'example/echo:1',

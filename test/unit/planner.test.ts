@@ -284,6 +284,17 @@ describe('plan: budget', () => {
     expect(none.budgetExhausted).toBe(true);
   });
 
+  it('counts what the ledger asks of a new lease when that is more (a replica group commits it through a failover)', () => {
+    // $0.001 a second; the lease's cold start and look-ahead cost $0.012, and $0.015 is left.
+    const offer = makeOffer({ pricePerHour: 3.6, billingIncrementSec: 1, minLeaseSec: 0, coldStartSec: 10 });
+    const budget = { ...NO_BUDGET, total: 1, committed: 0.985 };
+    expect(planOne(workload({ queued: 5 }), makePolicy(), [offer], budget).add).toHaveLength(1);
+    // The ledger wants 20 s of it ($0.02): nothing is planned that it would refuse, and the queue is told at once.
+    const group = planOne(workload({ queued: 5 }), makePolicy(), [offer], { ...budget, newLeaseMinSec: 20 });
+    expect(group.add).toEqual([]);
+    expect(group.budgetExhausted).toBe(true);
+  });
+
   it('releases the dearest leases when the hourly rate is above the cap', () => {
     const nodes = [node('a', { pricePerHour: 2 }), node('b', { pricePerHour: 5 }), node('c', { pricePerHour: 3 })];
     const d = planOne(workload({ inFlight: 8, nodes }), makePolicy(), [], budgetOf(nodes, { maxPerHour: 6 }));
