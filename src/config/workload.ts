@@ -46,6 +46,18 @@ export const ScalingSchema = z
     concurrencyPerNode: z.number().int().positive().default(1),
     /** Low demand must last this long before a node is drained. @default 10000 */
     scaleDownDelayMs: z.number().int().nonnegative().default(10_000),
+    /**
+     * When `latencyTargetMs` is shorter than a cold start plus a service time, scaling to
+     * zero makes the next return of traffic miss it, so the planner keeps nodes warm
+     * through quiet spells: as long as the measured histogram of quiet spells says (with
+     * a pre-warm before the predicted return), or, while it has no pattern to trust
+     * (before traffic has come back once, or spells too irregular), this long, stretched
+     * to the longest spell after which traffic did return. The reason of each `scale`
+     * event says which, and what the warm nodes cost. 0: never keep nodes warm beyond
+     * demand (scale to zero after `scaleDownDelayMs` and pay cold starts). In ms.
+     * @default 1200000
+     */
+    keepAliveMs: z.number().int().nonnegative().default(1_200_000),
     /** Tasks waiting in the queue before `run()` rejects with `QUEUE_FULL`. @default 100000 */
     maxQueued: z.number().int().positive().default(100_000),
     /** Upper bound on the node price this workload pays, per hour. */

@@ -181,6 +181,11 @@ export interface PlannerPolicy {
   sloTarget?: number;
   concurrencyPerNode: number;
   scaleDownDelayMs: number;
+  /**
+   * Longest the planner keeps nodes warm through a quiet spell it cannot predict
+   * (steps/keep-warm.ts), ms; 0: never keeps nodes warm. @default 1_200_000
+   */
+  keepAliveMs?: number;
   maxPricePerHour?: number;
   /** After a preemption, offers that are not spot are preferred for this long, ms. @default 0 */
   spotCooloffMs?: number;

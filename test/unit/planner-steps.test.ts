@@ -328,31 +328,38 @@ describe('step: keep warm', () => {
     expect(out.wakeAt).toBeCloseTo(T - 20_000 + facts.keepAliveMs, 6);
   });
 
-  it('after a return, with no histogram to trust (few or irregular spells), keeps them warm until traffic returns', async () => {
-    const { keepWarm } = await import('../../src/controller/steps/keep-warm.js');
-    for (const spells of [[300_000], [10_000, 10_000, 10_000, 2_000_000, 10_000, 10_000]]) {
-      const late = keepWarm(input(quiet({ idleSpellsMs: spells, lastArrivalAt: T - 10 * 3_600_000 })));
-      expect(late.floor).toBe(3);
-      expect(late.wakeAt).toBeUndefined();
-      expect(late.facts).toMatchObject({ kind: 'keep-warm', nodes: 3 });
-      expect(late.facts).not.toHaveProperty('keepAliveMs');
-      expect(late.facts).not.toHaveProperty('warmCost');
+  it('with no histogram to trust (few or irregular spells), keeps them warm for the fixed keep-alive, stretched to the longest spell traffic came back after', async () => {
+    const { keepWarm, DEFAULT_KEEP_ALIVE_MS } = await import('../../src/controller/steps/keep-warm.js');
+    for (const spells of [[300_000], [10_000, 10_000, 10_000, 300_000, 10_000, 10_000]]) {
+      const out = keepWarm(input(quiet({ idleSpellsMs: spells })));
+      expect(out.floor).toBe(3);
+      expect(out.facts).toMatchObject({ kind: 'keep-warm', nodes: 3, predicted: false, keepAliveMs: DEFAULT_KEEP_ALIVE_MS });
+      expect(out.wakeAt).toBe(T - 20_000 + DEFAULT_KEEP_ALIVE_MS);
+      // Past the keep-alive: the fleet goes.
+      expect(keepWarm(input(quiet({ idleSpellsMs: spells, lastArrivalAt: T - DEFAULT_KEEP_ALIVE_MS }))).floor).toBe(0);
     }
-    // Pauses shorter than the scale-down delay are traffic going on: they make no histogram.
-    const short = keepWarm(input(quiet({ idleSpellsMs: [6000, 7000, 8000, 6500, 300_000] })));
-    expect(short.facts).not.toHaveProperty('keepAliveMs');
+    // Traffic once came back after 40 minutes: the keep-alive covers that spell, with its margin.
+    const long = keepWarm(input(quiet({ idleSpellsMs: [300_000, 2_400_000], lastArrivalAt: T - 30 * 60_000 })));
+    expect(long.floor).toBe(3);
+    expect(long.facts).toMatchObject({ predicted: false, keepAliveMs: 2_400_000 * 1.1 });
+    // The user's keep-alive, and its opt-out.
+    const short = keepWarm({ ...input(quiet({ idleSpellsMs: [] })), policy: { ...policy, keepAliveMs: 60_000 } });
+    expect(short.facts).toMatchObject({ keepAliveMs: 60_000 });
+    expect(keepWarm({ ...input(quiet({ idleSpellsMs: [300_000] })), policy: { ...policy, keepAliveMs: 0 } }).floor).toBe(0);
   });
 
-  it('before any return of traffic keeps nothing: a one-off burst does not leave nodes billing', async () => {
-    const { keepWarm } = await import('../../src/controller/steps/keep-warm.js');
+  it('before any return of traffic, a burst that a cold return would make miss keeps its nodes for the fixed keep-alive', async () => {
+    const { keepWarm, DEFAULT_KEEP_ALIVE_MS } = await import('../../src/controller/steps/keep-warm.js');
     // No spell at all, or only pauses shorter than the scale-down delay (traffic going on, not a return).
     for (const spells of [[], [6000, 7000]]) {
       const out = keepWarm(input(quiet({ idleSpellsMs: spells })));
-      expect(out.floor).toBe(0);
-      expect(out.facts).toBeUndefined();
+      expect(out.floor).toBe(3);
+      expect(out.facts).toMatchObject({ kind: 'keep-warm', predicted: false, keepAliveMs: DEFAULT_KEEP_ALIVE_MS, spells: spells.length });
     }
-    // The same busy spell once traffic has come back after a quiet spell: kept.
-    expect(keepWarm(input(quiet({ idleSpellsMs: [6000, 300_000] }))).floor).toBe(3);
+    // A target a cold start meets: nothing kept, the fleet goes after the scale-down delay.
+    const tolerant = keepWarm({ ...input(quiet({ idleSpellsMs: [] })), policy: { ...policy, latencyTargetMs: 90_000 } });
+    expect(tolerant.floor).toBe(0);
+    expect(tolerant.facts).toBeUndefined();
   });
 
   it('keeps only the nodes that carry a return like the recent ones through a cold start, at least one', async () => {

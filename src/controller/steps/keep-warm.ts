@@ -31,16 +31,15 @@
  *    {@link MAX_SPELL_CV}, warm until the spell reaches its 99th percentile plus 10 %
  *    (keep-alive); and when its 5th percentile less 10 % leaves room for a release
  *    and a cold start (more than a minimum lease beyond the scale-down delay), release
- *    first and rent again a cold start before it (pre-warm). Before any return has
- *    been seen (no spell that reached the scale-down delay), nothing says the traffic
- *    comes back at all: nothing is kept, and the fleet goes after the scale-down delay
- *    as it always did (a one-off burst does not leave nodes billing; the spell this
- *    starts is recorded, and its end is the first return). Once traffic has come
- *    back, but the spells are too few or too irregular to predict, nothing says when
- *    it comes back next, nor that it stopped for good: the target asked for needs the
- *    nodes warm, so they stay until traffic returns (the reason has no `keepAliveMs`).
- *    A user who would rather pay cold returns than idle nodes sets a target of a cold
- *    start or more; pausing the workload releases them.
+ *    first and rent again a cold start before it (pre-warm). When the spells are too
+ *    few (none yet, before traffic has come back once) or too irregular to predict,
+ *    the paper's fallback applies: a fixed keep-alive (`scaling.keepAliveMs`, 20
+ *    minutes by default, the fixed policy the paper compares with), stretched to the
+ *    range of the histogram (the longest spell after which traffic did come back, plus
+ *    10 %); the reason says `predicted: false`. A one-off burst thus leaves its nodes
+ *    warm for the keep-alive, then the fleet goes. A user who would rather pay cold
+ *    returns than idle nodes sets `keepAliveMs: 0` or a target of a cold start or more;
+ *    pausing the workload releases them at once.
  * 4. The return. Traffic back after a quiet spell is not measured yet: the long rate
  *    window still holds the spell, and demand read from it would give back the nodes
  *    kept warm for exactly this return. Those held stay (none are rented for it) until
@@ -63,6 +62,11 @@ export const HEAD_MARGIN = 0.9;
 export const TAIL_MARGIN = 1.1;
 /** Busy spells remembered for the warm count and the miss budget. */
 export const BUSY_MEMORY = 4;
+/**
+ * Keep-alive through quiet spells no histogram predicts yet, by default: 20 minutes, the
+ * fixed keep-alive Shahrad et al. compare their policy with (`scaling.keepAliveMs`).
+ */
+export const DEFAULT_KEEP_ALIVE_MS = 20 * 60_000;
 
 /** One finished busy spell. */
 export interface BusySpell {
@@ -116,7 +120,9 @@ export function keepWarm(input: KeepWarmInput): WarmDecision {
   const memory = trackBusy(w.memory.warm, input);
   const none: WarmDecision = { floor: 0, wakeAt: undefined, facts: undefined, memory };
   const lastAt = w.lastArrivalAt;
-  if (lastAt === undefined || memory === undefined || memory.recent.length === 0) return none;
+  // The user's opt-out: scale to zero after the scale-down delay, and pay cold returns.
+  const fallbackMs = policy.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
+  if (lastAt === undefined || memory === undefined || memory.recent.length === 0 || fallbackMs <= 0) return none;
   const trade = warmTrade(memory.recent, input);
   if (trade === undefined) return none;
   const { nodes, coldMisses, budget } = trade;
@@ -135,19 +141,20 @@ export function keepWarm(input: KeepWarmInput): WarmDecision {
   const coldStartMs = Math.max(0, w.coldStartMs);
   const spells = w.idleSpellsMs ?? [];
   const windows = spellWindows(spells, policy.scaleDownDelayMs);
-  // Before any return, nothing is kept: a stop may be for good. After one, without a
-  // histogram to trust, nothing says when traffic comes back next, nor that it has
-  // stopped for good, and the SLO asked for needs the nodes warm: they stay until it does.
-  if (windows === undefined && !spells.some((s) => s >= policy.scaleDownDelayMs)) return none;
-  const keepAliveMs = windows?.keepAliveMs;
-  if (keepAliveMs !== undefined && idleForMs >= keepAliveMs) return none;
+  // Without a histogram to trust (no return seen yet, or spells too few or too irregular),
+  // the paper's fallback: a fixed keep-alive, stretched to the histogram's range (the
+  // longest spell after which traffic did come back, with the tail margin).
+  let longest = 0;
+  for (const s of spells) if (s >= policy.scaleDownDelayMs && s > longest) longest = s;
+  const keepAliveMs = windows?.keepAliveMs ?? Math.max(fallbackMs, longest * TAIL_MARGIN);
+  if (idleForMs >= keepAliveMs) return none;
   // Pre-warm: released after the scale-down delay, rented again a cold start (and a tick) before the head.
   const rentAt = windows ? windows.headMs - coldStartMs - input.tickMs : -Infinity;
   const worthReleasing = rentAt - policy.scaleDownDelayMs > minLeaseMs(w);
   if (worthReleasing && idleForMs < rentAt) {
     return { floor: 0, wakeAt: lastAt + rentAt, facts: undefined, memory };
   }
-  const wakeAt = keepAliveMs === undefined ? undefined : lastAt + keepAliveMs;
+  const wakeAt = lastAt + keepAliveMs;
   if (worthReleasing) {
     const facts: PreWarmFacts = { kind: 'pre-warm', nodes, idleForMs, returnAfterMs: windows!.headMs, coldStartMs };
     return { floor: nodes, wakeAt, facts, memory };
@@ -163,11 +170,10 @@ export function keepWarm(input: KeepWarmInput): WarmDecision {
     warmPerHour,
     coldMisses,
     missBudget: budget,
+    keepAliveMs,
+    predicted: windows !== undefined,
+    warmCost: (warmPerHour * (keepAliveMs - idleForMs)) / 3_600_000,
   };
-  if (keepAliveMs !== undefined) {
-    facts.keepAliveMs = keepAliveMs;
-    facts.warmCost = (warmPerHour * (keepAliveMs - idleForMs)) / 3_600_000;
-  }
   return { floor: nodes, wakeAt, facts, memory };
 }
 

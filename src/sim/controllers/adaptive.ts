@@ -146,11 +146,15 @@ export class AdaptiveController implements Controller {
   }
 }
 
-/** Nodes a decision keeps warm with no end (until traffic returns), else 0. */
+/**
+ * Nodes a decision keeps warm through a quiet spell, else 0: the policy's resting level,
+ * billed until the trace ends like a fixed fleet's or `minNodes` (the trace is a window
+ * of a workload that goes on; the nodes it lets go on an empty queue are paid to their end).
+ */
 function heldForGood(d: WorkloadDecision): number {
   const step = d.reason.step;
   const warm = step.kind === 'scale-up' || step.kind === 'hold' || step.kind === 'scale-down' ? step.warm : undefined;
-  return warm?.kind === 'keep-warm' && warm.keepAliveMs === undefined ? warm.nodes : 0;
+  return warm?.kind === 'keep-warm' ? warm.nodes : 0;
 }
 
 function isQuiet(w: WorkloadObservation, policy: PlannerPolicy): boolean {
