@@ -412,9 +412,15 @@ describe('step: keep warm', () => {
     expect(busy.memory?.busy).toMatchObject({ since: T, count: 5000, peakNodes: 4, peakRate: 3 });
   });
 
-  it('releases, then rents again a cold start before regular quiet spells end (pre-warm)', async () => {
+  it('releases, then rents again a cold start before regular quiet spells end (pre-warm), once enough spells make the bet worth it', async () => {
     const { keepWarm } = await import('../../src/controller/steps/keep-warm.js');
-    const spells = [600_000, 600_000, 600_000, 600_000, 600_000];
+    // Five spells: the next is the shortest yet with chance 1/6, and 1/6 of a cold return's
+    // 103 misses is more than half the budget of 10: kept warm, not released.
+    const few = keepWarm(input(quiet({ idleSpellsMs: Array(5).fill(600_000) })));
+    expect(few.floor).toBe(3);
+    expect(few.facts).toMatchObject({ kind: 'keep-warm', predicted: true });
+    // Forty: 103 / 41 is within it.
+    const spells = Array(40).fill(600_000);
     const early = keepWarm(input(quiet({ idleSpellsMs: spells })));
     expect(early.floor).toBe(0);
     // Head 540 s, less a 60 s cold start and a tick: rent at 479 s into the spell.

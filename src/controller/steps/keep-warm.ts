@@ -31,7 +31,9 @@
  *    {@link MAX_SPELL_CV}, warm until the spell reaches its 99th percentile plus 10 %
  *    (keep-alive); and when its 5th percentile less 10 % leaves room for a release
  *    and a cold start (more than a minimum lease beyond the scale-down delay), release
- *    first and rent again a cold start before it (pre-warm). When the spells are too
+ *    first and rent again a cold start before it (pre-warm), if the bet is worth it: of
+ *    `n` spells, the next is shorter than all of them with chance 1/(n+1), and that
+ *    chance times the cold return's misses must fit half the miss budget. When the spells are too
  *    few (none yet, before traffic has come back once) or too irregular to predict,
  *    the paper's fallback applies: a fixed keep-alive (`scaling.keepAliveMs`, 20
  *    minutes by default, the fixed policy the paper compares with), stretched to the
@@ -150,7 +152,12 @@ export function keepWarm(input: KeepWarmInput): WarmDecision {
   if (idleForMs >= keepAliveMs) return none;
   // Pre-warm: released after the scale-down delay, rented again a cold start (and a tick) before the head.
   const rentAt = windows ? windows.headMs - coldStartMs - input.tickMs : -Infinity;
-  const worthReleasing = rentAt - policy.scaleDownDelayMs > minLeaseMs(w);
+  // A release bets that this spell outlasts the head. Of `n` spells seen, the next is the
+  // shortest yet with chance 1/(n+1), and a lost bet is a cold return: taken only when
+  // that expected loss fits the share of the miss budget a cold return may spend.
+  let seen = 0;
+  for (const s of spells) if (s >= policy.scaleDownDelayMs) seen++;
+  const worthReleasing = rentAt - policy.scaleDownDelayMs > minLeaseMs(w) && coldMisses / (seen + 1) <= budget / 2;
   if (worthReleasing && idleForMs < rentAt) {
     return { floor: 0, wakeAt: lastAt + rentAt, facts: undefined, memory };
   }
