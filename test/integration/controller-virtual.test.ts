@@ -84,7 +84,7 @@ describe('controller on virtual time', () => {
   });
 
   it('drains only after scaleDownDelayMs of low demand, then scales to zero', async () => {
-    const { clock, market, work, scale } = build({ coldStartMs: 1000, scaling: { scaleDownDelayMs: 20_000 } });
+    const { clock, market, work, scale, compute } = build({ coldStartMs: 1000, scaling: { scaleDownDelayMs: 20_000 } });
     const done = burst(work, 100, 500);
     let lastDone = 0;
     void done.then(() => (lastDone = clock.now()));
@@ -94,9 +94,22 @@ describe('controller on virtual time', () => {
     const downs = scale.filter((e) => e.drained + e.released > 0);
     expect(downs.length).toBeGreaterThan(0);
     expect(downs[0]!.at - lastDone).toBeGreaterThanOrEqual(20_000 - 1000);
-    // Once demand is gone, the whole fleet follows within a few ticks of the delay (no second delay).
+    // Once demand is gone, the fleet follows within a few ticks of the delay (no second
+    // delay), down to the node kept warm for a return: the 1000 ms target is below a cold
+    // start plus a service time, and no return has been seen yet (the fixed keep-alive).
     await clock.advance(lastDone + 20_000 + 3_000 - clock.now());
+    expect(market.live()).toHaveLength(1);
+    expect(compute.metrics().workloads.w!.nodes.ready).toBe(1);
+    // It goes once the keep-alive (twenty cold starts of about a second) is over.
+    await clock.advance(60_000);
     expect(market.live()).toHaveLength(0);
+    // With keepAliveMs: 0 the user opts out: the whole fleet goes with the delay.
+    const optOut = build({ coldStartMs: 1000, scaling: { scaleDownDelayMs: 20_000, keepAliveMs: 0 } });
+    const all = burst(optOut.work, 100, 500);
+    await optOut.clock.advance(30_000);
+    await all;
+    await optOut.clock.advance(20_000);
+    expect(optOut.market.live()).toHaveLength(0);
   });
 
   it('keeps minNodes when idle and never exceeds maxNodes', async () => {

@@ -66,7 +66,10 @@ describe('core runtime over loopback', () => {
     expect(scale.some((e) => e.added > 0 && e.cause.step.kind === 'scale-up' && rented(e) === e.added)).toBe(true);
     expect(leases.some((e) => e.type === 'ready')).toBe(true);
 
-    await waitFor(() => market.liveLeases().length === 0, 20_000, 'scale to zero');
+    // The target is below a cold start plus a service time, and traffic has not come back
+    // yet: one node stays warm for the fallback keep-alive (twenty cold starts), then goes.
+    await waitFor(() => market.liveLeases().length <= 1, 20_000, 'scale down to the node kept warm');
+    await waitFor(() => market.liveLeases().length === 0, 45_000, 'scale to zero once the keep-alive is over');
     expect(scale.some((e) => e.drained + e.released > 0)).toBe(true);
     expect(compute.metrics().workloads.sleep!.latencyMs.count).toBeGreaterThan(0);
 
@@ -76,7 +79,7 @@ describe('core runtime over loopback', () => {
     expect(compute.metrics().budget.spent).toBeGreaterThanOrEqual(bill.total - 1e-6);
     await compute.shutdown();
     expect(market.liveLeases()).toHaveLength(0);
-  }, 60_000);
+  }, 90_000);
 
   it('never lets the marketplace bill pass a tiny total; the rest rejects BUDGET_EXHAUSTED', async () => {
     // $2/h A100: 0.004 buys about 7 node-seconds.

@@ -36,7 +36,7 @@ describe('packed tarball in a fresh app', () => {
        const market = await createFakeMarketplace({ coldStartMs: 1000, slots: 2 });
        const compute = createCompute({ marketplace: { url: market.url, apiKey: market.apiKey } });
        const w = compute.workload('sleep', { gpu: { model: ['A100'] }, image: 'i',
-         scaling: { minNodes: 0, maxNodes: 6, concurrencyPerNode: 2, latencyTargetMs: 500 },
+         scaling: { minNodes: 0, maxNodes: 6, concurrencyPerNode: 2, latencyTargetMs: 500, keepAliveMs: 0 },
          input: z.object({ ms: z.number(), i: z.number() }) });
        const t0 = Date.now();
        const out = await Promise.all(Array.from({ length: 300 }, (_, i) => w.run({ ms: 100, i })));

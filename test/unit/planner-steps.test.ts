@@ -356,6 +356,9 @@ describe('step: keep warm', () => {
       expect(out.floor).toBe(3);
       expect(out.facts).toMatchObject({ kind: 'keep-warm', predicted: false, keepAliveMs: DEFAULT_KEEP_ALIVE_MS, spells: spells.length });
     }
+    // A fleet that boots in 5 s is kept for twenty cold starts, not twenty minutes.
+    const fast = keepWarm({ ...input(quiet({ idleSpellsMs: [], coldStartMs: 5000 })), policy: { ...policy, latencyTargetMs: 2000 } });
+    expect(fast.facts).toMatchObject({ keepAliveMs: 100_000 });
     // A target a cold start meets: nothing kept, the fleet goes after the scale-down delay.
     const tolerant = keepWarm({ ...input(quiet({ idleSpellsMs: [] })), policy: { ...policy, latencyTargetMs: 90_000 } });
     expect(tolerant.floor).toBe(0);

@@ -36,7 +36,8 @@
  *    chance times the cold return's misses must fit half the miss budget. When the spells are too
  *    few (none yet, before traffic has come back once) or too irregular to predict,
  *    the paper's fallback applies: a fixed keep-alive (`scaling.keepAliveMs`, 20
- *    minutes by default, the fixed policy the paper compares with), stretched to the
+ *    minutes by default, the fixed policy the paper compares with; at most 20 cold
+ *    starts, {@link FALLBACK_COLD_STARTS}), stretched to the
  *    range of the histogram (the longest spell after which traffic did come back, plus
  *    10 %); the reason says `predicted: false`. A one-off burst thus leaves its nodes
  *    warm for the keep-alive, then the fleet goes. A user who would rather pay cold
@@ -69,6 +70,12 @@ export const BUSY_MEMORY = 4;
  * fixed keep-alive Shahrad et al. compare their policy with (`scaling.keepAliveMs`).
  */
 export const DEFAULT_KEEP_ALIVE_MS = 20 * 60_000;
+/**
+ * ...and never more than this many cold starts: quiet that long, a warm node has cost
+ * what twenty restarts would, and a workload that boots in seconds is back in seconds
+ * (a one-off burst on a fast-booting fleet is not left billing for minutes).
+ */
+export const FALLBACK_COLD_STARTS = 20;
 
 /** One finished busy spell. */
 export interface BusySpell {
@@ -148,7 +155,7 @@ export function keepWarm(input: KeepWarmInput): WarmDecision {
   // longest spell after which traffic did come back, with the tail margin).
   let longest = 0;
   for (const s of spells) if (s >= policy.scaleDownDelayMs && s > longest) longest = s;
-  const keepAliveMs = windows?.keepAliveMs ?? Math.max(fallbackMs, longest * TAIL_MARGIN);
+  const keepAliveMs = windows?.keepAliveMs ?? Math.max(Math.min(fallbackMs, FALLBACK_COLD_STARTS * coldStartMs), longest * TAIL_MARGIN);
   if (idleForMs >= keepAliveMs) return none;
   // Pre-warm: released after the scale-down delay, rented again a cold start (and a tick) before the head.
   const rentAt = windows ? windows.headMs - coldStartMs - input.tickMs : -Infinity;

@@ -45,7 +45,10 @@ export interface AdaptiveOptions {
 export class AdaptiveController implements Controller {
   nextAt = 0;
   memory: PlannerMemory = INITIAL_MEMORY;
-  /** The floor the last decision holds for good: `minNodes`, or nodes kept warm until traffic returns. */
+  /**
+   * The floor it holds for good: `minNodes`. Nodes kept warm have an end (a keep-alive),
+   * so after the trace they are paid until it, like a baseline's cooldown.
+   */
   restingNodes: number;
   private lastTickAt = -Infinity;
   private nudged = false;
@@ -75,7 +78,6 @@ export class AdaptiveController implements Controller {
     const decision: Decision = plan(observation, { [SIM_WORKLOAD]: this.policy }, this.options.offers(), c.ledger.view(now));
     const d = decision.workloads[0]!;
     this.options.onDecision?.(now, d);
-    this.restingNodes = Math.max(this.policy.minNodes, heldForGood(d));
     const done = apply(this, d, {
       rent: (request) => {
         const key = engine.nextKey();
@@ -144,17 +146,6 @@ export class AdaptiveController implements Controller {
       memory: this.memory,
     };
   }
-}
-
-/**
- * Nodes a decision keeps warm through a quiet spell, else 0: the policy's resting level,
- * billed until the trace ends like a fixed fleet's or `minNodes` (the trace is a window
- * of a workload that goes on; the nodes it lets go on an empty queue are paid to their end).
- */
-function heldForGood(d: WorkloadDecision): number {
-  const step = d.reason.step;
-  const warm = step.kind === 'scale-up' || step.kind === 'hold' || step.kind === 'scale-down' ? step.warm : undefined;
-  return warm?.kind === 'keep-warm' ? warm.nodes : 0;
 }
 
 function isQuiet(w: WorkloadObservation, policy: PlannerPolicy): boolean {
