@@ -109,7 +109,7 @@ export class WorkloadRuntime {
       sloTarget: scaling.sloTarget,
       concurrencyPerNode: scaling.concurrencyPerNode,
       scaleDownDelayMs: scaling.scaleDownDelayMs,
-      keepAliveMs: scaling.keepAliveMs,
+      ...(scaling.keepAliveMs !== undefined ? { keepAliveMs: scaling.keepAliveMs } : {}),
       spotCooloffMs: gpu.spotCooloffMs,
       ...(scaling.maxPricePerHour !== undefined ? { maxPricePerHour: scaling.maxPricePerHour } : {}),
       gpu: { model: gpu.model, count: gpu.count, interruptible: gpu.interruptible, ...(gpu.minMemoryGb !== undefined ? { minMemoryGb: gpu.minMemoryGb } : {}) },

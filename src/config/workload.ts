@@ -51,13 +51,14 @@ export const ScalingSchema = z
      * zero makes the next return of traffic miss it, so the planner keeps nodes warm
      * through quiet spells: as long as the measured histogram of quiet spells says (with
      * a pre-warm before the predicted return), or, while it has no pattern to trust
-     * (before traffic has come back once, or spells too irregular), this long (at most
-     * twenty cold starts), stretched to the longest spell after which traffic did return. The reason of each `scale`
-     * event says which, and what the warm nodes cost. 0: never keep nodes warm beyond
-     * demand (scale to zero after `scaleDownDelayMs` and pay cold starts). In ms.
-     * @default 1200000
+     * (before traffic has come back once, or spells too irregular), this long, stretched
+     * to the longest spell after which traffic did return. Unset: 20 minutes (at most
+     * twenty cold starts) before traffic has come back once, and once it has, until it
+     * returns. The reason of each `scale` event says which, and what the warm nodes
+     * cost. 0: never keep nodes warm beyond demand (scale to zero after
+     * `scaleDownDelayMs` and pay cold starts). In ms.
      */
-    keepAliveMs: z.number().int().nonnegative().default(1_200_000),
+    keepAliveMs: z.number().int().nonnegative().optional(),
     /** Tasks waiting in the queue before `run()` rejects with `QUEUE_FULL`. @default 100000 */
     maxQueued: z.number().int().positive().default(100_000),
     /** Upper bound on the node price this workload pays, per hour. */

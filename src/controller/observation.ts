@@ -183,7 +183,8 @@ export interface PlannerPolicy {
   scaleDownDelayMs: number;
   /**
    * Longest the planner keeps nodes warm through a quiet spell it cannot predict
-   * (steps/keep-warm.ts), ms; 0: never keeps nodes warm. @default 1_200_000
+   * (steps/keep-warm.ts), ms; 0: never keeps nodes warm. Absent: 20 minutes before
+   * traffic has come back once, then until it returns.
    */
   keepAliveMs?: number;
   maxPricePerHour?: number;

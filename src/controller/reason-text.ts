@@ -88,7 +88,7 @@ function renderWarm(warm: WarmFacts): string {
     return `pre-warm ${warm.nodes} (traffic expected back ${seconds(warm.returnAfterMs)} into a quiet spell, ${seconds(warm.idleForMs)} so far; cold start ${seconds(warm.coldStartMs)})`;
   }
   const spread = warm.idleP99Ms !== undefined ? `, idle p5 ${seconds(warm.idleP5Ms ?? 0)} p99 ${seconds(warm.idleP99Ms)} over ${warm.spells} spells` : '';
-  const until = `${seconds(warm.keepAliveMs)} idle${warm.predicted ? '' : ' (no pattern of quiet spells yet: the fixed keep-alive)'}`;
+  const until = warm.keepAliveMs === undefined ? 'traffic returns' : `${seconds(warm.keepAliveMs)} idle${warm.predicted ? '' : ' (no pattern of quiet spells yet: the fixed keep-alive)'}`;
   return `keep ${warm.nodes} warm until ${until}${spread}`;
 }
 

@@ -62,8 +62,8 @@ export interface LowDemandFacts {
 
 /**
  * `nodes` kept warm through a quiet spell (idle `idleForMs` so far) until it reaches
- * `keepAliveMs` (steps/keep-warm.ts; `predicted`: from the histogram of quiet spells,
- * else the fixed fallback): `warmPerHour` (their price; `warmCost` for the rest of the keep-alive) spent
+ * `keepAliveMs`, or with none until traffic returns (steps/keep-warm.ts; `predicted`:
+ * from the histogram of quiet spells, else the fallback): `warmPerHour` (their price; `warmCost` for the rest of the keep-alive) spent
  * because a cold return would miss `coldMisses` requests, more than half the `missBudget`
  * of a busy spell. `spells` recorded, with their 5th and 99th percentiles when trusted.
  */
@@ -71,14 +71,15 @@ export interface KeepWarmFacts {
   kind: 'keep-warm';
   nodes: number;
   idleForMs: number;
-  keepAliveMs: number;
+  /** Absent: until traffic returns. */
+  keepAliveMs?: number;
   /** Whether `keepAliveMs` comes from a histogram of quiet spells it trusts (else the fixed fallback). */
   predicted: boolean;
   spells: number;
   idleP5Ms: number | undefined;
   idleP99Ms: number | undefined;
   warmPerHour: number;
-  warmCost: number;
+  warmCost?: number;
   coldMisses: number;
   missBudget: number;
 }

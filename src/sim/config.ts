@@ -45,7 +45,7 @@ export const SimPolicySchema = z
     /** Our policy's scale-down delay (baselines keep their own published delays). */
     scaleDownDelayMs: nonNegative.default(D.DEFAULT_SCALE_DOWN_DELAY_MS),
     /** Our policy's keep-alive through quiet spells it cannot predict (the SDK's `scaling.keepAliveMs`); 0: none. */
-    keepAliveMs: nonNegative.default(D.DEFAULT_KEEP_ALIVE_MS),
+    keepAliveMs: nonNegative.optional(),
     tickMs: z.number().int().positive().default(D.DEFAULT_TICK_MS),
     coldStartSec: nonNegative.default(D.DEFAULT_COLD_START_SEC),
     pricePerHour: positive.default(D.DEFAULT_PRICE_PER_HOUR),

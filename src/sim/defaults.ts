@@ -51,8 +51,6 @@ export const DEFAULT_MIN_LATENCY_TARGET_MS = 30_000;
 
 /** Scale-down delay of our policy (the SDK's own default). */
 export const DEFAULT_SCALE_DOWN_DELAY_MS = 10_000;
-/** Our keep-alive through quiet spells no histogram predicts (the SDK's default, steps/keep-warm.ts). */
-export { DEFAULT_KEEP_ALIVE_MS } from '../controller/steps/keep-warm.js';
 
 /** Controller tick (the SDK's default). */
 export const DEFAULT_TICK_MS = 1_000;

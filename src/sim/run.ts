@@ -222,7 +222,7 @@ function adaptiveController(
     sloTarget: config.sloTarget,
     concurrencyPerNode: config.concurrencyPerNode,
     scaleDownDelayMs: config.scaleDownDelayMs,
-    keepAliveMs: config.keepAliveMs,
+    ...(config.keepAliveMs !== undefined ? { keepAliveMs: config.keepAliveMs } : {}),
     gpu: { model: [SIM_GPU], count: 1, interruptible: spot ? 'allow' : 'never' },
   };
   const spotUnavailable = spot ? { ...spot, available: 0 } : undefined;

@@ -328,24 +328,24 @@ describe('step: keep warm', () => {
     expect(out.wakeAt).toBeCloseTo(T - 20_000 + facts.keepAliveMs, 6);
   });
 
-  it('with no histogram to trust (few or irregular spells), keeps them warm for the fixed keep-alive, stretched to the longest spell traffic came back after', async () => {
-    const { keepWarm, DEFAULT_KEEP_ALIVE_MS } = await import('../../src/controller/steps/keep-warm.js');
-    for (const spells of [[300_000], [10_000, 10_000, 10_000, 300_000, 10_000, 10_000]]) {
-      const out = keepWarm(input(quiet({ idleSpellsMs: spells })));
-      expect(out.floor).toBe(3);
-      expect(out.facts).toMatchObject({ kind: 'keep-warm', nodes: 3, predicted: false, keepAliveMs: DEFAULT_KEEP_ALIVE_MS });
-      expect(out.wakeAt).toBe(T - 20_000 + DEFAULT_KEEP_ALIVE_MS);
-      // Past the keep-alive: the fleet goes.
-      expect(keepWarm(input(quiet({ idleSpellsMs: spells, lastArrivalAt: T - DEFAULT_KEEP_ALIVE_MS }))).floor).toBe(0);
+  it('after a return, with no histogram to trust (few or irregular spells), keeps them warm until traffic returns, or for the keep-alive the user set', async () => {
+    const { keepWarm } = await import('../../src/controller/steps/keep-warm.js');
+    for (const spells of [[300_000], [10_000, 10_000, 10_000, 2_000_000, 10_000, 10_000]]) {
+      const late = keepWarm(input(quiet({ idleSpellsMs: spells, lastArrivalAt: T - 10 * 3_600_000 })));
+      expect(late.floor).toBe(3);
+      expect(late.wakeAt).toBeUndefined();
+      expect(late.facts).toMatchObject({ kind: 'keep-warm', nodes: 3, predicted: false });
+      expect(late.facts).not.toHaveProperty('keepAliveMs');
+      expect(late.facts).not.toHaveProperty('warmCost');
     }
-    // Traffic once came back after 40 minutes: the keep-alive covers that spell, with its margin.
-    const long = keepWarm(input(quiet({ idleSpellsMs: [300_000, 2_400_000], lastArrivalAt: T - 30 * 60_000 })));
-    expect(long.floor).toBe(3);
-    expect(long.facts).toMatchObject({ predicted: false, keepAliveMs: 2_400_000 * 1.1 });
-    // The user's keep-alive, and its opt-out.
-    const short = keepWarm({ ...input(quiet({ idleSpellsMs: [] })), policy: { ...policy, keepAliveMs: 60_000 } });
-    expect(short.facts).toMatchObject({ keepAliveMs: 60_000 });
-    expect(keepWarm({ ...input(quiet({ idleSpellsMs: [300_000] })), policy: { ...policy, keepAliveMs: 0 } }).floor).toBe(0);
+    // The user's keep-alive bounds it, stretched to the longest spell traffic came back after.
+    const set = (keepAliveMs: number, spells: number[], idleMs: number) =>
+      keepWarm({ ...input(quiet({ idleSpellsMs: spells, lastArrivalAt: T - idleMs })), policy: { ...policy, keepAliveMs } });
+    expect(set(600_000, [300_000], 60_000).facts).toMatchObject({ keepAliveMs: 600_000, predicted: false });
+    expect(set(600_000, [300_000], 600_000).floor).toBe(0);
+    expect(set(600_000, [300_000, 2_400_000], 30 * 60_000).facts).toMatchObject({ keepAliveMs: 2_400_000 * 1.1 });
+    // 0 opts out.
+    expect(set(0, [300_000], 60_000).floor).toBe(0);
   });
 
   it('before any return of traffic, a burst that a cold return would make miss keeps its nodes for the fixed keep-alive', async () => {

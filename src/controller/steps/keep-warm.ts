@@ -35,14 +35,17 @@
  *    `n` spells, the next is shorter than all of them with chance 1/(n+1), and that
  *    chance times the cold return's misses must fit half the miss budget. When the spells are too
  *    few (none yet, before traffic has come back once) or too irregular to predict,
- *    the paper's fallback applies: a fixed keep-alive (`scaling.keepAliveMs`, 20
- *    minutes by default, the fixed policy the paper compares with; at most 20 cold
- *    starts, {@link FALLBACK_COLD_STARTS}), stretched to the
- *    range of the histogram (the longest spell after which traffic did come back, plus
- *    10 %); the reason says `predicted: false`. A one-off burst thus leaves its nodes
- *    warm for the keep-alive, then the fleet goes. A user who would rather pay cold
- *    returns than idle nodes sets `keepAliveMs: 0` or a target of a cold start or more;
- *    pausing the workload releases them at once.
+ *    the paper's fallback applies (the reason says `predicted: false`): a fixed
+ *    keep-alive. Before traffic has come back once, 20 minutes (the fixed policy the
+ *    paper compares with), at most twenty cold starts ({@link FALLBACK_COLD_STARTS}): a
+ *    one-off burst leaves its nodes warm that long, then the fleet goes. Once traffic
+ *    has come back, nothing says when it comes back next, nor that it stopped for good,
+ *    and the target asked for needs the nodes warm: they stay until traffic returns
+ *    (the reason has no `keepAliveMs`). `scaling.keepAliveMs`, when set, is the
+ *    keep-alive in both cases, stretched to the histogram's range (the longest spell
+ *    after which traffic did come back, plus 10 %); `keepAliveMs: 0`, or a target of a
+ *    cold start or more, scales to zero after the scale-down delay and pays cold
+ *    returns; pausing the workload releases warm nodes at once.
  * 4. The return. Traffic back after a quiet spell is not measured yet: the long rate
  *    window still holds the spell, and demand read from it would give back the nodes
  *    kept warm for exactly this return. Those held stay (none are rented for it) until
@@ -130,8 +133,7 @@ export function keepWarm(input: KeepWarmInput): WarmDecision {
   const none: WarmDecision = { floor: 0, wakeAt: undefined, facts: undefined, memory };
   const lastAt = w.lastArrivalAt;
   // The user's opt-out: scale to zero after the scale-down delay, and pay cold returns.
-  const fallbackMs = policy.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
-  if (lastAt === undefined || memory === undefined || memory.recent.length === 0 || fallbackMs <= 0) return none;
+  if (lastAt === undefined || memory === undefined || memory.recent.length === 0 || policy.keepAliveMs === 0) return none;
   const trade = warmTrade(memory.recent, input);
   if (trade === undefined) return none;
   const { nodes, coldMisses, budget } = trade;
@@ -155,8 +157,8 @@ export function keepWarm(input: KeepWarmInput): WarmDecision {
   // longest spell after which traffic did come back, with the tail margin).
   let longest = 0;
   for (const s of spells) if (s >= policy.scaleDownDelayMs && s > longest) longest = s;
-  const keepAliveMs = windows?.keepAliveMs ?? Math.max(Math.min(fallbackMs, FALLBACK_COLD_STARTS * coldStartMs), longest * TAIL_MARGIN);
-  if (idleForMs >= keepAliveMs) return none;
+  const keepAliveMs = windows?.keepAliveMs ?? fallbackKeepAlive(policy.keepAliveMs, longest, coldStartMs);
+  if (keepAliveMs !== undefined && idleForMs >= keepAliveMs) return none;
   // Pre-warm: released after the scale-down delay, rented again a cold start (and a tick) before the head.
   const rentAt = windows ? windows.headMs - coldStartMs - input.tickMs : -Infinity;
   // A release bets that this spell outlasts the head. Of `n` spells seen, the next is the
@@ -168,7 +170,7 @@ export function keepWarm(input: KeepWarmInput): WarmDecision {
   if (worthReleasing && idleForMs < rentAt) {
     return { floor: 0, wakeAt: lastAt + rentAt, facts: undefined, memory };
   }
-  const wakeAt = lastAt + keepAliveMs;
+  const wakeAt = keepAliveMs === undefined ? undefined : lastAt + keepAliveMs;
   if (worthReleasing) {
     const facts: PreWarmFacts = { kind: 'pre-warm', nodes, idleForMs, returnAfterMs: windows!.headMs, coldStartMs };
     return { floor: nodes, wakeAt, facts, memory };
@@ -184,11 +186,27 @@ export function keepWarm(input: KeepWarmInput): WarmDecision {
     warmPerHour,
     coldMisses,
     missBudget: budget,
-    keepAliveMs,
     predicted: windows !== undefined,
-    warmCost: (warmPerHour * (keepAliveMs - idleForMs)) / 3_600_000,
   };
+  if (keepAliveMs !== undefined) {
+    facts.keepAliveMs = keepAliveMs;
+    facts.warmCost = (warmPerHour * (keepAliveMs - idleForMs)) / 3_600_000;
+  }
   return { floor: nodes, wakeAt, facts, memory };
+}
+
+/**
+ * The keep-alive without a histogram to trust, ms; undefined: until traffic returns.
+ * The user's `keepAliveMs`, stretched to the longest spell traffic came back after.
+ * Unset: before traffic has come back once, {@link DEFAULT_KEEP_ALIVE_MS} (at most
+ * {@link FALLBACK_COLD_STARTS} cold starts): a one-off burst may be all there is. Once
+ * it has come back, nothing says when it comes back next, nor that it stopped for
+ * good, and the target asked for needs the nodes warm: they stay until it does.
+ */
+function fallbackKeepAlive(userMs: number | undefined, longestSpellMs: number, coldStartMs: number): number | undefined {
+  if (userMs !== undefined) return Math.max(userMs, longestSpellMs * TAIL_MARGIN);
+  if (longestSpellMs > 0) return undefined;
+  return Math.min(DEFAULT_KEEP_ALIVE_MS, FALLBACK_COLD_STARTS * coldStartMs);
 }
 
 /**

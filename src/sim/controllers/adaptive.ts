@@ -46,8 +46,9 @@ export class AdaptiveController implements Controller {
   nextAt = 0;
   memory: PlannerMemory = INITIAL_MEMORY;
   /**
-   * The floor it holds for good: `minNodes`. Nodes kept warm have an end (a keep-alive),
-   * so after the trace they are paid until it, like a baseline's cooldown.
+   * The floor the last decision holds for good: `minNodes`, or nodes kept warm until
+   * traffic returns. Nodes kept warm for a keep-alive are paid until it ends, after the
+   * trace too, like a baseline's cooldown.
    */
   restingNodes: number;
   private lastTickAt = -Infinity;
@@ -78,6 +79,7 @@ export class AdaptiveController implements Controller {
     const decision: Decision = plan(observation, { [SIM_WORKLOAD]: this.policy }, this.options.offers(), c.ledger.view(now));
     const d = decision.workloads[0]!;
     this.options.onDecision?.(now, d);
+    this.restingNodes = Math.max(this.policy.minNodes, heldForGood(d));
     const done = apply(this, d, {
       rent: (request) => {
         const key = engine.nextKey();
@@ -146,6 +148,13 @@ export class AdaptiveController implements Controller {
       memory: this.memory,
     };
   }
+}
+
+/** Nodes a decision keeps warm with no end (until traffic returns), else 0. */
+function heldForGood(d: WorkloadDecision): number {
+  const step = d.reason.step;
+  const warm = step.kind === 'scale-up' || step.kind === 'hold' || step.kind === 'scale-down' ? step.warm : undefined;
+  return warm?.kind === 'keep-warm' && warm.keepAliveMs === undefined ? warm.nodes : 0;
 }
 
 function isQuiet(w: WorkloadObservation, policy: PlannerPolicy): boolean {
