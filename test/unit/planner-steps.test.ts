@@ -415,15 +415,22 @@ describe('step: keep warm', () => {
     expect(busy.memory?.busy).toMatchObject({ since: T, count: 5000, peakNodes: 4, peakRate: 3 });
   });
 
-  it('releases, then rents again a cold start before regular quiet spells end (pre-warm), once enough spells make the bet worth it', async () => {
-    const { keepWarm } = await import('../../src/controller/steps/keep-warm.js');
-    // Five spells: the next is the shortest yet with chance 1/6, and 1/6 of a cold return's
-    // 103 misses is more than half the budget of 10: kept warm, not released.
-    const few = keepWarm(input(quiet({ idleSpellsMs: Array(5).fill(600_000) })));
+  it('releases, then rents again a cold start before regular quiet spells end (pre-warm), once the bet is worth it', async () => {
+    const { keepWarm, earlyChance } = await import('../../src/controller/steps/keep-warm.js');
+    // Five spells of 7 to 13 minutes: the next is the shortest yet with chance 1/6, and
+    // Cantelli bounds an early end no tighter; 1/6 of a cold return's 103 misses is more
+    // than half the budget of 10: kept warm, not released.
+    const few = keepWarm(input(quiet({ idleSpellsMs: [420_000, 780_000, 600_000, 500_000, 700_000] })));
     expect(few.floor).toBe(3);
     expect(few.facts).toMatchObject({ kind: 'keep-warm', predicted: true });
-    // Forty: 103 / 41 is within it.
-    const spells = Array(40).fill(600_000);
+    // The chance of an early end: the rank bound, or Cantelli's when spells are nearly equal.
+    expect(earlyChance(5, 600_000, 0, 540_000)).toBe(0);
+    expect(earlyChance(5, 600_000, 200_000, 540_000)).toBeCloseTo(1 / 6, 9);
+    expect(earlyChance(40, 600_000, 20_000, 540_000)).toBeCloseTo(1 / 41, 9);
+    expect(earlyChance(40, 600_000, 60_000, 540_000)).toBeCloseTo(1 / 41, 9);
+    expect(earlyChance(4, 600_000, 20_000, 540_000)).toBeCloseTo(1 / 10, 9);
+    // Five spells of exactly ten minutes: released.
+    const spells = Array(5).fill(600_000);
     const early = keepWarm(input(quiet({ idleSpellsMs: spells })));
     expect(early.floor).toBe(0);
     // Head 540 s, less a 60 s cold start and a tick: rent at 479 s into the spell.

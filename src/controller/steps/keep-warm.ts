@@ -31,9 +31,10 @@
  *    {@link MAX_SPELL_CV}, warm until the spell reaches its 99th percentile plus 10 %
  *    (keep-alive); and when its 5th percentile less 10 % leaves room for a release
  *    and a cold start (more than a minimum lease beyond the scale-down delay), release
- *    first and rent again a cold start before it (pre-warm), if the bet is worth it: of
- *    `n` spells, the next is shorter than all of them with chance 1/(n+1), and that
- *    chance times the cold return's misses must fit half the miss budget. When the spells are too
+ *    first and rent again a cold start before it (pre-warm), if the bet is worth it: the
+ *    chance that the spell ends before the head ({@link earlyChance}: 1/(n+1) of `n`
+ *    spells, or less by Cantelli's bound on nearly equal spells) times the cold
+ *    return's misses must fit half the miss budget. When the spells are too
  *    few (none yet, before traffic has come back once) or too irregular to predict,
  *    the paper's fallback applies (the reason says `predicted: false`): a fixed
  *    keep-alive. Before traffic has come back once, 20 minutes (the fixed policy the
@@ -62,7 +63,7 @@ import { missShare } from '../slo.js';
 /** Spells needed before their percentiles are trusted. */
 export const MIN_SPELLS = 4;
 /** Spells more irregular than this (standard deviation over mean) are not predicted. */
-export const MAX_SPELL_CV = 1;
+export const MAX_SPELL_CV = 0.5;
 /** Margins on the percentiles: pre-warm 10 % early, keep alive 10 % longer. */
 export const HEAD_MARGIN = 0.9;
 export const TAIL_MARGIN = 1.1;
@@ -161,12 +162,10 @@ export function keepWarm(input: KeepWarmInput): WarmDecision {
   if (keepAliveMs !== undefined && idleForMs >= keepAliveMs) return none;
   // Pre-warm: released after the scale-down delay, rented again a cold start (and a tick) before the head.
   const rentAt = windows ? windows.headMs - coldStartMs - input.tickMs : -Infinity;
-  // A release bets that this spell outlasts the head. Of `n` spells seen, the next is the
-  // shortest yet with chance 1/(n+1), and a lost bet is a cold return: taken only when
-  // that expected loss fits the share of the miss budget a cold return may spend.
-  let seen = 0;
-  for (const s of spells) if (s >= policy.scaleDownDelayMs) seen++;
-  const worthReleasing = rentAt - policy.scaleDownDelayMs > minLeaseMs(w) && coldMisses / (seen + 1) <= budget / 2;
+  // A release bets that this spell outlasts the head, and a lost bet is a cold return:
+  // taken only when its chance times those misses fits the share of the miss budget a
+  // cold return may spend.
+  const worthReleasing = windows !== undefined && rentAt - policy.scaleDownDelayMs > minLeaseMs(w) && coldMisses * windows.earlyChance <= budget / 2;
   if (worthReleasing && idleForMs < rentAt) {
     return { floor: 0, wakeAt: lastAt + rentAt, facts: undefined, memory };
   }
@@ -267,7 +266,7 @@ export function warmNodes(recent: readonly BusySpell[], serviceTimeMs: number, c
  * scale-down delay, and the pauses of traffic that goes on (a few seconds between
  * requests) say nothing about how long one that got that far will last.
  */
-export function spellWindows(all: readonly number[], atLeastMs = 0): { headMs: number; keepAliveMs: number; p5Ms: number; p99Ms: number } | undefined {
+export function spellWindows(all: readonly number[], atLeastMs = 0): SpellWindows | undefined {
   const spells = atLeastMs > 0 ? all.filter((s) => s >= atLeastMs) : all;
   if (spells.length < MIN_SPELLS) return undefined;
   const mean = spells.reduce((a, b) => a + b, 0) / spells.length;
@@ -276,7 +275,35 @@ export function spellWindows(all: readonly number[], atLeastMs = 0): { headMs: n
   const sorted = [...spells].sort((a, b) => a - b);
   const p5Ms = percentile(sorted, 0.05);
   const p99Ms = percentile(sorted, 0.99);
-  return { headMs: p5Ms * HEAD_MARGIN, keepAliveMs: p99Ms * TAIL_MARGIN, p5Ms, p99Ms };
+  const headMs = p5Ms * HEAD_MARGIN;
+  return { headMs, keepAliveMs: p99Ms * TAIL_MARGIN, p5Ms, p99Ms, earlyChance: earlyChance(spells.length, mean, sd, headMs) };
+}
+
+/**
+ * The chance that the next spell ends before `headMs`, bounded without assuming a
+ * shape: of `n` spells, the next is the shortest yet with chance 1/(n+1); and by
+ * Cantelli's inequality a spell falls `k` standard deviations below the mean with
+ * chance at most 1/(1+k²), which is what lets a clearly periodic workload (spells of
+ * nearly equal length) be released and pre-warmed after a few of them.
+ */
+export function earlyChance(n: number, meanMs: number, sdMs: number, headMs: number): number {
+  const rank = 1 / (n + 1);
+  if (!(headMs < meanMs)) return rank;
+  if (!(sdMs > 0)) return 0;
+  const k = (meanMs - headMs) / sdMs;
+  return Math.min(rank, 1 / (1 + k * k));
+}
+
+/** The pre-warm and keep-alive windows of trusted quiet spells ({@link spellWindows}). */
+export interface SpellWindows {
+  /** When to be warm again: the 5th percentile less the margin, ms. */
+  headMs: number;
+  /** How long to stay warm: the 99th percentile plus the margin, ms. */
+  keepAliveMs: number;
+  p5Ms: number;
+  p99Ms: number;
+  /** Chance that the next spell ends before `headMs` ({@link earlyChance}). */
+  earlyChance: number;
 }
 
 /** Linear-interpolated quantile of an ascending list. */
