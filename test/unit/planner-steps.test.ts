@@ -356,6 +356,13 @@ describe('step: keep warm', () => {
       expect(out.floor).toBe(3);
       expect(out.facts).toMatchObject({ kind: 'keep-warm', predicted: false, keepAliveMs: DEFAULT_KEEP_ALIVE_MS, spells: spells.length });
     }
+    // Traffic that went on for longer than the keep-alive is a service, not a one-off: kept until it returns.
+    const service = keepWarm(input(quiet({ idleSpellsMs: [], memory: { ...INITIAL_MEMORY, warm: { recent: [{ ...busySpell, durationMs: 3_600_000 }] } } })));
+    // (1000 requests of 1 s over an hour: one node carries a return like it.)
+    expect(service.floor).toBe(1);
+    expect(service.facts).toMatchObject({ kind: 'keep-warm', predicted: false });
+    expect(service.facts).not.toHaveProperty('keepAliveMs');
+    expect(service.wakeAt).toBeUndefined();
     // A fleet that boots in 5 s is kept for twenty cold starts, not twenty minutes.
     const fast = keepWarm({ ...input(quiet({ idleSpellsMs: [], coldStartMs: 5000 })), policy: { ...policy, latencyTargetMs: 2000 } });
     expect(fast.facts).toMatchObject({ keepAliveMs: 100_000 });

@@ -158,7 +158,8 @@ export function keepWarm(input: KeepWarmInput): WarmDecision {
   // longest spell after which traffic did come back, with the tail margin).
   let longest = 0;
   for (const s of spells) if (s >= policy.scaleDownDelayMs && s > longest) longest = s;
-  const keepAliveMs = windows?.keepAliveMs ?? fallbackKeepAlive(policy.keepAliveMs, longest, coldStartMs);
+  const busyForMs = memory.recent.reduce((most, s) => Math.max(most, s.durationMs ?? 0), 0);
+  const keepAliveMs = windows?.keepAliveMs ?? fallbackKeepAlive(policy.keepAliveMs, longest, busyForMs, coldStartMs);
   if (keepAliveMs !== undefined && idleForMs >= keepAliveMs) return none;
   // Pre-warm: released after the scale-down delay, rented again a cold start (and a tick) before the head.
   const rentAt = windows ? windows.headMs - coldStartMs - input.tickMs : -Infinity;
@@ -197,15 +198,18 @@ export function keepWarm(input: KeepWarmInput): WarmDecision {
 /**
  * The keep-alive without a histogram to trust, ms; undefined: until traffic returns.
  * The user's `keepAliveMs`, stretched to the longest spell traffic came back after.
- * Unset: before traffic has come back once, {@link DEFAULT_KEEP_ALIVE_MS} (at most
- * {@link FALLBACK_COLD_STARTS} cold starts): a one-off burst may be all there is. Once
- * it has come back, nothing says when it comes back next, nor that it stopped for
- * good, and the target asked for needs the nodes warm: they stay until it does.
+ * Unset: a burst shorter than {@link DEFAULT_KEEP_ALIVE_MS} (at most
+ * {@link FALLBACK_COLD_STARTS} cold starts) with no return seen yet is kept that long:
+ * a one-off burst may be all there is. Traffic that has come back once, or that went
+ * on for longer than that keep-alive, is a service, not a one-off: nothing says when it
+ * comes back next, nor that it stopped for good, and the target asked for needs the
+ * nodes warm, so they stay until it does.
  */
-function fallbackKeepAlive(userMs: number | undefined, longestSpellMs: number, coldStartMs: number): number | undefined {
+function fallbackKeepAlive(userMs: number | undefined, longestSpellMs: number, busyForMs: number, coldStartMs: number): number | undefined {
   if (userMs !== undefined) return Math.max(userMs, longestSpellMs * TAIL_MARGIN);
-  if (longestSpellMs > 0) return undefined;
-  return Math.min(DEFAULT_KEEP_ALIVE_MS, FALLBACK_COLD_STARTS * coldStartMs);
+  const oneOffMs = Math.min(DEFAULT_KEEP_ALIVE_MS, FALLBACK_COLD_STARTS * coldStartMs);
+  if (longestSpellMs > 0 || busyForMs >= oneOffMs) return undefined;
+  return oneOffMs;
 }
 
 /**
