@@ -18,7 +18,7 @@ it('skips the Redis suites with an install hint when redis-server is not on PATH
     timeoutMs: 60_000,
   });
   const out = run.stdout + run.stderr;
-  expect(run.code).toBe(0);
+  expect(run.code, out).toBe(0);
   expect(out).toMatch(/apt-get install redis-server/);
   expect(out).toMatch(/skipped/);
 });
