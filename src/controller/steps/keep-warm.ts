@@ -40,7 +40,8 @@
  *    keep-alive. Before traffic has come back once, 20 minutes (the fixed policy the
  *    paper compares with), at most twenty cold starts ({@link FALLBACK_COLD_STARTS}): a
  *    one-off burst leaves its nodes warm that long, then the fleet goes. Once traffic
- *    has come back, nothing says when it comes back next, nor that it stopped for good,
+ *    has come back (or went on for longer than that keep-alive: a service, not a
+ *    one-off), nothing says when it comes back next, nor that it stopped for good,
  *    and the target asked for needs the nodes warm: they stay until traffic returns
  *    (the reason has no `keepAliveMs`). `scaling.keepAliveMs`, when set, is the
  *    keep-alive in both cases, stretched to the histogram's range (the longest spell
