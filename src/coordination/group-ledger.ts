@@ -83,14 +83,14 @@ export class GroupLedger implements Ledger {
     await this.flush();
     const { keys, redis } = this.deps;
     const [flat, spentFlat, born, fired] = await redis.eval<[string[], string[], number, string[]]>(READ, [keys.leases, keys.spent, keys.born, keys.fired], [keys.prefix]);
+    // Redis lost the group's ledger (restarted empty): what this replica knew, fired
+    // levels included, stays in use and is what the rebuild starts from.
+    if (born !== 1) return { born: false };
     const entries = new Map<string, LedgerEntry>();
     for (let n = 0; n + 1 < flat.length; n += 2) {
       const entry = parseEntry(flat[n + 1]!);
       if (entry) entries.set(flat[n]!, entry);
     }
-    // Redis lost the group's ledger (restarted empty): what this replica knew stays in use,
-    // and is what the rebuild starts from, until a rebuild writes the ledger again.
-    if (born !== 1) return { born: false };
     for (const [key, entry] of this.#local) if (!entries.has(key)) entries.set(key, entry);
     const spent = new Map<string, number>();
     for (let n = 0; n + 1 < spentFlat.length; n += 2) {
@@ -99,7 +99,6 @@ export class GroupLedger implements Ledger {
     }
     this.#entries = entries;
     this.#spent = spent;
-    // Levels fired while Redis was empty (or by this replica since) stay known until Redis has them too.
     this.#fired = new Set(fired);
     return { born: true };
   }
