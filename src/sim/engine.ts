@@ -197,7 +197,8 @@ export class Engine {
    * (no arrivals are left) until no more than its resting nodes are live, so that every
    * lease it lets go on an empty queue is paid until it does (plus its billing increment
    * or minimum, as the ledger settles any lease), not until the last completion.
-   * Returns when the policy came to rest (`from` if it already was).
+   * Returns when the policy came to rest (`from` if it already was, or came to rest by
+   * decisions that changed no lease).
    */
   private drain(controller: Controller, from: number): number {
     const c = this.cluster;
@@ -205,6 +206,11 @@ export class Engine {
     const until = from + (this.options.maxDrainMs ?? MAX_DRAIN_MS);
     const spotEvents = this.options.spot?.timeline.events ?? [];
     let at = from;
+    // Whether the fleet changed since `from`: a policy that comes to rest by decisions
+    // alone (it only had to see the empty queue to call its nodes a floor) rests from the
+    // last completion, as a baseline's floor does; billing it to the next tick would
+    // charge the tick's granularity, not the policy.
+    let changed = false;
     while (c.liveCount > resting()) {
       const tN = this.nodeEvents.peekTime();
       const tS = this.spotIdx < spotEvents.length ? spotEvents[this.spotIdx]!.at : Infinity;
@@ -212,10 +218,17 @@ export class Engine {
       const t = Math.max(from, Math.min(tN, tS, tD));
       if (t === Infinity || t > until) return Math.min(until, Math.max(at, from));
       at = t;
-      if (tN <= tS && tN <= tD) this.nodeEvent(controller);
-      else if (tS <= tD) this.spotEvent(controller, spotEvents[this.spotIdx++]!);
-      else controller.decide(this, t);
+      const live = c.liveCount;
+      const settled = c.cost;
+      if (tN <= tS && tN <= tD) {
+        this.nodeEvent(controller);
+        changed = true;
+      } else if (tS <= tD) {
+        this.spotEvent(controller, spotEvents[this.spotIdx++]!);
+        changed = true;
+      } else controller.decide(this, t);
+      if (c.liveCount !== live || c.cost !== settled) changed = true;
     }
-    return at;
+    return changed ? at : from;
   }
 }
