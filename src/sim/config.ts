@@ -60,7 +60,10 @@ export const SimPolicySchema = z
       })
       .default({ ...D.DEFAULT_TOKEN_MODEL, defaultMs: D.DEFAULT_SERVICE_MS }),
     spot: SpotSchema.optional(),
-    /** Start every autoscaler with the nodes the first minute needs, ready (as if it ran before the trace). */
+    /**
+     * Start every autoscaler with the nodes the busiest minute of the first cold start
+     * needs, ready (as if it ran before the trace: nothing rented at its start serves sooner).
+     */
     warmStart: z.boolean().default(true),
     /** Budget caps for our policy (the baselines know no budget). */
     budget: z.strictObject({ maxPerHour: positive.optional(), total: positive.optional() }).optional(),

@@ -14,7 +14,7 @@ import { onDemandOffer, SIM_GPU, spotOffer } from './offers.js';
 import { ADAPTIVE, settingOf, summarise, type PolicyResult } from './results.js';
 import { isTunable, pickTuned, tuningGrid, tuningId, type Tuning } from './baselines/tuning.js';
 import { spotTimeline, type SpotTimeline } from './spot.js';
-import { loadPerBucket, nodesForLoad, traceStats, type TraceStats } from './trace-stats.js';
+import { loadPerBucket, nodesForLoad, openingLoad, traceStats, type TraceStats } from './trace-stats.js';
 import type { Trace } from './trace/types.js';
 import type { SimReport } from './report/types.js';
 import { defaultJobs, runInWorkers } from './parallel.js';
@@ -168,7 +168,12 @@ export function runPolicy(input: PolicyRunInput, which: string | PolicyRun, onPr
   const spot = spotOffer(config);
   const minNodes = run.tuning?.minNodes ?? config.minNodes;
   const targetFactor = run.tuning?.targetFactor ?? 1;
-  const initialNodes = config.warmStart ? nodesForLoad(stats.firstLoad, stats.firstServiceMs, config.latencyTargetMs, config.concurrencyPerNode, config.maxNodes) : 0;
+  // The warm start holds what the trace asks before a node rented at its start could
+  // serve: the busiest minute of the first cold start. Sized by the first minute alone, a
+  // trace that opens on a rise (the Azure hour doubles in three minutes) was lost by
+  // every autoscaler to its first cold start, whatever its rule.
+  const opening = openingLoad(trace, config.coldStartSec * 1000);
+  const initialNodes = config.warmStart ? nodesForLoad(opening.load, opening.serviceMs, config.latencyTargetMs, config.concurrencyPerNode, config.maxNodes) : 0;
   const ctx: PolicyContext = {
     slots: config.concurrencyPerNode,
     minNodes,
@@ -195,7 +200,7 @@ export function runPolicy(input: PolicyRunInput, which: string | PolicyRun, onPr
     onProgress,
   });
   if (baseline === undefined) {
-    engine.run(adaptiveController(engine, config, ctx.initialNodes, config.warmStart ? stats.firstServiceMs : undefined, onDemand, spot));
+    engine.run(adaptiveController(engine, config, ctx.initialNodes, config.warmStart ? opening.serviceMs : undefined, onDemand, spot));
     return summarise(run.id, 'adaptive-compute planner (ours)', engine, config.latencyTargetMs, config.sloTarget);
   }
   engine.run(new BaselineController(baseline, onDemand, baseline.name === 'skyserve' ? spot : undefined));

@@ -1,7 +1,7 @@
 /**
  * Facts about a trace that sizing rules and the report need, computed once per
- * trace: service-time mean and tail, total work, the busiest minute, the first
- * minute (for the warm start), and offered load per chart bucket.
+ * trace: service-time mean and tail, total work, the busiest minute, and offered
+ * load per chart bucket; and the opening load a warm start is sized for.
  */
 import { slotsForLatency } from '../controller/demand.js';
 import { nth } from './select.js';
@@ -23,9 +23,6 @@ export interface TraceStats {
   peakLoad: number;
   /** Mean service time of the requests of the busiest minute, ms. */
   peakServiceMs: number;
-  /** Offered load of the first minute, in busy slots. */
-  firstLoad: number;
-  firstServiceMs: number;
 }
 
 /** Compute {@link TraceStats}. */
@@ -47,12 +44,6 @@ export function traceStats(trace: Trace): TraceStats {
       peakCount = hi - lo + 1;
     }
   }
-  let firstWork = 0;
-  let firstCount = 0;
-  for (let i = 0; i < n && arr[i]! < SIZING_WINDOW_MS; i++) {
-    firstWork += svc[i]!;
-    firstCount++;
-  }
   return {
     requests: n,
     spanMs: n > 0 ? arr[n - 1]! : 0,
@@ -61,8 +52,6 @@ export function traceStats(trace: Trace): TraceStats {
     workMs: work,
     peakLoad: peakWork / SIZING_WINDOW_MS,
     peakServiceMs: peakCount > 0 ? peakWork / peakCount : 0,
-    firstLoad: firstWork / SIZING_WINDOW_MS,
-    firstServiceMs: firstCount > 0 ? firstWork / firstCount : 0,
   };
 }
 
@@ -85,4 +74,36 @@ export function loadPerBucket(trace: Trace, bucketMs: number, buckets: number): 
     out[b]! += trace.serviceMs[i]! / bucketMs;
   }
   return out;
+}
+
+/** The load a warm start is sized for (see {@link openingLoad}). */
+export interface OpeningLoad {
+  /** Offered load, in busy slots (work / window). */
+  load: number;
+  /** Mean service time of that minute's requests, ms (0 with none). */
+  serviceMs: number;
+}
+
+/**
+ * The busiest sliding minute among those that begin before `untilMs` (arrivals before
+ * `untilMs` plus a minute). With `untilMs` the cold start, it is the most the trace
+ * asks of a fleet before anything rented at its start can take work: what a warm start
+ * must already hold, since no policy can have rented for it.
+ */
+export function openingLoad(trace: Trace, untilMs: number): OpeningLoad {
+  const { arrivalMs: arr, serviceMs: svc, count: n } = trace;
+  const end = Math.max(0, untilMs) + SIZING_WINDOW_MS;
+  let lo = 0;
+  let work = 0;
+  let best = 0;
+  let bestCount = 0;
+  for (let hi = 0; hi < n && arr[hi]! < end; hi++) {
+    work += svc[hi]!;
+    while (arr[hi]! - arr[lo]! >= SIZING_WINDOW_MS) work -= svc[lo++]!;
+    if (work > best || bestCount === 0) {
+      best = work;
+      bestCount = hi - lo + 1;
+    }
+  }
+  return { load: best / SIZING_WINDOW_MS, serviceMs: bestCount > 0 ? best / bestCount : 0 };
 }

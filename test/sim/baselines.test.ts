@@ -155,7 +155,7 @@ describe('SkyServe', () => {
 });
 
 describe('static fleets', () => {
-  const stats: TraceStats = { requests: 1000, spanMs: 3_600_000, meanServiceMs: 4000, p99ServiceMs: 9000, workMs: 3_600_000 * 20, peakLoad: 30, peakServiceMs: 4000, firstLoad: 10, firstServiceMs: 4000 };
+  const stats: TraceStats = { requests: 1000, spanMs: 3_600_000, meanServiceMs: 4000, p99ServiceMs: 9000, workMs: 3_600_000 * 20, peakLoad: 30, peakServiceMs: 4000 };
 
   it('fixed reserved holds ceil(mean load / slots) nodes', () => {
     // Mean load 20 busy slots / 8 per node = 2.5 -> 3.

@@ -32,7 +32,7 @@ export function settingLines(report: SimReport, fromPolicy: readonly string[] = 
     { label: 'cold start', value: `${s.coldStartSec} s`, note: from('coldStartSec', 'default: 15 s boot + 45 s model load (p95, Alibaba GenAI base-model loads)') },
     { label: 'slots per node', value: String(s.concurrencyPerNode), note: from('concurrencyPerNode', 'default') },
     { label: 'price', value: `${formatRate(s.pricePerHour)} per node, billed per ${s.billingIncrementSec} s, minimum ${s.minLeaseSec} s`, note: from('pricePerHour', 'default') },
-    { label: 'nodes', value: `${s.minNodes} to ${s.maxNodes}; warm start ${s.warmStart ? 'on' : 'off'}`, note: 'autoscalers start with the nodes the first minute needs' },
+    { label: 'nodes', value: `${s.minNodes} to ${s.maxNodes}; warm start ${s.warmStart ? 'on' : 'off'}`, note: 'autoscalers start with the nodes the busiest minute of the first cold start needs' },
     { label: 'our policy', value: `tick ${s.tickMs} ms, scale-down delay ${s.scaleDownDelayMs} ms`, note: from('scaleDownDelayMs', "default: the SDK's") },
     {
       label: 'spot',
