@@ -54,6 +54,31 @@ function engine(rows: Array<[number, number]>, slots: number): Engine {
   return new Engine({ trace, slots, onDemand: offer(), ledger: new BudgetLedger(), seed: 1, policy: 'script', sampleMs: 1000, maxTailMs: 3_600_000 });
 }
 
+/**
+ * A controller that decides every second and calls its one node a floor only at its
+ * first decision on an empty queue (as ours does when it keeps a node warm for good),
+ * or, with `releaseAfterMs`, releases it that long after the queue emptied instead.
+ */
+class Rests implements Controller {
+  nextAt = 0;
+  restingNodes = 0;
+  constructor(private readonly releaseAfterMs?: number) {}
+  init(e: Engine): void {
+    e.rent(0, offer(), true);
+  }
+  decide(e: Engine, now: number): void {
+    const c = e.cluster;
+    const empty = c.completed === c.n;
+    if (empty && this.releaseAfterMs === undefined) this.restingNodes = 1;
+    if (empty && this.releaseAfterMs !== undefined && now >= c.lastCompletionAt + this.releaseAfterMs) {
+      for (const node of c.liveNodes()) c.release(now, node);
+    }
+    this.nextAt = now + 1000;
+  }
+  onIdleArrival(): void {}
+  onPreempted(): void {}
+}
+
 describe('simulated nodes and queue', () => {
   it('serves after the cold start, at most `slots` at once, first in first out', () => {
     const e = engine([[0, 10_000], [0, 10_000], [0, 10_000]], 2);
@@ -140,3 +165,24 @@ describe('simulated nodes and queue', () => {
     expect(m.avgConcurrency(11_000, 11)).toBeCloseTo(27 / 11, 9);
   });
 });
+
+describe('the end of a run', () => {
+  it('bills a floor the policy comes to rest on by decisions alone until the last completion', () => {
+    // One 10.5 s task on a warm node: the queue empties at 10.5 s, the next decision (11 s)
+    // calls the node a floor and changes no lease. It rests from 10.5 s, as a baseline's
+    // floor does, not from the tick that saw it.
+    const e = engine([[0, 10_500]], 1);
+    e.run(new Rests());
+    expect(e.endedAt).toBe(10_500);
+    expect(e.cluster.nodeMs).toBe(10_500);
+  });
+
+  it('bills a lease the policy lets go after the last completion until it does', () => {
+    const e = engine([[0, 10_500]], 1);
+    e.run(new Rests(5000));
+    // Released at the first decision 5 s after the queue emptied: 16 s.
+    expect(e.endedAt).toBe(16_000);
+    expect(e.cluster.nodeMs).toBe(16_000);
+  });
+});
+
