@@ -100,8 +100,8 @@ describe('controller on virtual time', () => {
     await clock.advance(lastDone + 20_000 + 3_000 - clock.now());
     expect(market.live()).toHaveLength(1);
     expect(compute.metrics().workloads.w!.nodes.ready).toBe(1);
-    // It goes once the keep-alive (eighty cold starts of about a second) is over.
-    await clock.advance(100_000);
+    // It goes once the keep-alive (twenty cold starts of about a second) is over.
+    await clock.advance(60_000);
     expect(market.live()).toHaveLength(0);
     // With keepAliveMs: 0 the user opts out: the whole fleet goes with the delay.
     const optOut = build({ coldStartMs: 1000, scaling: { scaleDownDelayMs: 20_000, keepAliveMs: 0 } });

@@ -50,9 +50,7 @@ describe('core runtime over loopback', () => {
     const leases: LeaseEvent[] = [];
     compute.on('scale', (e) => scale.push(e));
     compute.on('lease', (e) => leases.push(e));
-    // The keep-alive is set short here: by default a fleet that boots in a second stays
-    // warm for eighty cold starts after a burst like this one.
-    const work = sleepWorkload(compute, { keepAliveMs: 10_000 });
+    const work = sleepWorkload(compute);
 
     const started = Date.now();
     const results = await Promise.all(Array.from({ length: 300 }, (_, i) => work.run({ ms: 100, i })));
@@ -69,7 +67,7 @@ describe('core runtime over loopback', () => {
     expect(leases.some((e) => e.type === 'ready')).toBe(true);
 
     // The target is below a cold start plus a service time, and traffic has not come back
-    // yet: one node stays warm for the keep-alive, then goes.
+    // yet: one node stays warm for the fallback keep-alive (twenty cold starts), then goes.
     await waitFor(() => market.liveLeases().length <= 1, 20_000, 'scale down to the node kept warm');
     // Both sides: the marketplace ended every lease, and the SDK has its answer (the final cost).
     const noNode = (): boolean => Object.values(compute.metrics().workloads.sleep!.nodes).every((n) => n === 0);

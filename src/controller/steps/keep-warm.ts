@@ -38,7 +38,7 @@
  *    few (none yet, before traffic has come back once) or too irregular to predict,
  *    the paper's fallback applies (the reason says `predicted: false`): a fixed
  *    keep-alive. Before traffic has come back once, 20 minutes (the fixed policy the
- *    paper compares with), at most eighty cold starts ({@link FALLBACK_COLD_STARTS}): a
+ *    paper compares with), at most twenty cold starts ({@link FALLBACK_COLD_STARTS}): a
  *    one-off burst leaves its nodes warm that long, then the fleet goes. Once traffic
  *    has come back (or went on for longer than that keep-alive: a service, not a
  *    one-off), nothing says when it comes back next, nor that it stopped for good,
@@ -76,13 +76,11 @@ export const BUSY_MEMORY = 4;
  */
 export const DEFAULT_KEEP_ALIVE_MS = 20 * 60_000;
 /**
- * ...and never more than this many cold starts. From a cold start of 15 s on (GPU
- * nodes take 15 s to minutes) that is the whole 20 minutes: a shorter keep-alive lost
- * the first return of on/off traffic quiet for 5 to 20 minutes to a cold start, and
- * its misses took the hour's miss budget. A fleet that boots in a second is back in a
- * second, and a one-off burst on it is not left billing for long (80 s).
+ * ...and never more than this many cold starts: quiet that long, a warm node has cost
+ * what twenty restarts would, and a workload that boots in seconds is back in seconds
+ * (a one-off burst on a fast-booting fleet is not left billing for minutes).
  */
-export const FALLBACK_COLD_STARTS = 80;
+export const FALLBACK_COLD_STARTS = 20;
 
 /** One finished busy spell. */
 export interface BusySpell {
