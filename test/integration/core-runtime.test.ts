@@ -67,7 +67,7 @@ describe('core runtime over loopback', () => {
     expect(leases.some((e) => e.type === 'ready')).toBe(true);
 
     // The target is below a cold start plus a service time, and traffic has not come back
-    // yet: one node stays warm for the fallback keep-alive (twenty cold starts), then goes.
+    // yet: one node stays warm for the fallback keep-alive (seconds, for a 1 s boot), then goes.
     await waitFor(() => market.liveLeases().length <= 1, 20_000, 'scale down to the node kept warm');
     // Both sides: the marketplace ended every lease, and the SDK has its answer (the final cost).
     const noNode = (): boolean => Object.values(compute.metrics().workloads.sleep!.nodes).every((n) => n === 0);

@@ -363,9 +363,12 @@ describe('step: keep warm', () => {
     expect(service.facts).toMatchObject({ kind: 'keep-warm', predicted: false });
     expect(service.facts).not.toHaveProperty('keepAliveMs');
     expect(service.wakeAt).toBeUndefined();
-    // A fleet that boots in 5 s is kept for twenty cold starts, not twenty minutes.
+    // A fleet that boots in 5 s is kept for (5/15)^2 of twenty minutes, not the whole of
+    // them; one that boots in 15 s or more, the whole twenty minutes.
     const fast = keepWarm({ ...input(quiet({ idleSpellsMs: [], coldStartMs: 5000 })), policy: { ...policy, latencyTargetMs: 2000 } });
-    expect(fast.facts).toMatchObject({ keepAliveMs: 100_000 });
+    expect((fast.facts as { keepAliveMs: number }).keepAliveMs).toBeCloseTo(DEFAULT_KEEP_ALIVE_MS / 9, 6);
+    const gpu = keepWarm({ ...input(quiet({ idleSpellsMs: [], coldStartMs: 15_000 })), policy: { ...policy, latencyTargetMs: 2000 } });
+    expect(gpu.facts).toMatchObject({ keepAliveMs: DEFAULT_KEEP_ALIVE_MS });
     // A target a cold start meets: nothing kept, the fleet goes after the scale-down delay.
     const tolerant = keepWarm({ ...input(quiet({ idleSpellsMs: [] })), policy: { ...policy, latencyTargetMs: 90_000 } });
     expect(tolerant.floor).toBe(0);

@@ -38,8 +38,8 @@
  *    few (none yet, before traffic has come back once) or too irregular to predict,
  *    the paper's fallback applies (the reason says `predicted: false`): a fixed
  *    keep-alive. Before traffic has come back once, 20 minutes (the fixed policy the
- *    paper compares with), at most twenty cold starts ({@link FALLBACK_COLD_STARTS}): a
- *    one-off burst leaves its nodes warm that long, then the fleet goes. Once traffic
+ *    paper compares with), shorter for cold starts under 15 s
+ *    ({@link FULL_KEEP_ALIVE_COLD_START_MS}): a one-off burst leaves its nodes warm that long, then the fleet goes. Once traffic
  *    has come back (or went on for longer than that keep-alive: a service, not a
  *    one-off), nothing says when it comes back next, nor that it stopped for good,
  *    and the target asked for needs the nodes warm: they stay until traffic returns
@@ -76,11 +76,15 @@ export const BUSY_MEMORY = 4;
  */
 export const DEFAULT_KEEP_ALIVE_MS = 20 * 60_000;
 /**
- * ...and never more than this many cold starts: quiet that long, a warm node has cost
- * what twenty restarts would, and a workload that boots in seconds is back in seconds
- * (a one-off burst on a fast-booting fleet is not left billing for minutes).
+ * ...in full from this cold start on, and below it shorter by the square of the ratio:
+ * what a cold return costs grows with the cold start twice over (more requests land in
+ * it, and each waits longer), what keeping warm costs only with the time kept. GPU
+ * nodes take 15 s to minutes to boot and get the whole 20 minutes (a shorter keep-alive
+ * lost the first return of on/off traffic quiet for 5 to 20 minutes to a cold start,
+ * and its misses took the hour's miss budget); a fleet that boots in a second is kept
+ * about 5 s, and one that boots in 5 s a little over 2 minutes.
  */
-export const FALLBACK_COLD_STARTS = 20;
+export const FULL_KEEP_ALIVE_COLD_START_MS = 15_000;
 
 /** One finished busy spell. */
 export interface BusySpell {
@@ -199,8 +203,8 @@ export function keepWarm(input: KeepWarmInput): WarmDecision {
 /**
  * The keep-alive without a histogram to trust, ms; undefined: until traffic returns.
  * The user's `keepAliveMs`, stretched to the longest spell traffic came back after.
- * Unset: a burst shorter than {@link DEFAULT_KEEP_ALIVE_MS} (at most
- * {@link FALLBACK_COLD_STARTS} cold starts) with no return seen yet is kept that long:
+ * Unset: a burst shorter than {@link DEFAULT_KEEP_ALIVE_MS} (less for a cold start under
+ * {@link FULL_KEEP_ALIVE_COLD_START_MS}) with no return seen yet is kept that long:
  * a one-off burst may be all there is. Traffic that has come back once, or that went
  * on for longer than that keep-alive, is a service, not a one-off: nothing says when it
  * comes back next, nor that it stopped for good, and the target asked for needs the
@@ -208,7 +212,7 @@ export function keepWarm(input: KeepWarmInput): WarmDecision {
  */
 function fallbackKeepAlive(userMs: number | undefined, longestSpellMs: number, busyForMs: number, coldStartMs: number): number | undefined {
   if (userMs !== undefined) return Math.max(userMs, longestSpellMs * TAIL_MARGIN);
-  const oneOffMs = Math.min(DEFAULT_KEEP_ALIVE_MS, FALLBACK_COLD_STARTS * coldStartMs);
+  const oneOffMs = DEFAULT_KEEP_ALIVE_MS * Math.min(1, (coldStartMs / FULL_KEEP_ALIVE_COLD_START_MS) ** 2);
   if (longestSpellMs > 0 || busyForMs >= oneOffMs) return undefined;
   return oneOffMs;
 }
