@@ -53,8 +53,8 @@ export const ScalingSchema = z
      * a pre-warm before the predicted return), or, while it has no pattern to trust
      * (before traffic has come back once, or spells too irregular), this long, stretched
      * to the longest spell after which traffic did return. Unset: 20 minutes (less for a
-     * cold start under 15 s: by the square of its share of 15 s) before traffic has come back once, and once it has, until it
-     * returns. The reason of each `scale` event says which, and what the warm nodes
+     * cold start under 15 s: by the square of its share of 15 s) before traffic has come
+     * back once, and once it has, until it returns. The reason of each `scale` event says which, and what the warm nodes
      * cost. 0: never keep nodes warm beyond demand (scale to zero after
      * `scaleDownDelayMs` and pay cold starts). In ms.
      */

@@ -39,10 +39,11 @@
  *    the paper's fallback applies (the reason says `predicted: false`): a fixed
  *    keep-alive. Before traffic has come back once, 20 minutes (the fixed policy the
  *    paper compares with), shorter for cold starts under 15 s
- *    ({@link FULL_KEEP_ALIVE_COLD_START_MS}): a one-off burst leaves its nodes warm that long, then the fleet goes. Once traffic
- *    has come back (or went on for longer than that keep-alive: a service, not a
- *    one-off), nothing says when it comes back next, nor that it stopped for good,
- *    and the target asked for needs the nodes warm: they stay until traffic returns
+ *    ({@link FULL_KEEP_ALIVE_COLD_START_MS}): a one-off burst leaves its nodes warm
+ *    that long, then the fleet goes. Once traffic has come back (or went on for
+ *    longer than that keep-alive: a service, not a one-off), nothing says when it
+ *    comes back next, nor that it stopped for good, and the target asked for needs
+ *    the nodes warm: they stay until traffic returns
  *    (the reason has no `keepAliveMs`). `scaling.keepAliveMs`, when set, is the
  *    keep-alive in both cases, stretched to the histogram's range (the longest spell
  *    after which traffic did come back, plus 10 %); `keepAliveMs: 0`, or a target of a
