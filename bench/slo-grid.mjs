@@ -3,13 +3,14 @@
 // 300 000}, our policy ('adaptive') against every baseline and its tuned row (what
 // `simulate --baselines all --tune-baselines` runs):
 //
-//   node bench/slo-grid.mjs [--quick] [--trace name] [--json out.json]
+//   node bench/slo-grid.mjs [--quick] [--trace name] [--json out.json] [--write]
 //
 // Per cell: ours' SLO attainment and cost, the cheapest other policy that meets the SLO,
 // and ours / that. Summary: the issue's acceptance conditions as it states them, each
 // with the cells that break it, a line per trace, and the slowest cell's wall time (in
 // this process, and again through the built CLI when dist/cli.js is there). `--json`
-// writes every cell: ours, the cheapest other policy meeting the SLO, the bound.
+// writes every cell: ours, the cheapest other policy meeting the SLO, the bound; `--write`
+// writes what it prints to bench/slo-grid.md.
 // Traces (request-level, generic CSV timestamp_s,input_tokens,output_tokens), written
 // to .bench-out/traces/, one hour each:
 // - seeded synthetic shapes (always): on/off bursts; a steady Poisson stream; a day's
@@ -28,6 +29,13 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.includes('--trace') ? args[args.indexOf('--trace') + 1] : undefined;
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+const write = args.includes('--write');
+// What is printed, kept for --write.
+const printed = [];
+const say = (line) => {
+  console.log(line);
+  printed.push(line);
+};
 const sim = await loadSim();
 const out = join(root, '.bench-out', 'traces');
 mkdirSync(out, { recursive: true });
@@ -128,7 +136,7 @@ for (const [name, path] of traces) {
       const belowBound = [...new Set(all.filter((r) => r.sloAttainment >= 1 && r.unfinished === 0 && r.cost < bound * (1 - 1e-9)).map((r) => r.policy))];
       cells.push({ name, coldStartSec, latencyTargetMs, ours, best, slo, ms, bound, belowBound });
       const ratio = best ? ours.cost / best.cost : NaN;
-      console.log(
+      say(
         `${name.padEnd(16)} cold ${String(coldStartSec).padStart(3)} s  target ${String(latencyTargetMs).padStart(6)} ms  ours SLO ${(100 * ours.sloAttainment).toFixed(2).padStart(6)} %  $${ours.cost.toFixed(2).padStart(7)}  ` +
           (best ? `best other ${best.policy.padEnd(16)} SLO ${(100 * best.sloAttainment).toFixed(2).padStart(6)} %  $${best.cost.toFixed(2).padStart(7)}  ours/best ${ratio.toFixed(3)}` : 'no other policy meets the SLO') +
           `  bound $${bound.toFixed(2)}  ${(ms / 1000).toFixed(1)} s`,
@@ -148,12 +156,12 @@ const slowest = cells.reduce((a, c) => (a === undefined || c.ms > a.ms ? c : a),
 const verdict = (ok) => (ok ? 'PASS' : 'FAIL');
 const list = (bad, what = () => '') => (bad.length === 0 ? '' : `\n    ${bad.map((c) => `${label(c)}${what(c)}`).join('\n    ')}`);
 const share = cells.length === 0 ? 0 : cheapest.length / cells.length;
-console.log(`\ncells: ${cells.length} (${traces.filter(([n]) => !only || n === only).length} traces)`);
-console.log(`[${verdict(sloMissed.length === 0)}] ours has SLO attainment >= ${cells[0]?.slo ?? 0.99} in every cell where any other policy does: ${cells.length - sloMissed.length} / ${cells.length}` + list(sloMissed, (c) => `: ours ${(100 * c.ours.sloAttainment).toFixed(2)} %, ${c.best.policy} ${(100 * c.best.sloAttainment).toFixed(2)} %`));
-console.log(`[${verdict(share >= 0.9)}] ours is the cheapest policy meeting the SLO (lower bound excepted) in >= 90 % of the cells: ${cheapest.length} / ${cells.length} (${(100 * share).toFixed(0)} %)`);
-console.log(`[${verdict(dearer.length === 0)}] ...and in no cell more than 5 % dearer than the cheapest: ${dearer.length} cells dearer` + list(dearer, (c) => `: ${(c.ours.cost / c.best.cost).toFixed(3)}x ${c.best.policy}${meets(c) ? '' : ' (ours misses the SLO)'}`));
-console.log(`[${verdict(broken.length === 0)}] in no cell is a policy meeting every target billed below the lower bound` + list(broken, (c) => `: ${c.belowBound.join(', ')}`));
-console.log(`[${verdict(slowest !== undefined && slowest.ms < 60_000)}] slowest cell (all baselines, tuned): ${slowest ? `${(slowest.ms / 1000).toFixed(1)} s, ${label(slowest)}` : 'n/a'} (must be < 60 s)`);
+say(`\ncells: ${cells.length} (${traces.filter(([n]) => !only || n === only).length} traces)`);
+say(`[${verdict(sloMissed.length === 0)}] ours has SLO attainment >= ${cells[0]?.slo ?? 0.99} in every cell where any other policy does: ${cells.length - sloMissed.length} / ${cells.length}` + list(sloMissed, (c) => `: ours ${(100 * c.ours.sloAttainment).toFixed(2)} %, ${c.best.policy} ${(100 * c.best.sloAttainment).toFixed(2)} %`));
+say(`[${verdict(share >= 0.9)}] ours is the cheapest policy meeting the SLO (lower bound excepted) in >= 90 % of the cells: ${cheapest.length} / ${cells.length} (${(100 * share).toFixed(0)} %)`);
+say(`[${verdict(dearer.length === 0)}] ...and in no cell more than 5 % dearer than the cheapest: ${dearer.length} cells dearer` + list(dearer, (c) => `: ${(c.ours.cost / c.best.cost).toFixed(3)}x ${c.best.policy}${meets(c) ? '' : ' (ours misses the SLO)'}`));
+say(`[${verdict(broken.length === 0)}] in no cell is a policy meeting every target billed below the lower bound` + list(broken, (c) => `: ${c.belowBound.join(', ')}`));
+say(`[${verdict(slowest !== undefined && slowest.ms < 60_000)}] slowest cell (all baselines, tuned): ${slowest ? `${(slowest.ms / 1000).toFixed(1)} s, ${label(slowest)}` : 'n/a'} (must be < 60 s)`);
 // The same cell as the acceptance runs it: the built CLI in a process of its own (after `npm run build`).
 const cli = join(root, 'dist', 'cli.js');
 if (slowest !== undefined && existsSync(cli)) {
@@ -161,18 +169,37 @@ if (slowest !== undefined && existsSync(cli)) {
   const trace = traces.find(([n]) => n === slowest.name)[1];
   const started = Date.now();
   execFileSync(process.execPath, [cli, 'simulate', '--trace', trace, '--policy', policy, '--baselines', 'all', '--tune-baselines', '--json', join(root, '.bench-out', 'slo-grid-slowest.json')], { stdio: 'ignore' });
-  console.log(`       the same cell through dist/cli.js simulate --baselines all --tune-baselines --json: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  say(`       the same cell through dist/cli.js simulate --baselines all --tune-baselines --json: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 const ratios = cells.filter((c) => c.best).map((c) => c.ours.cost / c.best.cost);
-console.log(`worst ours / cheapest other meeting the SLO: ${ratios.length ? Math.max(...ratios).toFixed(3) : 'n/a'}`);
-console.log('\nper trace: cheapest-meeting / SLO missed where another met it / > 5 % dearer, of cells');
+say(`worst ours / cheapest other meeting the SLO: ${ratios.length ? Math.max(...ratios).toFixed(3) : 'n/a'}`);
+say('\nper trace: cheapest-meeting / SLO missed where another met it / > 5 % dearer, of cells');
 for (const [name] of traces) {
   const mine = cells.filter((c) => c.name === name);
   if (mine.length === 0) continue;
   const n = (xs) => xs.filter((c) => c.name === name).length;
-  console.log(`  ${name.padEnd(16)} ${n(cheapest)} / ${n(sloMissed)} / ${n(dearer)} of ${mine.length}`);
+  say(`  ${name.padEnd(16)} ${n(cheapest)} / ${n(sloMissed)} / ${n(dearer)} of ${mine.length}`);
 }
 if (jsonOut) {
   const row = (r) => r && { policy: r.policy, cost: r.cost, sloAttainment: r.sloAttainment };
   writeFileSync(jsonOut, JSON.stringify(cells.map((c) => ({ trace: c.name, coldStartSec: c.coldStartSec, latencyTargetMs: c.latencyTargetMs, ours: row(c.ours), cheapestOther: row(c.best), lowerBound: c.bound, belowBound: c.belowBound, ms: c.ms })), null, 1));
+}
+if (write) {
+  const shared = traces.some(([n]) => n.startsWith('azure'));
+  const md = [
+    '# The issue-14 grid (bench/slo-grid.mjs)',
+    '',
+    'Written by `npm run build && node bench/slo-grid.mjs --write`; do not edit by hand. Ten one-hour',
+    'request-level traces (seven seeded synthetic shapes; three derived from the Azure LLM 2023',
+    `conversation hour in ../shared, ${shared ? 'present for this run' : 'absent for this run, so left out'}), cold start 15, 60 and 180 s, latency`,
+    'target 2x p99 service, 30 s, 60 s and 5 min: our policy against every baseline, at its',
+    'defaults and tuned, and the acceptance conditions as the issue states them.',
+    '',
+    '```',
+    ...printed.map((l) => l.replace(/^\n/, '')),
+    '```',
+    '',
+  ].join('\n');
+  writeFileSync(join(root, 'bench', 'slo-grid.md'), md);
+  console.log('\nbench/slo-grid.md written');
 }
