@@ -218,16 +218,18 @@ export class Engine {
       const t = Math.max(from, Math.min(tN, tS, tD));
       if (t === Infinity || t > until) return Math.min(until, Math.max(at, from));
       at = t;
-      const live = c.liveCount;
-      const settled = c.cost;
       if (tN <= tS && tN <= tD) {
         this.nodeEvent(controller);
         changed = true;
       } else if (tS <= tD) {
         this.spotEvent(controller, spotEvents[this.spotIdx++]!);
         changed = true;
-      } else controller.decide(this, t);
-      if (c.liveCount !== live || c.cost !== settled) changed = true;
+      } else {
+        const live = c.liveCount;
+        const settled = c.cost;
+        controller.decide(this, t);
+        if (c.liveCount !== live || c.cost !== settled) changed = true;
+      }
     }
     return changed ? at : from;
   }

@@ -172,8 +172,8 @@ export function runPolicy(input: PolicyRunInput, which: string | PolicyRun, onPr
   // serve: the busiest minute of the first cold start. Sized by the first minute alone, a
   // trace that opens on a rise (the Azure hour doubles in three minutes) was lost by
   // every autoscaler to its first cold start, whatever its rule.
-  const opening = openingLoad(trace, config.coldStartSec * 1000);
-  const initialNodes = config.warmStart ? nodesForLoad(opening.load, opening.serviceMs, config.latencyTargetMs, config.concurrencyPerNode, config.maxNodes) : 0;
+  const opening = config.warmStart ? openingLoad(trace, config.coldStartSec * 1000) : undefined;
+  const initialNodes = opening ? nodesForLoad(opening.load, opening.serviceMs, config.latencyTargetMs, config.concurrencyPerNode, config.maxNodes) : 0;
   const ctx: PolicyContext = {
     slots: config.concurrencyPerNode,
     minNodes,
@@ -200,7 +200,7 @@ export function runPolicy(input: PolicyRunInput, which: string | PolicyRun, onPr
     onProgress,
   });
   if (baseline === undefined) {
-    engine.run(adaptiveController(engine, config, ctx.initialNodes, config.warmStart ? opening.serviceMs : undefined, onDemand, spot));
+    engine.run(adaptiveController(engine, config, ctx.initialNodes, opening?.serviceMs, onDemand, spot));
     return summarise(run.id, 'adaptive-compute planner (ours)', engine, config.latencyTargetMs, config.sloTarget);
   }
   engine.run(new BaselineController(baseline, onDemand, baseline.name === 'skyserve' ? spot : undefined));
