@@ -66,6 +66,7 @@ export async function runSimulate(flags: SimulateFlags, io: SimulateIo): Promise
     progress.done();
   }
   const { report, policyKeys } = result;
+  noteNotModelled(io, flags.policy, result.notModelled);
   io.stdout.write(renderTable(report, policyKeys));
   // Say where the reports went (absolute: the user may have given a relative path).
   const wrote: string[] = [];
@@ -73,6 +74,15 @@ export async function runSimulate(flags: SimulateFlags, io: SimulateIo): Promise
   if (flags.html !== undefined) wrote.push(await write(flags.html, renderHtml(report, policyKeys), '--html'));
   for (const path of wrote) io.stdout.write(`wrote ${path}\n`);
   return 0;
+}
+
+/**
+ * Say which workload options of the policy file the simulator leaves out (their names
+ * only: `env` holds secrets). On stderr, so that stdout stays the report.
+ */
+export function noteNotModelled(io: SimulateIo, path: string | undefined, notModelled: readonly string[]): void {
+  if (notModelled.length === 0) return;
+  io.stderr.write(`note: ${path ?? 'policy'}: not modelled by the simulator, left out: ${notModelled.join(', ')}\n`);
 }
 
 /** Write a report file; returns its absolute path. A failure is a `CONFIG_INVALID` naming the flag and the path. */

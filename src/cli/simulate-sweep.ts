@@ -10,7 +10,7 @@ import { renderSweepJson } from '../sim/report/sweep-json.js';
 import { renderSweepTable } from '../sim/report/sweep-table.js';
 import { simulateSweep } from '../sim/simulate.js';
 import { parseSweep } from '../sim/sweep.js';
-import { write, type SimulateFlags, type SimulateIo } from './simulate-run.js';
+import { noteNotModelled, write, type SimulateFlags, type SimulateIo } from './simulate-run.js';
 
 /** Run the sweep `flags.sweep` asks for; resolves with the exit code. */
 export async function runSweepCommand(flags: SimulateFlags, baselines: BaselineName[], io: SimulateIo): Promise<number> {
@@ -32,6 +32,7 @@ export async function runSweepCommand(flags: SimulateFlags, baselines: BaselineN
   } finally {
     progress.done();
   }
+  noteNotModelled(io, flags.policy, result.notModelled);
   io.stdout.write(renderSweepTable(result.sweep));
   if (flags.json !== undefined) await write(flags.json, renderSweepJson(result.sweep), '--json');
   if (flags.html !== undefined) await write(flags.html, renderSweepHtml(result.sweep), '--html');

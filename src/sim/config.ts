@@ -1,7 +1,8 @@
 /**
  * What a simulation runs with: the workload's scaling policy, the node and billing
  * model, the service-time model and optional spot capacity. `--policy policy.json`
- * overrides any field; unknown keys are errors (a typo must not pass silently).
+ * overrides any field; unknown keys are errors (a typo must not pass silently). The
+ * file may also be the SDK workload's options as JSON (workload-policy.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -9,6 +10,7 @@ import { z } from 'zod';
 import { ComputeError } from '../errors.js';
 import { parseOptions } from '../config/parse.js';
 import * as D from './defaults.js';
+import { foldWorkloadShape } from './workload-policy.js';
 
 const positive = z.number().positive();
 const nonNegative = z.number().nonnegative();
@@ -82,20 +84,25 @@ export type SimConfig = Omit<SimPolicy, 'latencyTargetMs'> & {
   latencyTargetSource: string;
 };
 
-/** Parse a policy object (throws `CONFIG_INVALID` naming the field). */
+/**
+ * Parse a policy object, flat or in the SDK workload's shape (see workload-policy.ts);
+ * throws `CONFIG_INVALID` naming the field.
+ */
 export function parseSimPolicy(value: unknown, where = 'policy'): SimPolicy {
-  return parseOptions(SimPolicySchema, value, where);
+  return parseOptions(SimPolicySchema, foldWorkloadShape(value, where).flat, where);
 }
 
 /** A parsed policy file and the keys it set (for the report's provenance notes). */
 export interface LoadedPolicy {
   policy: SimPolicy;
   keys: string[];
+  /** Workload options the file gave that the simulator does not model (`gpu`, `scaling.maxQueued`). */
+  notModelled: string[];
 }
 
 /** Read and parse `policy.json`; any problem is one `CONFIG_INVALID` line naming the file. */
 export async function loadSimPolicy(path: string | undefined): Promise<LoadedPolicy> {
-  if (path === undefined) return { policy: parseSimPolicy({}), keys: [] };
+  if (path === undefined) return { policy: parseSimPolicy({}), keys: [], notModelled: [] };
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -109,11 +116,11 @@ export async function loadSimPolicy(path: string | undefined): Promise<LoadedPol
   } catch (error) {
     throw new ComputeError('CONFIG_INVALID', `${path}: not valid JSON (${(error as Error).message})`);
   }
-  const keys = typeof json === 'object' && json !== null && !Array.isArray(json) ? Object.keys(json) : [];
-  const policy = parseSimPolicy(json, path);
+  const { flat, keys, notModelled } = foldWorkloadShape(json, path);
+  const policy = parseOptions(SimPolicySchema, flat, path);
   // A spot series named in the policy file is found next to that file, wherever the command runs.
   if (policy.spot?.trace !== undefined && !isAbsolute(policy.spot.trace)) policy.spot.trace = resolve(dirname(path), policy.spot.trace);
-  return { policy, keys };
+  return { policy, keys, notModelled };
 }
 
 /**

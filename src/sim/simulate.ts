@@ -35,35 +35,39 @@ export interface SimulateOptions {
 export interface SimulateResult {
   report: SimReport;
   policyKeys: string[];
+  /** Workload options the policy file gave that the simulator does not model (`gpu`, `scaling.maxQueued`). */
+  notModelled: string[];
 }
 
 /** Run a whole simulation. Throws `TRACE_INVALID` or `CONFIG_INVALID` with a one-line message. */
 export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
-  const { trace, policy, keys, seed } = await load(options);
+  const { trace, policy, keys, notModelled, seed } = await load(options);
   const config = resolveLatencyTarget(policy, traceStats(trace).p99ServiceMs);
   const report = await runSimulation(trace, config, runOptions(options, seed));
-  return { report, policyKeys: keys };
+  return { report, policyKeys: keys, notModelled };
 }
 
 /** A sweep's report and the settings keys the policy file set. */
 export interface SimulateSweepResult {
   sweep: SweepReport;
   policyKeys: string[];
+  /** As in {@link SimulateResult}. */
+  notModelled: string[];
 }
 
 /** Run one simulation per cell of `grid` (`--sweep`). Throws like {@link simulate}. */
 export async function simulateSweep(options: SimulateOptions & { sweep: SweepGrid }): Promise<SimulateSweepResult> {
-  const { trace, policy, keys, seed } = await load(options);
+  const { trace, policy, keys, notModelled, seed } = await load(options);
   const sweep = await runSweep(trace, policy, options.sweep, runOptions(options, seed));
-  return { sweep, policyKeys: keys };
+  return { sweep, policyKeys: keys, notModelled };
 }
 
-async function load(options: SimulateOptions): Promise<{ trace: Trace; policy: SimPolicy; keys: string[]; seed: number }> {
+async function load(options: SimulateOptions): Promise<{ trace: Trace; policy: SimPolicy; keys: string[]; notModelled: string[]; seed: number }> {
   const seed = options.seed ?? 1;
-  const { policy, keys } = await loadSimPolicy(options.policy);
+  const { policy, keys, notModelled } = await loadSimPolicy(options.policy);
   const service = { ...policy.serviceTime, defaultServiceMs: policy.serviceTime.defaultMs };
   const trace = await readTrace(options.trace, { format: options.format, service, seed });
-  return { trace, policy, keys, seed };
+  return { trace, policy, keys, notModelled, seed };
 }
 
 function runOptions(options: SimulateOptions, seed: number): RunOptions {

@@ -194,6 +194,15 @@ describe('packed tarball in a fresh app', () => {
       expect(typeof cell.policies[2]!.setting?.minNodes).toBe('number');
     }
 
+    // The policy as the app declares its workload (the SDK's shape), beside the market's cold start.
+    writeFileSync(join(app, 'workload.json'), JSON.stringify({ gpu: { model: 'H100' }, env: { HF_TOKEN: 'hf_secret_value_1234' }, scaling: { latencyTargetMs: 30_000, maxNodes: 6, concurrencyPerNode: 4 }, coldStartSec: 15 }));
+    const shaped = await runNode([cli, 'simulate', '--trace', 'trace.csv', '--baselines', 'none', '--policy', 'workload.json', '--json', 'shaped.json'], { cwd: app, timeoutMs: 60_000 });
+    expect(shaped.code, shaped.stderr).toBe(0);
+    const shapedReport = JSON.parse(readFileSync(join(app, 'shaped.json'), 'utf8')) as { settings: Record<string, unknown> };
+    expect(shapedReport.settings).toMatchObject({ latencyTargetMs: 30_000, maxNodes: 6, concurrencyPerNode: 4, coldStartSec: 15 });
+    expect(shaped.stderr).toContain('gpu');
+    expect(shaped.stdout + shaped.stderr).not.toContain('hf_secret_value_1234');
+
     const missing = await runNode([cli, 'simulate', '--trace', 'nope.csv'], { cwd: app, timeoutMs: 30_000 });
     expect(missing.code).not.toBe(0);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
