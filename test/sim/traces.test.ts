@@ -51,6 +51,20 @@ describe('generic CSV', () => {
     expect([...bare.serviceMs]).toEqual([1000, 1000]);
   });
 
+  it('gives a row with empty size cells the default service time, and counts those rows in the notes', async () => {
+    const t = await readTrace(file('g4.csv', 'timestamp_s,input_tokens,output_tokens\n1,1000,10\n2,,\n3,1000, \n4,\"\",10\n5,1000,10\n'), { service: MODEL, seed: 1 });
+    expect(t.count).toBe(5);
+    expect([...t.serviceMs]).toEqual([350, 1000, 1000, 1000, 350].map((ms) => expect.closeTo(ms, 6)));
+    expect(t.notes.some((n) => /\b3 rows\b/.test(n) && n.includes('input_tokens'))).toBe(true);
+    const svc = await readTrace(file('g5.csv', 'timestamp_s,service_ms\n1,200\n2,\n'), { service: MODEL, seed: 1 });
+    expect([...svc.serviceMs]).toEqual([200, 1000]);
+    expect(svc.notes.some((n) => /\b1 row\b/.test(n) && n.includes('service_ms'))).toBe(true);
+    // A clean trace has no such note; an empty timestamp is still an error.
+    const clean = await readTrace(file('g6.csv', 'timestamp_s,service_ms\n1,200\n'), { service: MODEL, seed: 1 });
+    expect(clean.notes.some((n) => n.includes('empty'))).toBe(false);
+    await fails(file('bad6.csv', 'timestamp_s,service_ms\n,200\n'), /bad6\.csv:2: timestamp_s: empty/);
+  });
+
   it('names file and line of a malformed row, and the missing column', async () => {
     await fails(file('bad1.csv', 'timestamp_s,service_ms\n1,10\n2,abc\n'), /bad1\.csv:3: service_ms: not a number/);
     await fails(file('bad2.csv', 'timestamp_s,service_ms\n1,10\n2,-5\n'), /bad2\.csv:3: service_ms: must be >= 0/);

@@ -2,7 +2,8 @@
  * The generic trace: a CSV with a header and one request a row. `timestamp_s`
  * (seconds, any origin, sorted or not) is required; `service_ms` gives the
  * request's service time on one slot, or `input_tokens,output_tokens` give it
- * through the token model; with neither, every request takes the default.
+ * through the token model; with neither, every request takes the default, and so
+ * does a row whose size cells are empty (counted in the trace's notes).
  */
 import { TraceBuilder } from './builder.js';
 import { columnIndex, parseNumber, readNumberCells } from './fields.js';
@@ -21,6 +22,7 @@ export async function readGeneric(path: string, builder: TraceBuilder, model: Se
   let cells = new Int32Array(0);
   const values = new Float64Array(3);
   let at = { ts: 0, svc: 0, tin: 0, tout: 0 };
+  let unsized = 0;
   await forEachLine(path, (line, lineNo) => {
     if (lineNo === 1) {
       const header = splitCsv(line);
@@ -57,7 +59,10 @@ export async function readGeneric(path: string, builder: TraceBuilder, model: Se
     if (f.length < width) throw rowError(path, lineNo, `expected ${width} columns, found ${f.length}`);
     const arrival = parseNumber(f[ts], path, lineNo, 'timestamp_s') * 1000;
     let service = model.defaultServiceMs;
-    if (svc >= 0) service = parseNumber(f[svc], path, lineNo, 'service_ms', 0);
+    // A row whose size cells are empty has no size, as a trace without size columns:
+    // it takes the default service time, and the report says how many did.
+    if ((svc >= 0 && blank(f[svc])) || (tin >= 0 && (blank(f[tin]) || blank(f[tout])))) unsized++;
+    else if (svc >= 0) service = parseNumber(f[svc], path, lineNo, 'service_ms', 0);
     else if (tin >= 0) {
       const input = parseNumber(f[tin], path, lineNo, 'input_tokens', 0);
       const output = parseNumber(f[tout], path, lineNo, 'output_tokens', 0);
@@ -66,7 +71,15 @@ export async function readGeneric(path: string, builder: TraceBuilder, model: Se
     builder.add(arrival, service);
   });
   if (ts === -1) throw traceError(path, 'empty file: expected a header with "timestamp_s"');
+  if (unsized > 0) {
+    const cellsNamed = svc >= 0 ? 'service_ms' : 'input_tokens/output_tokens';
+    builder.notes.push(`${unsized.toLocaleString('en-US')} ${unsized === 1 ? 'row' : 'rows'} had an empty ${cellsNamed} cell: each took the default service time (${model.defaultServiceMs} ms, serviceTime.defaultMs)`);
+  }
   return source;
+}
+
+function blank(cell: string | undefined): boolean {
+  return cell === undefined || cell.trim() === '';
 }
 
 /** The service time of a fast-read row, or undefined when a size is negative (an error the general path names). */
