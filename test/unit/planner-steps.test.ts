@@ -313,11 +313,13 @@ describe('step: keep warm', () => {
 
   it('keeps the fleet a cold return would need when that return would miss more than the budget allows', async () => {
     const { keepWarm } = await import('../../src/controller/steps/keep-warm.js');
-    // Regular spells too short to release and rent again in (a 60 s cold start, a 60 s minimum lease).
-    const spells = [100_000, 110_000, 90_000, 105_000];
+    // Regular spells too short to release and rent again in (a 60 s cold start, a 60 s minimum
+    // lease), and enough of them that a spell outlasting their 99th percentile plus 10 % is
+    // rare enough to bet a cold return on (Cantelli: at most 1 in 33 here).
+    const spells = Array.from({ length: 40 }, (_, i) => 100_000 + ((i * 37) % 11) * 1000 - 5000);
     const out = keepWarm(input(quiet({ idleSpellsMs: spells })));
     expect(out.floor).toBe(3);
-    expect(out.facts).toMatchObject({ kind: 'keep-warm', nodes: 3, idleForMs: 20_000, spells: 4 });
+    expect(out.facts).toMatchObject({ kind: 'keep-warm', nodes: 3, idleForMs: 20_000, spells: 40, predicted: true });
     const facts = out.facts as { coldMisses: number; missBudget: number; warmCost: number; warmPerHour: number; keepAliveMs: number; idleP99Ms: number };
     // A cold return waits 60 s + 1 s of service against a 10 s target: 51 s at 2/s, plus the first.
     expect(facts.coldMisses).toBeCloseTo(1 + 2 * 51, 6);
@@ -326,6 +328,21 @@ describe('step: keep warm', () => {
     expect(facts.warmPerHour).toBe(6);
     expect(facts.warmCost).toBeCloseTo((6 * (facts.keepAliveMs - 20_000)) / 3_600_000, 9);
     expect(out.wakeAt).toBeCloseTo(T - 20_000 + facts.keepAliveMs, 6);
+    // Four such spells cannot say it: one spell in five may be the longest yet, and a cold
+    // return then costs ten budgets. The histogram's keep-alive is not taken; held until traffic returns.
+    const few = keepWarm(input(quiet({ idleSpellsMs: [100_000, 110_000, 90_000, 105_000] })));
+    expect(few.floor).toBe(3);
+    expect(few.wakeAt).toBeUndefined();
+    expect(few.facts).toMatchObject({ kind: 'keep-warm', nodes: 3, predicted: false });
+    expect(few.facts).not.toHaveProperty('keepAliveMs');
+  });
+
+  it('bounds the chance that a spell outlasts the keep-alive by rank and by Cantelli', async () => {
+    const { lateChance } = await import('../../src/controller/steps/keep-warm.js');
+    expect(lateChance(4, 100_000, 7_000, 120_000)).toBeCloseTo(1 / (1 + (20 / 7) ** 2), 9);
+    expect(lateChance(4, 100_000, 30_000, 120_000)).toBeCloseTo(1 / 5, 9);
+    expect(lateChance(9, 100_000, 0, 120_000)).toBe(0);
+    expect(lateChance(9, 100_000, 5_000, 90_000)).toBeCloseTo(1 / 10, 9);
   });
 
   it('after a return, with no histogram to trust (few or irregular spells), keeps them warm until traffic returns, or for the keep-alive the user set', async () => {
@@ -429,10 +446,12 @@ describe('step: keep warm', () => {
     const { keepWarm, earlyChance } = await import('../../src/controller/steps/keep-warm.js');
     // Five spells of 7 to 13 minutes: the next is the shortest yet with chance 1/6, and
     // Cantelli bounds an early end no tighter; 1/6 of a cold return's 103 misses is more
-    // than half the budget of 10: kept warm, not released.
+    // than half the budget of 10: kept warm, not released; and the same holds for a spell
+    // outlasting the keep-alive, so that is not bounded either (held until traffic returns).
     const few = keepWarm(input(quiet({ idleSpellsMs: [420_000, 780_000, 600_000, 500_000, 700_000] })));
     expect(few.floor).toBe(3);
-    expect(few.facts).toMatchObject({ kind: 'keep-warm', predicted: true });
+    expect(few.facts).toMatchObject({ kind: 'keep-warm', predicted: false });
+    expect(few.facts).not.toHaveProperty('keepAliveMs');
     // The chance of an early end: the rank bound, or Cantelli's when spells are nearly equal.
     expect(earlyChance(5, 600_000, 0, 540_000)).toBe(0);
     expect(earlyChance(5, 600_000, 200_000, 540_000)).toBeCloseTo(1 / 6, 9);

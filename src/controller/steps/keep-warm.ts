@@ -29,8 +29,9 @@
  *    that lasted at least the scale-down delay (shorter ones never see a release):
  *    with at least {@link MIN_SPELLS} of them and a coefficient of variation at most
  *    {@link MAX_SPELL_CV}, warm until the spell reaches its 99th percentile plus 10 %
- *    (keep-alive); and when its 5th percentile less 10 % leaves room for a release
- *    and a cold start (more than a minimum lease beyond the scale-down delay), release
+ *    (keep-alive; a bet that the spell is over by then, taken on the pre-warm's terms
+ *    below with {@link lateChance}, else the fallback applies); and when its 5th
+ *    percentile less 10 % leaves room for a release and a cold start (more than a minimum lease beyond the scale-down delay), release
  *    first and rent again a cold start before it (pre-warm), if the bet is worth it: the
  *    chance that the spell ends before the head ({@link earlyChance}: 1/(n+1) of `n`
  *    spells, or less by Cantelli's bound on nearly equal spells) times the cold
@@ -165,7 +166,12 @@ export function keepWarm(input: KeepWarmInput): WarmDecision {
   let longest = 0;
   for (const s of spells) if (s >= policy.scaleDownDelayMs && s > longest) longest = s;
   const busyForMs = memory.recent.reduce((most, s) => Math.max(most, s.durationMs ?? 0), 0);
-  const keepAliveMs = windows?.keepAliveMs ?? fallbackKeepAlive(policy.keepAliveMs, longest, busyForMs, coldStartMs);
+  // The histogram's keep-alive is a bet too: a spell that outlasts it ends in a cold
+  // return. Taken only when its chance ({@link lateChance}) times those misses fits the
+  // share of the miss budget a cold return may spend; a handful of spells cannot say
+  // that of a return that costs many budgets (a few requests a spell, a long cold start).
+  const tail = windows !== undefined && coldMisses * windows.lateChance <= budget / 2 ? windows.keepAliveMs : undefined;
+  const keepAliveMs = tail ?? fallbackKeepAlive(policy.keepAliveMs, longest, busyForMs, coldStartMs);
   if (keepAliveMs !== undefined && idleForMs >= keepAliveMs) return none;
   // Pre-warm: released after the scale-down delay, rented again a cold start (and a tick) before the head.
   const rentAt = windows ? windows.headMs - coldStartMs - input.tickMs : -Infinity;
@@ -192,7 +198,7 @@ export function keepWarm(input: KeepWarmInput): WarmDecision {
     warmPerHour,
     coldMisses,
     missBudget: budget,
-    predicted: windows !== undefined,
+    predicted: tail !== undefined,
   };
   if (keepAliveMs !== undefined) {
     facts.keepAliveMs = keepAliveMs;
@@ -286,7 +292,8 @@ export function spellWindows(all: readonly number[], atLeastMs = 0): SpellWindow
   const p5Ms = percentile(sorted, 0.05);
   const p99Ms = percentile(sorted, 0.99);
   const headMs = p5Ms * HEAD_MARGIN;
-  return { headMs, keepAliveMs: p99Ms * TAIL_MARGIN, p5Ms, p99Ms, earlyChance: earlyChance(spells.length, mean, sd, headMs) };
+  const keepAliveMs = p99Ms * TAIL_MARGIN;
+  return { headMs, keepAliveMs, p5Ms, p99Ms, earlyChance: earlyChance(spells.length, mean, sd, headMs), lateChance: lateChance(spells.length, mean, sd, keepAliveMs) };
 }
 
 /**
@@ -304,6 +311,19 @@ export function earlyChance(n: number, meanMs: number, sdMs: number, headMs: num
   return Math.min(rank, 1 / (1 + k * k));
 }
 
+/**
+ * The chance that the next spell outlasts `keepAliveMs`, bounded the same way as
+ * {@link earlyChance}: 1/(n+1) of `n` spells (the next is the longest yet), or, for a
+ * keep-alive `k` standard deviations above the mean, at most 1/(1+k²) (Cantelli).
+ */
+export function lateChance(n: number, meanMs: number, sdMs: number, keepAliveMs: number): number {
+  const rank = 1 / (n + 1);
+  if (!(keepAliveMs > meanMs)) return rank;
+  if (!(sdMs > 0)) return 0;
+  const k = (keepAliveMs - meanMs) / sdMs;
+  return Math.min(rank, 1 / (1 + k * k));
+}
+
 /** The pre-warm and keep-alive windows of trusted quiet spells ({@link spellWindows}). */
 export interface SpellWindows {
   /** When to be warm again: the 5th percentile less the margin, ms. */
@@ -314,6 +334,8 @@ export interface SpellWindows {
   p99Ms: number;
   /** Chance that the next spell ends before `headMs` ({@link earlyChance}). */
   earlyChance: number;
+  /** Chance that the next spell outlasts `keepAliveMs` ({@link lateChance}). */
+  lateChance: number;
 }
 
 /** Linear-interpolated quantile of an ascending list. */
