@@ -43,6 +43,9 @@
  *    just under the mean load while the backlog stays within budget, and catch up
  *    when the projection says so: no whole node is paid for a fraction of one.
  * 4. Tasks in flight hold their slots: never fewer slots than tasks in flight.
+ * 5. Evidence. A fleet that is all up grows only when the load it cannot carry is
+ *    more than the estimates' noise, or the queue already waits (rent-evidence.ts):
+ *    near a whole number of nodes, noise alone would rent a node at every peak.
  *
  * Unknown service time: S = latencyTarget / 2, and while ready nodes run tasks (whose
  * completions will soon measure it) the fleet at most doubles on that guess.
@@ -57,15 +60,12 @@
 import type { NodeView, PlannerPolicy, WorkloadObservation } from './observation.js';
 import { fewestNodes, type ProjectionInput } from './projection.js';
 import { forecastError, type PendingForecast } from './forecast.js';
-import { LONG_RATE_WINDOW_MS, rateSlope, rateSpan } from './trend.js';
+import { LONG_RATE_WINDOW_MS, rateSlope, rateSpan, recentRates, slopeNoise, TREND_SPAN_MS } from './trend.js';
+import { rentWithinNoise } from './rent-evidence.js';
 import { missShare } from './slo.js';
+import { slotsForLatency } from './mmk-tail.js';
 
-/**
- * Share of tasks the M/M/k model lets wait past their budget unless told otherwise:
- * the miss budget of the default `sloTarget` (slo.ts). The planner passes the
- * workload's own (`1 - sloTarget`).
- */
-export const MODEL_LATE_SHARE = 0.01;
+export { MODEL_LATE_SHARE, slotsForLatency } from './mmk-tail.js';
 
 /**
  * The most of the wait budget held back from the projected backlog for what the rate
@@ -113,43 +113,12 @@ export interface DemandEstimate {
    * still meets its budget (ms; set only when it waits: `nodes` and `nodesUp` are then 0).
    */
   firstNodeCanWaitMs?: number;
-}
-
-/**
- * Fewest slots k at which at most `lateShare` of tasks (the miss budget) would wait
- * longer than they may, in an M/M/k queue with offered load `load` (Erlangs).
- * `waitBudgetsMs` is one budget for every task, or one per equal share of tasks
- * (what the target leaves after each share's service time): then the shares'
- * P(wait > budget) are averaged. A share with no budget left misses whatever k is
- * and is left out. Returns a value above `maxSlots` when even that many slots are
- * not enough (the caller clamps).
- */
-export function slotsForLatency(load: number, waitBudgetsMs: number | readonly number[], serviceTimeMs: number, maxSlots: number, lateShare = MODEL_LATE_SHARE): number {
-  if (load <= 0) return 0;
-  const lowest = Math.floor(load) + 1;
-  if (lowest > maxSlots) return lowest;
-  const allowed = lateShare;
-  const service = Math.max(serviceTimeMs, MIN_SERVICE_MS);
-  // Budgets in service times; the ones that cannot be met are dropped.
-  const budgets = (typeof waitBudgetsMs === 'number' ? [Math.max(0, waitBudgetsMs)] : waitBudgetsMs.filter((w) => w >= 0)).map((w) => w / service);
-  if (budgets.length === 0) return lowest;
-  // Each share's e^-(k-a)·w, kept as a running product over k (one exp per share, not per k).
-  const late = budgets.map((w) => Math.exp(-(lowest - load) * w));
-  const step = budgets.map((w) => Math.exp(-w));
-  // Erlang B by its stable recursion, then Erlang C from it.
-  let erlangB = 1;
-  for (let k = 1; k <= maxSlots; k++) {
-    erlangB = (load * erlangB) / (k + load * erlangB);
-    if (k < lowest) continue;
-    const erlangC = (k * erlangB) / (k - load * (1 - erlangB));
-    let sum = 0;
-    for (let j = 0; j < late.length; j++) {
-      sum += late[j]!;
-      late[j]! *= step[j]!;
-    }
-    if ((erlangC * sum) / budgets.length <= allowed) return k;
-  }
-  return maxSlots + 1;
+  /**
+   * Set when a rent was held back as within the estimates' noise (rent-evidence.ts):
+   * the nodes the estimate asked for, the load the planner cannot rule out, and the
+   * slots that load needs (no more than the fleet has). `nodesUp` is then the live count.
+   */
+  heldBack?: { nodes: number; lowLoad: number; slots: number };
 }
 
 /**
@@ -221,8 +190,9 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
   // A trend seen over a span is carried forward no further than that span: the rise it
   // predicts by the time new nodes arrive is at most what it rose over the span.
   const reach = LONG_WINDOW_LAG_MS + newNodeAt;
-  const seen = Math.min(1, rateSpan(workload.memory.rates) / Math.max(reach, 1));
-  const slope = (Math.max(0, rateSlope(workload.memory.rates)) / 1000) * seen; // per ms, per ms
+  const trend = recentRates(workload.memory.rates, TREND_SPAN_MS);
+  const seen = Math.min(1, rateSpan(trend) / Math.max(reach, 1));
+  const slope = (Math.max(0, rateSlope(trend)) / 1000) * seen; // per ms, per ms
   const sustained = Math.max(0, Math.min(arrivalRate, longRate));
   const rateAtNewNodes = arrivalRate / 1000 + slope * (LONG_WINDOW_LAG_MS + newNodeAt);
   const load = rateAtNewNodes * serviceTimeMs;
@@ -270,7 +240,33 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
   // tasks a minute that headroom is almost a whole slot: one node would look unable to
   // clear even one task, and a single run() would rent two or three.
   const oneNodeCarries = arrivalSlots <= concurrency && queued + Math.max(0, inFlightLive) <= concurrency;
-  const nodesUp = oneNodeCarries ? 1 : Math.min(limit, fewestNodes(projection, budget, newNodeAt, newNodeAt + upWindow, floor, cap, live.length, guess));
+  let nodesUp = oneNodeCarries ? 1 : Math.min(limit, fewestNodes(projection, budget, newNodeAt, newNodeAt + upWindow, floor, cap, live.length, guess));
+  // A fleet that is all up grows only on evidence: a rent within the noise of the
+  // estimates waits for the next tick (rent-evidence.ts).
+  let heldBack: DemandEstimate['heldBack'];
+  if (nodesUp > live.length && ready === live.length && ready > 0) {
+    const history = workload.memory.rates;
+    const hold = rentWithinNoise({
+      nodes: ready,
+      slotsPerNode: concurrency,
+      longRate,
+      longWindowMs: Math.min(LONG_RATE_WINDOW_MS, seenMs),
+      slope: rateSlope(history),
+      slopeNoise: slopeNoise(history),
+      slopeSeen: Math.min(1, rateSpan(history) / Math.max(reach, 1)),
+      reachMs: reach,
+      serviceMs: serviceTimeMs,
+      shareBudgetsMs,
+      missShare: missShare(policy.sloTarget),
+      oldestQueuedMs: Math.max(0, workload.oldestQueuedMs),
+      backlog: projection.backlog,
+      waitBudgetMs: steadyMs,
+    });
+    if (hold !== undefined) {
+      heldBack = { nodes: nodesUp, ...hold };
+      nodesUp = live.length;
+    }
+  }
   const nodes = oneNodeCarries ? 1 : Math.min(limit, Math.max(nodesUp, fewestNodes(projection, budget, newNodeAt, newNodeAt + keepWindow, floor, cap, live.length, nodesUp)));
   const backlogSlots = Math.max(0, nodes * concurrency - Math.max(arrivalSlots, inFlightLive));
   // The forecast is of the rate at newNodeAt; the long window, which lags by half its
@@ -281,7 +277,9 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
     return { nodes: 0, nodesUp: 0, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots, backlogSlots: 0, forecast, firstNodeCanWaitMs: canWaitMs };
   }
   // Listed, not spread: this runs every tick and object spread is the slow path.
-  return { nodes, nodesUp, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots, backlogSlots, forecast };
+  const estimate: DemandEstimate = { nodes, nodesUp, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots, backlogSlots, forecast };
+  if (heldBack !== undefined) estimate.heldBack = heldBack;
+  return estimate;
 }
 
 /**

@@ -69,7 +69,8 @@ function renderUp(step: Extract<StepReason, { kind: 'scale-up' }>): string {
 function renderNeed(need: NeedFacts): string {
   const slo = `${share(need.sloTarget)} within ${need.latencyTargetMs} ms`;
   if (need.kind === 'first-node-wait') return `the first node can wait ${seconds(need.canWaitMs)} more for ${slo}`;
-  return `need ${need.nodes}${need.nodes > need.maxNodes ? ` (max ${need.maxNodes})` : ''} for ${slo}`;
+  const held = need.heldBack === undefined ? '' : ` (the estimate asked for ${need.heldBack.nodes}, within its noise: ${need.heldBack.lowLoad.toFixed(1)} busy slots cannot be ruled out, and they need ${need.heldBack.slots})`;
+  return `need ${need.nodes}${need.nodes > need.maxNodes ? ` (max ${need.maxNodes})` : ''} for ${slo}${held}`;
 }
 
 function share(s: number): string {

@@ -23,7 +23,15 @@ export interface FleetFacts {
  * first one waits `canWaitMs` more, so that tasks coming meanwhile share it.
  */
 export type NeedFacts =
-  | { kind: 'need'; nodes: number; maxNodes: number; latencyTargetMs: number; sloTarget: number }
+  | {
+      kind: 'need';
+      nodes: number;
+      maxNodes: number;
+      latencyTargetMs: number;
+      sloTarget: number;
+      /** The estimate asked for `nodes` more than this, within its noise: held back (controller/rent-evidence.ts). */
+      heldBack?: { nodes: number; lowLoad: number; slots: number };
+    }
   | { kind: 'first-node-wait'; canWaitMs: number; latencyTargetMs: number; sloTarget: number };
 
 /** `count` leases of one offer requested by a decision. */

@@ -1,7 +1,10 @@
 /**
- * The arrival-rate trend, for predictive scale-up: the planner keeps a few samples
- * of the long-window rate in its memory (one per 10 s, two minutes' worth) and
- * reads their least-squares slope. Pure: samples in, samples and slope out.
+ * The arrival-rate trend, for predictive scale-up: the planner keeps samples of the
+ * long-window rate in its memory (one per 10 s, ten minutes' worth) and reads their
+ * least-squares slope: over the last two minutes for what to rent (a new rise shows
+ * there first), and over all ten with its Poisson standard error for whether a rise is
+ * there at all (rent-evidence.ts: a slope read over two minutes at a few requests a
+ * second is mostly noise). Pure: samples in, samples and slope out.
  */
 
 /** One remembered long-window arrival rate. */
@@ -16,8 +19,10 @@ export interface RateSample {
 export const LONG_RATE_WINDOW_MS = 60_000;
 /** Spacing of the samples. */
 export const RATE_SAMPLE_MS = 10_000;
-/** How far back samples are kept. */
-export const RATE_HISTORY_MS = 120_000;
+/** How far back samples are kept (the span the trend's evidence is read over). */
+export const RATE_HISTORY_MS = 600_000;
+/** The span the trend carried forward is read over: the most recent samples. */
+export const TREND_SPAN_MS = 120_000;
 /** Samples must span at least this long before a slope is trusted. */
 const MIN_SPAN_MS = 30_000;
 
@@ -27,6 +32,15 @@ export function pushRate(samples: readonly RateSample[] | undefined, now: number
   const last = kept[kept.length - 1];
   if (last !== undefined && now - last.at < RATE_SAMPLE_MS) return kept;
   return [...kept, { at: now, rate }];
+}
+
+/** The samples of the last `spanMs` (all of them by default), oldest first. */
+export function recentRates(samples: readonly RateSample[] | undefined, spanMs = Infinity): readonly RateSample[] {
+  if (samples === undefined || samples.length === 0) return [];
+  const from = samples[samples.length - 1]!.at - spanMs;
+  let i = 0;
+  while (i < samples.length && samples[i]!.at < from) i++;
+  return i === 0 ? samples : samples.slice(i);
 }
 
 /** Time the samples span, ms (0 for fewer than two). */
@@ -56,4 +70,24 @@ export function rateSlope(samples: readonly RateSample[] | undefined): number {
     den += dx * dx;
   }
   return den > 0 ? num / den : 0;
+}
+
+/**
+ * Standard error of {@link rateSlope} from Poisson noise alone, in arrivals/s per ms;
+ * Infinity when the samples span too little time. Each sample counts arrivals over the
+ * long window, so samples closer than a window share most of them: the samples are
+ * worth one independent rate per window of span (plus one), each with the standard
+ * deviation √(rate / window) of a Poisson count, and the least-squares slope of `n`
+ * evenly spread points over a span `T` has standard error σ·√(12 / n) / T.
+ */
+export function slopeNoise(samples: readonly RateSample[] | undefined): number {
+  if (samples === undefined || samples.length < 3) return Infinity;
+  const span = rateSpan(samples);
+  if (span < MIN_SPAN_MS) return Infinity;
+  let sum = 0;
+  for (const s of samples) sum += s.rate;
+  const windowSec = LONG_RATE_WINDOW_MS / 1000;
+  const sigma = Math.sqrt(Math.max(0, sum / samples.length) / windowSec);
+  const independent = span / LONG_RATE_WINDOW_MS + 1;
+  return (sigma * Math.sqrt(12 / independent)) / span;
 }

@@ -3,7 +3,7 @@
  * trace: service-time mean and tail, total work, the busiest minute, and offered
  * load per chart bucket; and the opening load a warm start is sized for.
  */
-import { slotsForLatency } from '../controller/demand.js';
+import { slotsForLatency } from '../controller/mmk-tail.js';
 import { nth } from './select.js';
 import type { Trace } from './trace/types.js';
 

@@ -10,7 +10,7 @@ import { INITIAL_MEMORY } from '../../src/controller/observation.js';
 import type { NodeView, WorkloadObservation } from '../../src/controller/observation.js';
 import { plan } from '../../src/controller/planner.js';
 import { fewestNodes, maxWait, type ProjectionInput } from '../../src/controller/projection.js';
-import { pushRate, rateSlope } from '../../src/controller/trend.js';
+import { pushRate, rateSlope, recentRates, slopeNoise, TREND_SPAN_MS } from '../../src/controller/trend.js';
 import { makeOffer, makePolicy } from './planner-driver.js';
 
 const T = 1_000_000;
@@ -89,14 +89,31 @@ describe('arrival rate', () => {
     expect(robustRate(20, 4)).toBeCloseTo((120 - 2 * Math.sqrt(120)) / 6, 9);
   });
 
-  it('reads the trend from samples 10 s apart over two minutes', () => {
+  it('reads the trend from samples 10 s apart, kept for ten minutes', () => {
     let samples = pushRate(undefined, 0, 1);
     samples = pushRate(samples, 5000, 99); // too soon: not kept
     for (let t = 10_000; t <= 60_000; t += 10_000) samples = pushRate(samples, t, 1 + t / 10_000);
     expect(samples).toHaveLength(7);
     // +1/s every 10 s: 0.1/s per second, per ms here.
     expect(rateSlope(samples) * 1000).toBeCloseTo(0.1, 9);
-    expect(pushRate(samples, 200_000, 5)).toEqual([{ at: 200_000, rate: 5 }]);
+    expect(pushRate(samples, 200_000, 5)).toHaveLength(8);
+    expect(pushRate(samples, 700_000, 5)).toEqual([{ at: 700_000, rate: 5 }]);
+  });
+
+  it('carries the last two minutes of the trend forward, and reads its noise over all ten', () => {
+    // Ten minutes flat at 4/s, then two minutes rising by 1/s a minute.
+    let samples = pushRate(undefined, 0, 4);
+    for (let t = 10_000; t <= 600_000; t += 10_000) samples = pushRate(samples, t, t <= 480_000 ? 4 : 4 + (t - 480_000) / 60_000);
+    const recent = recentRates(samples, TREND_SPAN_MS);
+    expect(recent[0]!.at).toBe(480_000);
+    expect(rateSlope(recent) * 60_000).toBeCloseTo(1, 9);
+    expect(rateSlope(samples) * 60_000).toBeLessThan(0.5);
+    // Poisson noise of a 60 s count at 4/s is sqrt(4/60) per s; over ten minutes, eleven windows' worth.
+    const flat = Array.from({ length: 61 }, (_, i) => ({ at: i * 10_000, rate: 4 }));
+    expect(slopeNoise(flat)).toBeCloseTo((Math.sqrt(4 / 60) * Math.sqrt(12 / 11)) / 600_000, 15);
+    // Over two minutes the same noise is more than nine times as large.
+    expect(slopeNoise(recentRates(flat, TREND_SPAN_MS))).toBeGreaterThan(9 * slopeNoise(flat));
+    expect(slopeNoise(flat.slice(0, 2))).toBe(Infinity);
   });
 });
 

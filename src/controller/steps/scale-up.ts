@@ -101,5 +101,7 @@ export function scaleUp(input: ScaleUpInput, ctx: TickContext): ScaleUpOutcome {
 export function needOf(demand: DemandEstimate, policy: PlannerPolicy): NeedFacts {
   const sloTarget = policy.sloTarget ?? DEFAULT_SLO_TARGET;
   if (demand.firstNodeCanWaitMs !== undefined) return { kind: 'first-node-wait', canWaitMs: demand.firstNodeCanWaitMs, latencyTargetMs: policy.latencyTargetMs, sloTarget };
-  return { kind: 'need', nodes: demand.nodesUp, maxNodes: policy.maxNodes, latencyTargetMs: policy.latencyTargetMs, sloTarget };
+  const need: NeedFacts = { kind: 'need', nodes: demand.nodesUp, maxNodes: policy.maxNodes, latencyTargetMs: policy.latencyTargetMs, sloTarget };
+  if (demand.heldBack !== undefined) need.heldBack = demand.heldBack;
+  return need;
 }

@@ -1,0 +1,78 @@
+/**
+ * Whether a rent asked for by a fleet that is all up is backed by evidence, or is
+ * within the noise of the estimates that asked for it. Pure.
+ *
+ * On a steady stream near a whole number of nodes, the estimated load crosses the
+ * M/M/k threshold for one more node at every noise peak: the long window's rate
+ * carries the Poisson noise of its count (about 9 % at 2 requests a second), and the
+ * trend read over two minutes and carried forward a cold start is mostly noise at
+ * that rate. Each crossing rents a node that is paid for its whole cold start and is
+ * given back as it arrives. A fixed fleet sized to the mean with hindsight pays none
+ * of that.
+ *
+ * So a fleet whose nodes are all ready keeps its size, and the rent waits for the
+ * next tick, while both of these hold:
+ * - the load the planner cannot rule out yet is carried: the long-window rate less
+ *   {@link EVIDENCE_SIGMAS} standard deviations of its count, plus the trend read over
+ *   the last ten minutes less as many of its standard errors (trend.ts
+ *   `slopeNoise`), carried forward as the planner carries its trend, needs no more
+ *   slots than the fleet has by the M/M/k tail at the planned miss share;
+ * - the queue says the same: its oldest task has waited at most
+ *   {@link CALM_WAIT_SHARE} of the wait budget, and so would a task arriving now
+ *   behind the backlog (the tasks beyond the busy slots, over the fleet's slots).
+ *
+ * A rise that is real shows on both soon enough: a rate above the fleet by more
+ * than the noise, a trend that stands out over ten minutes, or a queue that waits.
+ * Capacity on its way, a fleet below its floor, and a first node are not held back.
+ */
+import { slotsForLatency } from './mmk-tail.js';
+
+/** Standard deviations of the rate (and standard errors of the trend) the evidence is read at. */
+export const EVIDENCE_SIGMAS = 2;
+/** Share of the wait budget the oldest queued task may have waited for the queue to count as calm. */
+export const CALM_WAIT_SHARE = 0.5;
+
+/** What the evidence test reads. Rates per second, times in ms. */
+export interface RentEvidenceInput {
+  /** Live nodes, all ready. */
+  nodes: number;
+  slotsPerNode: number;
+  /** The long-window rate and the span it was counted over (the part arrivals were seen in). */
+  longRate: number;
+  longWindowMs: number;
+  /** The ten-minute trend (arrivals/s per ms), its standard error, and the share of the look-ahead it is carried over. */
+  slope: number;
+  slopeNoise: number;
+  slopeSeen: number;
+  /** How far ahead the trend is carried: to the time a node rented now would be serving, and half a window. */
+  reachMs: number;
+  serviceMs: number;
+  /** Wait budgets per share of tasks (as the M/M/k tail takes them) and the planned miss share. */
+  shareBudgetsMs: readonly number[];
+  missShare: number;
+  /** What the oldest queued task has waited, the tasks waiting beyond the busy slots, and the steady wait budget. */
+  oldestQueuedMs: number;
+  backlog: number;
+  waitBudgetMs: number;
+}
+
+/** Why a rent was held back: the load the planner cannot rule out, and the slots it needs. */
+export interface NoiseHold {
+  lowLoad: number;
+  slots: number;
+}
+
+/** The hold, or undefined when the rent is backed by evidence; see the module comment. */
+export function rentWithinNoise(input: RentEvidenceInput): NoiseHold | undefined {
+  const { nodes, slotsPerNode, longRate, longWindowMs, serviceMs } = input;
+  if (nodes <= 0 || !(longWindowMs > 0)) return undefined;
+  const have = nodes * slotsPerNode;
+  const calmMs = input.waitBudgetMs * CALM_WAIT_SHARE;
+  if (!(input.oldestQueuedMs <= calmMs) || !((Math.max(0, input.backlog) * serviceMs) / have <= calmMs)) return undefined;
+  const windowSec = longWindowMs / 1000;
+  const rate = Math.max(0, longRate - (EVIDENCE_SIGMAS * Math.sqrt(Math.max(0, longRate) * windowSec)) / windowSec);
+  const slope = Number.isFinite(input.slopeNoise) ? Math.max(0, input.slope - EVIDENCE_SIGMAS * input.slopeNoise) * input.slopeSeen : 0;
+  const lowLoad = ((rate + slope * input.reachMs) / 1000) * serviceMs;
+  const slots = slotsForLatency(lowLoad, input.shareBudgetsMs, serviceMs, have, input.missShare);
+  return slots <= have ? { lowLoad, slots } : undefined;
+}

@@ -1,0 +1,119 @@
+/**
+ * A fleet that is all up grows only on evidence (controller/rent-evidence.ts): a rent
+ * asked for by estimates that noise could explain waits, one backed by the rate, the
+ * ten-minute trend or the queue goes ahead; and the planner says which.
+ */
+import { describe, expect, it } from 'vitest';
+import { estimateDemand } from '../../src/controller/demand.js';
+import { INITIAL_MEMORY, type NodeView, type WorkloadObservation } from '../../src/controller/observation.js';
+import { renderReason } from '../../src/controller/reason-text.js';
+import { plan } from '../../src/controller/planner.js';
+import { CALM_WAIT_SHARE, EVIDENCE_SIGMAS, rentWithinNoise, type RentEvidenceInput } from '../../src/controller/rent-evidence.js';
+import { slotsForLatency } from '../../src/controller/mmk-tail.js';
+import type { RateSample } from '../../src/controller/trend.js';
+import { makeOffer, makePolicy } from './planner-driver.js';
+
+const T = 10_000_000;
+
+describe('rent evidence', () => {
+  // Four nodes of 8 slots, 3.5 s of service, 30 s target: the fleet carries about 31 busy slots.
+  const base: RentEvidenceInput = {
+    nodes: 4,
+    slotsPerNode: 8,
+    longRate: 9,
+    longWindowMs: 60_000,
+    slope: 0,
+    slopeNoise: Infinity,
+    slopeSeen: 1,
+    reachMs: 210_000,
+    serviceMs: 3500,
+    shareBudgetsMs: [26_500],
+    missShare: 0.01,
+    oldestQueuedMs: 1000,
+    backlog: 20,
+    waitBudgetMs: 13_000,
+  };
+
+  it('holds a rent that the rate less two standard deviations does not need', () => {
+    // 9/s over a minute: 540 arrivals, σ = √540 / 60 = 0.39/s; 8.23/s of 3.5 s is 28.8 busy slots.
+    const hold = rentWithinNoise(base);
+    expect(hold).toBeDefined();
+    const low = 9 - (EVIDENCE_SIGMAS * Math.sqrt(540)) / 60;
+    expect(hold!.lowLoad).toBeCloseTo(low * 3.5, 9);
+    expect(hold!.slots).toBe(slotsForLatency(low * 3.5, [26_500], 3500, 32, 0.01));
+    expect(hold!.slots).toBeLessThanOrEqual(32);
+  });
+
+  it('lets it go when the rate stands out of the noise, or the trend does over ten minutes', () => {
+    expect(rentWithinNoise({ ...base, longRate: 10.5 })).toBeUndefined();
+    // +1/s a minute, read with a standard error of 0.05/s a minute, carried 210 s: 3.3/s more.
+    const perMs = 1 / 60_000;
+    expect(rentWithinNoise({ ...base, slope: perMs, slopeNoise: 0.05 * perMs })).toBeUndefined();
+    // The same slope read with a standard error as large as itself (two minutes at this rate): noise.
+    expect(rentWithinNoise({ ...base, slope: perMs, slopeNoise: perMs })).toBeDefined();
+    // Carried forward only as far as it was seen.
+    expect(rentWithinNoise({ ...base, slope: perMs, slopeNoise: 0.05 * perMs, slopeSeen: 0 })).toBeDefined();
+  });
+
+  it('lets it go when the queue waits: the oldest task, or one arriving behind the backlog', () => {
+    const calm = base.waitBudgetMs * CALM_WAIT_SHARE;
+    expect(rentWithinNoise({ ...base, oldestQueuedMs: calm + 1 })).toBeUndefined();
+    // 32 slots of 3.5 s: a backlog of 60 is 6.56 s of wait, more than half of 13 s; 59 is 6.45 s.
+    expect(rentWithinNoise({ ...base, backlog: 60 })).toBeUndefined();
+    expect(rentWithinNoise({ ...base, backlog: 59 })).toBeDefined();
+  });
+
+  it('never holds for a fleet with no node or no counted window', () => {
+    expect(rentWithinNoise({ ...base, nodes: 0 })).toBeUndefined();
+    expect(rentWithinNoise({ ...base, longWindowMs: 0 })).toBeUndefined();
+  });
+});
+
+describe('demand and the planner with the evidence test', () => {
+  const policy = makePolicy({ maxNodes: 20, latencyTargetMs: 30_000, concurrencyPerNode: 8, scaleDownDelayMs: 10_000 });
+  const ready = (id: string): NodeView => ({ id, state: 'ready', inFlight: 8, pricePerHour: 2, requestedAt: T - 3_600_000, billingIncrementSec: 1, minLeaseSec: 60, interruptible: false });
+  // Ten minutes of rate samples, flat at 9/s, then a noise peak over the last two minutes.
+  const rates: RateSample[] = [];
+  for (let t = T - 600_000; t <= T; t += 10_000) rates.push({ at: t, rate: t <= T - 120_000 ? 9 : 9 + ((t - (T - 120_000)) / 120_000) * 0.6 });
+  const steady = (over: Partial<WorkloadObservation> = {}): WorkloadObservation => ({
+    name: 'w',
+    queued: 10,
+    inFlight: 32,
+    arrivalRateShort: 9.2,
+    arrivalRateLong: 9.2,
+    serviceTimeMs: 3500,
+    oldestQueuedMs: 500,
+    coldStartMs: 180_000,
+    observedForMs: 3_600_000,
+    nodes: ['a', 'b', 'c', 'd'].map(ready),
+    paused: false,
+    memory: { ...INITIAL_MEMORY, rates },
+    ...over,
+  });
+
+  it('holds a fleet at capacity through a noise peak, and says what the estimate asked for', () => {
+    const demand = estimateDemand(steady(), policy, 1000, T);
+    expect(demand.heldBack).toBeDefined();
+    expect(demand.heldBack!.nodes).toBeGreaterThan(4);
+    expect(demand.nodesUp).toBe(4);
+    const decision = plan({ now: T, tickMs: 1000, workloads: [steady()] }, { w: policy }, [makeOffer({ id: 'o', pricePerHour: 2 })], { maxPerHour: undefined, total: undefined, hourlyRate: 8, committed: 0, workloads: {} });
+    const d = decision.workloads[0]!;
+    expect(d.add).toHaveLength(0);
+    const step = d.reason.step as { kind: string; need?: { heldBack?: { nodes: number } } };
+    expect(step.kind).toBe('scale-up');
+    expect(step.need?.heldBack?.nodes).toBe(demand.heldBack!.nodes);
+    expect(renderReason(d.reason)).toMatch(/within its noise/);
+  });
+
+  it('rents when the evidence is there (a queue that waits, a rate out of the noise), and leaves a fleet with a node coming to the look-ahead', () => {
+    const waiting = estimateDemand(steady({ oldestQueuedMs: 10_000 }), policy, 1000, T);
+    expect(waiting.heldBack).toBeUndefined();
+    expect(waiting.nodesUp).toBeGreaterThan(4);
+    const rising = estimateDemand(steady({ arrivalRateLong: 12, arrivalRateShort: 12 }), policy, 1000, T);
+    expect(rising.heldBack).toBeUndefined();
+    expect(rising.nodesUp).toBeGreaterThan(4);
+    // With a node still provisioning the fleet is not all up: the look-ahead decides alone.
+    const coming = estimateDemand(steady({ nodes: [...['a', 'b', 'c'].map(ready), { ...ready('d'), state: 'provisioning', requestedAt: T - 10_000 }] }), policy, 1000, T);
+    expect(coming.heldBack).toBeUndefined();
+  });
+});
