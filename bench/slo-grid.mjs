@@ -19,9 +19,10 @@
 //   zero. They are fixed by their seeds, not tuned to any policy.
 // - when ../shared/traces is there: the Azure conversation hour as it is, the same hour
 //   on for 5 minutes and off for 15, and a sparse one (every 6th request, 1 minute of
-//   every 10).
+//   every 10); and hours of four clients of a production service from the ServeGen rate
+//   windows, bursty as single clients are.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSim, root } from './sim-bundle.mjs';
 
@@ -109,6 +110,47 @@ if (existsSync(azure)) {
   traces.push(['azure-sparse', writeCsv('azure-sparse', rows.filter(([t], k) => k % 6 === 0 && t % 600 < 60))]);
 } else {
   console.log(`slo-grid: ${azure} is absent; the Azure-derived traces are skipped`);
+}
+// ServeGen (Apache-2.0): one file per client of a production LLM service, a rate and a
+// fitted inter-arrival law per 10-minute window. Four clients of m-large at the quartiles
+// of the mean rates between 0.3 and 6 requests/s; of each, its busiest hour and one other
+// hour with traffic (seeded), as request-level traces (arrivals drawn by the simulator's
+// own ServeGen reader, token counts as above). Hours of more than 100k requests are left
+// out: they add minutes to the grid and nothing its other cells do not show.
+const servegen = join(root, '..', 'shared', 'traces', 'servegen', 'language', 'm-large');
+if (existsSync(servegen)) {
+  const rnd = new sim.Random(7);
+  const clients = readdirSync(servegen)
+    .filter((f) => f.endsWith('-trace.csv'))
+    .sort()
+    .map((f) => {
+      const rows = readFileSync(join(servegen, f), 'utf8').trim().split('\n');
+      return { f, mean: rows.reduce((a, l) => a + Number(l.split(',')[1]), 0) / rows.length };
+    })
+    .filter((c) => c.mean > 0.3 && c.mean < 6)
+    .sort((a, b) => a.mean - b.mean || (a.f < b.f ? -1 : 1));
+  const HOUR_MS = 3_600_000;
+  for (const i of [0, 1, 2, 3].map((q) => Math.min(clients.length - 1, Math.floor((q * clients.length) / 3)))) {
+    const client = clients[i];
+    const t = await sim.readTrace(join(servegen, client.f), { format: 'servegen', service: { baseMs: 50, msPerInputToken: 0.1, msPerOutputToken: 20, defaultServiceMs: 2732 }, seed: 1 });
+    const counts = [];
+    for (let k = 0; k < t.count; k++) counts[Math.floor(t.arrivalMs[k] / HOUR_MS)] = (counts[Math.floor(t.arrivalMs[k] / HOUR_MS)] ?? 0) + 1;
+    const busy = counts.map((c, h) => [c ?? 0, h]).filter(([c]) => c > 200 && c <= 100_000);
+    if (busy.length === 0) continue;
+    const busiest = busy.reduce((a, b) => (b[0] > a[0] ? b : a))[1];
+    const other = busy[Math.floor(rnd.next() * busy.length)][1];
+    for (const h of [...new Set([busiest, other])]) {
+      const rows = [];
+      for (let k = 0; k < t.count; k++) {
+        const at = t.arrivalMs[k];
+        if (at >= h * HOUR_MS && at < (h + 1) * HOUR_MS) rows.push([(at - h * HOUR_MS) / 1000, ...tokens(rnd)]);
+      }
+      const name = `sg-${client.f.replace('-trace.csv', '').replace('chunk-', 'c')}-h${h}`;
+      traces.push([name, writeCsv(name, rows)]);
+    }
+  }
+} else {
+  console.log(`slo-grid: ${servegen} is absent; the ServeGen-derived traces are skipped`);
 }
 
 const colds = quick ? [60] : [15, 60, 180];
