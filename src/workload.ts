@@ -162,6 +162,7 @@ export class WorkloadRuntime {
       queued: this.queue.size,
       inFlight: this.queue.running,
       arrivalRate: (now, windowSec) => this.arrivals.rate(now, windowSec),
+      arrivalDispersion: (now, windowSec) => this.arrivals.dispersion(now, windowSec),
       countingSince: this.createdAt,
       serviceTime: this.serviceTime,
       oldestQueuedAt: () => this.queue.oldestQueuedAt(),

@@ -14,7 +14,8 @@
  *    are read over the part of them that arrivals were seen in (see
  *    {@link arrivalsSeenMs}), as far as noise cannot explain it: seconds into a
  *    return of traffic, a minute's window still holds the quiet before it.
- * 2. Randomness. Fluid arithmetic ignores it; the M/M/k tail does not. The fewest
+ * 2. Randomness. Fluid arithmetic ignores it; the M/M/k tail does not (with its waits
+ *    stretched for arrivals burstier than Poisson, mmk-tail.ts). The fewest
  *    slots k at which, at offered load a = λ·S (Erlang C), at most 1 % of tasks
  *    would wait past their budget say how many slots beyond the mean load are
  *    needed; that headroom is held back from every fleet below. A task's budget is
@@ -63,7 +64,7 @@ import { forecastError, type PendingForecast } from './forecast.js';
 import { LONG_RATE_WINDOW_MS, rateSlope, rateSpan, recentRates, slopeNoise, TREND_SPAN_MS } from './trend.js';
 import { rentWithinNoise } from './rent-evidence.js';
 import { missShare } from './slo.js';
-import { slotsForLatency } from './mmk-tail.js';
+import { arrivalVariability, slotsForLatency } from './mmk-tail.js';
 
 export { MODEL_LATE_SHARE, slotsForLatency } from './mmk-tail.js';
 
@@ -196,7 +197,11 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
   const sustained = Math.max(0, Math.min(arrivalRate, longRate));
   const rateAtNewNodes = arrivalRate / 1000 + slope * (LONG_WINDOW_LAG_MS + newNodeAt);
   const load = rateAtNewNodes * serviceTimeMs;
-  const arrivalSlots = slotsForLatency(load, shareBudgetsMs, serviceTimeMs, maxSlots, missShare(policy.sloTarget));
+  // Bursty arrivals wait longer than Poisson ones at the same load (mmk-tail.ts): the
+  // tail is read with budgets shrunk by how much longer.
+  const variability = arrivalVariability(workload.arrivalDispersion, spread);
+  const tailBudgetsMs = variability === 1 ? shareBudgetsMs : shareBudgetsMs.map((ms) => ms / variability);
+  const arrivalSlots = slotsForLatency(load, tailBudgetsMs, serviceTimeMs, maxSlots, missShare(policy.sloTarget));
 
   const live = workload.nodes.filter((n) => n.state !== 'draining');
   const ready = live.filter((n) => n.state === 'ready').length;
@@ -256,7 +261,7 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
       slopeSeen: Math.min(1, rateSpan(history) / Math.max(reach, 1)),
       reachMs: reach,
       serviceMs: serviceTimeMs,
-      shareBudgetsMs,
+      shareBudgetsMs: tailBudgetsMs,
       missShare: missShare(policy.sloTarget),
       oldestQueuedMs: Math.max(0, workload.oldestQueuedMs),
       backlog: projection.backlog,

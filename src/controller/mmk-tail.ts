@@ -49,3 +49,29 @@ export function slotsForLatency(load: number, waitBudgetsMs: number | readonly n
   }
   return maxSlots + 1;
 }
+
+/**
+ * How much longer than M/M/k's the waits of a stream run, by the Allen–Cunneen
+ * approximation for GI/G/k queues: the waits scale with `(ca² + cs²) / 2`, where `ca²`
+ * is the squared coefficient of variation of the inter-arrival times and `cs²` that of
+ * the service times (both 1 in M/M/k). `ca²` is read as the index of dispersion of the
+ * per-second arrival counts (it tends to `ca²` for a renewal stream, and it also counts
+ * bursts that outlast a second); `cs²` from the service-time spread (equal shares of
+ * the recent service times). At least 1: a minute of counts that reads smoother than
+ * Poisson is noise more often than regularity, and the Poisson tail stays the floor.
+ * The planner divides the wait budgets it gives {@link slotsForLatency} by this, so
+ * that a bursty stream keeps the headroom its bursts need.
+ */
+export function arrivalVariability(dispersion: number | undefined, serviceSpreadMs: readonly number[] | undefined): number {
+  const ca2 = dispersion !== undefined && Number.isFinite(dispersion) && dispersion > 0 ? dispersion : 1;
+  let cs2 = 1;
+  if (serviceSpreadMs !== undefined && serviceSpreadMs.length > 1) {
+    let sum = 0;
+    for (const ms of serviceSpreadMs) sum += ms;
+    const mean = sum / serviceSpreadMs.length;
+    let squares = 0;
+    for (const ms of serviceSpreadMs) squares += (ms - mean) ** 2;
+    if (mean > 0) cs2 = squares / serviceSpreadMs.length / (mean * mean);
+  }
+  return Math.max(1, (ca2 + cs2) / 2);
+}

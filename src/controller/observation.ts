@@ -98,6 +98,12 @@ export interface WorkloadObservation {
   /** Arrivals per second over the long (stable) window. */
   arrivalRateLong: number;
   /**
+   * Index of dispersion of the long window's per-second arrival counts (variance over
+   * mean): about 1 for Poisson arrivals, more for bursty ones (metrics/rate-meter.ts).
+   * Undefined: not measured (no arrival in the window, or a source that does not count it).
+   */
+  arrivalDispersion?: number | undefined;
+  /**
    * How long arrivals have been counted, ms. Until it covers the long window, the
    * long rate reads low and rises by itself, which is no trend. Absent: long enough.
    */

@@ -33,6 +33,8 @@ export interface ObservationSource {
   readonly inFlight: number;
   /** Arrivals per second over the last `windowSec` seconds at `now`. */
   arrivalRate(now: number, windowSec: number): number;
+  /** Index of dispersion of the per-second arrival counts over the last `windowSec` seconds (absent: not counted). */
+  arrivalDispersion?(now: number, windowSec: number): number | undefined;
   /** Clock time arrivals are counted from. */
   readonly countingSince: number;
   readonly serviceTime: ServiceTimeStats;
@@ -67,6 +69,7 @@ export function observe(source: ObservationSource, now: number): WorkloadObserva
     inFlight: source.inFlight,
     arrivalRateShort: source.arrivalRate(now, SHORT_WINDOW_SEC),
     arrivalRateLong: source.arrivalRate(now, LONG_WINDOW_SEC),
+    arrivalDispersion: source.arrivalDispersion?.(now, LONG_WINDOW_SEC),
     observedForMs: now - source.countingSince,
     serviceTimeMs: st.value,
     serviceTimeSpreadMs: st.spread(SERVICE_SPREAD_POINTS),

@@ -47,7 +47,7 @@ export interface RentEvidenceInput {
   /** How far ahead the trend is carried: to the time a node rented now would be serving, and half a window. */
   reachMs: number;
   serviceMs: number;
-  /** Wait budgets per share of tasks (as the M/M/k tail takes them) and the planned miss share. */
+  /** Wait budgets per share of tasks (as the M/M/k tail takes them, stretched for bursty arrivals) and the planned miss share. */
   shareBudgetsMs: readonly number[];
   missShare: number;
   /** What the oldest queued task has waited, the tasks waiting beyond the busy slots, and the steady wait budget. */

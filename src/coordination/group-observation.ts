@@ -1,7 +1,10 @@
 /**
  * What each replica publishes about a workload every tick, and how the leader adds
  * the replicas' observations into one for the planner. Pure. Counts and rates add
- * up (the hour's completions and misses too: the miss budget is the group's); the service time is the mean weighted by each replica's completions; the
+ * up (the hour's completions and misses too: the miss budget is the group's); the
+ * arrivals' dispersion is the sum's with each replica's Poisson part independent and
+ * its bursts (the excess over Poisson) coming together with the others' (replicas take
+ * shares of one stream: a burst split n ways reads n times calmer on each); the service time is the mean weighted by each replica's completions; the
  * oldest wait and the slowest tail are the group's worst; per-node tasks in flight
  * add up across the replicas that share the node.
  */
@@ -16,6 +19,8 @@ export interface ReplicaObservation {
   inFlight: number;
   arrivalRateShort: number;
   arrivalRateLong: number;
+  /** Index of dispersion of its per-second arrival counts (absent: not measured). */
+  arrivalDispersion?: number;
   serviceTimeMs: number | null;
   serviceTimeTailMs: number | null;
   oldestQueuedMs: number;
@@ -57,6 +62,7 @@ export function toReplicaObservation(
     nodeInFlight,
     nodeOldestMs,
     ...(local.sloWindow ? { slo: { requests: local.sloWindow.requests, misses: local.sloWindow.misses } } : {}),
+    ...(local.arrivalDispersion !== undefined ? { arrivalDispersion: local.arrivalDispersion } : {}),
   };
 }
 
@@ -69,6 +75,7 @@ export function parseReplicaObservation(json: string): ReplicaObservation | unde
     if (typeof o.nodeInFlight !== 'object' || o.nodeInFlight === null) return undefined;
     // A window that does not add up is left out, not the whole observation.
     if (o.slo !== undefined && !validWindow(o.slo)) delete o.slo;
+    if (o.arrivalDispersion !== undefined && !(typeof o.arrivalDispersion === 'number' && Number.isFinite(o.arrivalDispersion) && o.arrivalDispersion >= 0)) delete o.arrivalDispersion;
     return o;
   } catch {
     return undefined;
@@ -107,7 +114,10 @@ export function sumObservations(
   const nodeOldest = new Map<string, number>();
   // The miss budget is the group's: every replica's completions and misses of the hour.
   const window = own.sloWindow === undefined ? undefined : { ...own.sloWindow };
+  // Bursts that come together: their standard deviations (per second) add up.
+  let burst = burstDeviation(own.arrivalDispersion, own.arrivalRateLong);
   for (const o of fresh) {
+    burst += burstDeviation(o.arrivalDispersion, o.arrivalRateLong);
     if (window !== undefined && o.slo !== undefined) {
       window.requests += o.slo.requests;
       window.misses += o.slo.misses;
@@ -132,6 +142,7 @@ export function sumObservations(
     arrivalRateShort: short,
     arrivalRateLong: long,
     oldestQueuedMs: oldest,
+    arrivalDispersion: long > 0 ? 1 + (burst * burst) / long : own.arrivalDispersion,
     serviceTimeMs: weight > 0 ? weighted / weight : undefined,
     serviceTimeTailMs: tail,
     sloWindow: window,
@@ -141,4 +152,9 @@ export function sumObservations(
       oldestTaskMs: Math.max(n.oldestTaskMs ?? 0, nodeOldest.get(n.id) ?? 0),
     })),
   };
+}
+
+/** Standard deviation of the part of a replica's per-second arrival count beyond Poisson (0 when not measured). */
+function burstDeviation(dispersion: number | undefined, rate: number): number {
+  return dispersion !== undefined && dispersion > 1 && rate > 0 ? Math.sqrt((dispersion - 1) * rate) : 0;
 }

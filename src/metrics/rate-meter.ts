@@ -39,6 +39,26 @@ export class RateMeter {
     return sum;
   }
 
+  /**
+   * Index of dispersion of the whole-second counts of the last `windowSec` seconds (the
+   * current, partial second left out): their variance over their mean, about 1 for
+   * Poisson arrivals and more for bursty ones. Undefined with no event in the window.
+   */
+  dispersion(nowMs: number, windowSec: number): number | undefined {
+    const w = Math.min(Math.max(2, Math.floor(windowSec)), this.horizonSec - 1);
+    this.advanceTo(Math.floor(nowMs / 1000));
+    let sum = 0;
+    let squares = 0;
+    for (let i = 1; i <= w; i++) {
+      const c = this.buckets[(this.headSecond - i + this.horizonSec * 2) % this.horizonSec]!;
+      sum += c;
+      squares += c * c;
+    }
+    const mean = sum / w;
+    if (!(mean > 0)) return undefined;
+    return Math.max(0, squares / w - mean * mean) / mean;
+  }
+
   private advanceTo(second: number): void {
     if (this.headSecond < 0) {
       this.headSecond = second;

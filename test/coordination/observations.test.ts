@@ -39,6 +39,25 @@ describe('summing observations (pure)', () => {
     expect(sumObservations(local(), 100, [], 1500, 1000)).toEqual(local());
   });
 
+  it("sums the arrivals' dispersion with Poisson parts apart and bursts together", () => {
+    // Two replicas, each Poisson at 2/s: the sum is Poisson too.
+    const poisson = toReplicaObservation('rb', local({ arrivalDispersion: 1 }), 0, {}, {}, 1000);
+    expect(poisson.arrivalDispersion).toBe(1);
+    expect(sumObservations(local({ arrivalDispersion: 1 }), 0, [poisson], 1000, 1000).arrivalDispersion).toBeCloseTo(1, 9);
+    // A stream of dispersion 9 split evenly two ways reads (9 - 1) / 2 + 1 = 5 on each: summed, 9 again.
+    const half = toReplicaObservation('rb', local({ arrivalDispersion: 5 }), 0, {}, {}, 1000);
+    expect(sumObservations(local({ arrivalDispersion: 5 }), 0, [half], 1000, 1000).arrivalDispersion).toBeCloseTo(9, 9);
+    // A replica that did not measure it counts as Poisson.
+    const unmeasured = toReplicaObservation('rb', local(), 0, {}, {}, 1000);
+    expect(unmeasured).not.toHaveProperty('arrivalDispersion');
+    expect(sumObservations(local({ arrivalDispersion: 5 }), 0, [unmeasured], 1000, 1000).arrivalDispersion).toBeCloseTo(1 + (4 * 2) / 4, 9);
+    // A malformed one is dropped, not the observation.
+    const parsed = parseReplicaObservation(JSON.stringify({ ...half, arrivalDispersion: 'lots' }));
+    expect(parsed).toBeDefined();
+    expect(parsed).not.toHaveProperty('arrivalDispersion');
+    expect(parseReplicaObservation(JSON.stringify({ ...half, arrivalDispersion: -1 }))).not.toHaveProperty('arrivalDispersion');
+  });
+
   it('adds up the hour’s completions and misses of every replica; a window that does not add up is left out', () => {
     const window = (requests: number, misses: number) => ({ sloWindow: { requests, misses, windowMs: 3_600_000 } });
     const other = toReplicaObservation('rb', local(window(300, 9)), 300, {}, {}, 1000);

@@ -132,6 +132,7 @@ export class AdaptiveController implements Controller {
       queued: c.queued,
       inFlight: c.inFlight,
       arrivalRate: (now, windowSec) => c.arrivals.rate(now, windowSec),
+      arrivalDispersion: (now, windowSec) => c.arrivals.dispersion(now, windowSec),
       // Arrivals are counted from the trace's start.
       countingSince: 0,
       serviceTime: c.serviceTime,
