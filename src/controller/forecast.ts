@@ -4,7 +4,10 @@
  * the arrival rate one cold start ahead, when capacity rented now arrives; if the
  * rate then is higher, the backlog grows by the difference for about a cold start
  * before more capacity can help. Each forecast is kept until its time comes, then
- * scored against the long-window rate seen then; the relative errors' mean square is
+ * scored against the long-window rate seen then, by how far the rate came in above it:
+ * a forecast that was too high cost capacity, not waiting, and needs no margin (bursts
+ * that end before the capacity asked for them arrives would otherwise widen the margin
+ * that asks for more still). The relative shortfalls' mean square is
  * kept over the last few dozen forecasts (about five minutes), so a spike keeps the
  * margin wide until it is well past. Pure: memory in, memory out.
  */
@@ -58,7 +61,7 @@ export function trackForecast(record: ForecastRecord | undefined, now: number, o
       pending.push(f);
       continue;
     }
-    const error = (observedRate - f.rate) / Math.max(observedRate, f.rate, SMALLEST_RATE);
+    const error = Math.max(0, observedRate - f.rate) / Math.max(observedRate, f.rate, SMALLEST_RATE);
     meanSquare += (error * error - meanSquare) / ERROR_MEMORY;
   }
   const last = pending[pending.length - 1];
@@ -69,7 +72,7 @@ export function trackForecast(record: ForecastRecord | undefined, now: number, o
   return { pending, meanSquare };
 }
 
-/** Root-mean-square relative error of the scored forecasts (the prior before any), or undefined without a record. */
+/** Root-mean-square relative shortfall of the scored forecasts (the prior before any), or undefined without a record. */
 export function forecastError(record: ForecastRecord | undefined): number | undefined {
   return record === undefined ? undefined : Math.sqrt(record.meanSquare);
 }

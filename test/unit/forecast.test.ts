@@ -21,14 +21,17 @@ describe('forecast record', () => {
     expect(r3.pending.map((f) => f.rate)).toEqual([10, 12]);
   });
 
-  it('scores a due forecast by its relative error, weighed into the mean square', () => {
+  it('scores a due forecast by how far the rate came in above it, weighed into the mean square', () => {
     const start: ForecastRecord = { pending: [{ due: 60_000, rate: 8 }], meanSquare: 0.04 };
-    // Seen 10/s where 8/s was forecast: error (10 - 8) / 10 = 0.2, squared 0.04; the mean stays.
+    // Seen 10/s where 8/s was forecast: shortfall (10 - 8) / 10 = 0.2, squared 0.04; the mean stays.
     expect(forecastError(trackForecast(start, 60_000, 10, undefined))).toBeCloseTo(0.2, 12);
-    // Seen 4/s: error (4 - 8) / 8 = -0.5, squared 0.25, weighing 1/ERROR_MEMORY.
-    const scored = trackForecast(start, 60_000, 4, undefined);
+    // Seen 16/s: (16 - 8) / 16 = 0.5, squared 0.25, weighing 1/ERROR_MEMORY.
+    const scored = trackForecast(start, 60_000, 16, undefined);
     expect(scored.meanSquare).toBeCloseTo(0.04 + (0.25 - 0.04) / ERROR_MEMORY, 12);
     expect(scored.pending).toEqual([]);
+    // Seen 4/s: a forecast too high cost capacity, not waiting: scored as no shortfall.
+    const over = trackForecast(start, 60_000, 4, undefined);
+    expect(over.meanSquare).toBeCloseTo(0.04 - 0.04 / ERROR_MEMORY, 12);
     // Not due yet: kept, nothing scored, however long since the last one.
     expect(trackForecast(start, 59_999, 1000, undefined)).toBe(start);
     // Nothing forecast, one arrival a minute seen: a whole miss, not a division by zero.
