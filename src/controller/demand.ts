@@ -64,7 +64,7 @@ import { forecastError, type PendingForecast } from './forecast.js';
 import { LONG_RATE_WINDOW_MS, rateSlope, rateSpan, recentRates, slopeNoise, TREND_SPAN_MS } from './trend.js';
 import { rentWithinNoise } from './rent-evidence.js';
 import { missShare } from './slo.js';
-import { arrivalVariability, slotsForLatency } from './mmk-tail.js';
+import { arrivalVariability, MIN_SERVICE_MS, slotsForLatency } from './mmk-tail.js';
 
 export { MODEL_LATE_SHARE, slotsForLatency } from './mmk-tail.js';
 
@@ -77,8 +77,6 @@ export const MAX_FORECAST_MARGIN_SHARE = 0.5;
 /** Standard deviations of the forecast's recent relative error held back (see forecast.ts). */
 export const FORECAST_SIGMAS = 2;
 
-// Guards against a zero or absurdly small service time dividing by zero.
-const MIN_SERVICE_MS = 1e-3;
 const EPSILON = 1e-9;
 // Poisson noise allowance on the short window (standard deviations).
 const BURST_SIGMAS = 2;

@@ -3,8 +3,8 @@
  * tasks wait past their budget (Erlang C, with one budget per share of tasks). Pure.
  */
 
-// Guards against a zero or absurdly small service time dividing by zero.
-const MIN_SERVICE_MS = 1e-3;
+/** Guards against a zero or absurdly small service time dividing by zero, ms. */
+export const MIN_SERVICE_MS = 1e-3;
 
 /**
  * Share of tasks the M/M/k model lets wait past their budget unless told otherwise:
