@@ -21,7 +21,7 @@ import { parseOptions } from '../config/parse.js';
 import { ScalingSchema } from '../config/workload.js';
 
 /** Scaling keys the simulator models, under the same names at the top level. */
-const MODELLED_SCALING = ['minNodes', 'maxNodes', 'latencyTargetMs', 'sloTarget', 'concurrencyPerNode', 'scaleDownDelayMs', 'keepAliveMs'] as const;
+export const MODELLED_SCALING = ['minNodes', 'maxNodes', 'latencyTargetMs', 'sloTarget', 'concurrencyPerNode', 'scaleDownDelayMs', 'keepAliveMs'] as const;
 
 /** Options of `compute.workload()` that say nothing the simulator models. */
 const WORKLOAD_ONLY = ['gpu', 'image', 'env', 'maxAttempts', 'timeoutMs', 'nodeTimeoutMs', 'maxStreamBytes', 'maxStreamEventBytes', 'request'] as const;
@@ -30,7 +30,10 @@ const WORKLOAD_ONLY = ['gpu', 'image', 'env', 'maxAttempts', 'timeoutMs', 'nodeT
 export interface FoldedPolicy {
   /** The simulator's keys only (what `SimPolicySchema` parses). */
   flat: Record<string, unknown>;
-  /** Keys the file set, flat names (for the report's provenance). */
+  /**
+   * What the file wrote, for the report's provenance: its top-level keys, and `scaling.<key>`
+   * for each key of its `scaling` (the rest of a `scaling` the file has are the SDK's defaults).
+   */
   keys: string[];
   /** Workload options accepted but not modelled, as paths (`gpu`, `scaling.maxQueued`). */
   notModelled: string[];
@@ -62,5 +65,6 @@ export function foldWorkloadShape(value: unknown, where: string): FoldedPolicy {
     }
     for (const key of written) if (!(MODELLED_SCALING as readonly string[]).includes(key)) notModelled.push(`scaling.${key}`);
   }
-  return { flat, keys: Object.keys(flat), notModelled };
+  const keys = [...Object.keys(input), ...(input.scaling !== undefined && typeof input.scaling === 'object' && input.scaling !== null ? Object.keys(input.scaling).map((k) => `scaling.${k}`) : [])];
+  return { flat, keys, notModelled };
 }

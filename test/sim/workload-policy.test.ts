@@ -43,6 +43,8 @@ describe('policy.json in the SDK workload shape', () => {
     expect(simDefaults.latencyTargetMs).toBeUndefined();
     // A flat file is left as it is.
     expect(foldWorkloadShape({ coldStartSec: 15 }, 'p.json')).toEqual({ flat: { coldStartSec: 15 }, keys: ['coldStartSec'], notModelled: [] });
+    // What the file wrote, for the report's provenance.
+    expect(folded.keys.sort()).toEqual(['budget', 'coldStartSec', 'env', 'gpu', 'image', 'scaling', 'scaling.concurrencyPerNode', 'scaling.latencyTargetMs', 'scaling.maxNodes', 'scaling.maxQueued', 'scaling.sloTarget']);
   });
 
   it('rejects a key given twice, a bad scaling value and an unknown scaling key, naming the field', () => {
@@ -74,6 +76,8 @@ describe('policy.json in the SDK workload shape', () => {
     expect(report.settings).toMatchObject({ latencyTargetMs: 45_000, maxNodes: 12, concurrencyPerNode: 4, sloTarget: 0.95, coldStartSec: 30 });
     expect(report.policies.map((p) => p.policy)).toEqual(['adaptive', 'kpa']);
     expect(out.join('')).toMatch(/slots per node\s+4\s+\(from policy\.json\)/);
+    // Not written in its scaling: the SDK's default, said as such.
+    expect(out.join('')).toMatch(/scale-down delay 10000 ms\s+\(the SDK's default for scaling\.scaleDownDelayMs\)/);
     const note = err.join('');
     for (const path of ['gpu', 'image', 'env', 'scaling.maxQueued']) expect(note).toContain(path);
     for (const text of [out.join(''), note, readFileSync(json, 'utf8')]) expect(text).not.toContain(SECRET);

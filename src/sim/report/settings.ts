@@ -5,6 +5,7 @@
  */
 import { formatRate } from '../../util/money.js';
 import type { SimReport } from './types.js';
+import { MODELLED_SCALING } from '../workload-policy.js';
 
 /** One labelled setting. */
 export interface SettingLine {
@@ -18,7 +19,13 @@ export interface SettingLine {
 export function settingLines(report: SimReport, fromPolicy: readonly string[] = []): SettingLine[] {
   const s = report.settings;
   const t = report.trace;
-  const from = (key: string, note: string): string => (fromPolicy.includes(key) ? 'from policy.json' : note);
+  // Written in policy.json (at the top level or in its `scaling`), or left to the SDK's
+  // default by a `scaling` that does not name it, or the simulator's own default.
+  const from = (key: string, note: string): string => {
+    if (fromPolicy.includes(key) || fromPolicy.includes(`scaling.${key}`)) return 'from policy.json';
+    if (fromPolicy.includes('scaling') && (MODELLED_SCALING as readonly string[]).includes(key)) return `the SDK's default for scaling.${key}`;
+    return note;
+  };
   const svc =
     t.serviceSource === 'trace'
       ? 'from the trace'
