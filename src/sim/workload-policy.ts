@@ -53,9 +53,10 @@ export function foldWorkloadShape(value: unknown, where: string): FoldedPolicy {
     if ((WORKLOAD_ONLY as readonly string[]).includes(key)) notModelled.push(key);
     else flat[key] = v;
   }
+  // The keys the file's `scaling` names (the rest of it are the SDK's defaults).
+  const written = typeof input.scaling === 'object' && input.scaling !== null ? Object.keys(input.scaling) : [];
   if (input.scaling !== undefined) {
     const scaling = parseOptions(ScalingSchema, input.scaling, `${where}: scaling`) as Record<string, unknown>;
-    const written = typeof input.scaling === 'object' && input.scaling !== null ? Object.keys(input.scaling) : [];
     for (const key of MODELLED_SCALING) {
       if (key in input && written.includes(key)) {
         throw new ComputeError('CONFIG_INVALID', `${where}: ${key} is given both at the top level and in scaling; keep one`, { details: { paths: [key, `scaling.${key}`] } });
@@ -65,6 +66,5 @@ export function foldWorkloadShape(value: unknown, where: string): FoldedPolicy {
     }
     for (const key of written) if (!(MODELLED_SCALING as readonly string[]).includes(key)) notModelled.push(`scaling.${key}`);
   }
-  const keys = [...Object.keys(input), ...(input.scaling !== undefined && typeof input.scaling === 'object' && input.scaling !== null ? Object.keys(input.scaling).map((k) => `scaling.${k}`) : [])];
-  return { flat, keys, notModelled };
+  return { flat, keys: [...Object.keys(input), ...written.map((k) => `scaling.${k}`)], notModelled };
 }
