@@ -264,6 +264,7 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
       oldestQueuedMs: Math.max(0, workload.oldestQueuedMs),
       backlog: projection.backlog,
       waitBudgetMs: steadyMs,
+      dispersion: workload.arrivalDispersion,
     });
     if (hold !== undefined) {
       heldBack = { nodes: nodesUp, ...hold };

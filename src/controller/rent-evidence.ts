@@ -16,7 +16,12 @@
  *   {@link EVIDENCE_SIGMAS} standard deviations of its count, plus the trend read over
  *   the last ten minutes less as many of its standard errors (trend.ts
  *   `slopeNoise`), carried forward as the planner carries its trend, needs no more
- *   slots than the fleet has by the M/M/k tail at the planned miss share;
+ *   slots than the fleet has by the M/M/k tail at the planned miss share. Both
+ *   deviations are a Poisson count's stretched by the stream's measured burstiness:
+ *   the variance of a count is its index of dispersion times its mean, so a stream
+ *   that arrives in clumps swings further by chance (a ServeGen client at three times
+ *   the Poisson variance, common for them, swings 1.7 times as far in a minute) and
+ *   needs a larger rise to show one;
  * - the queue says the same: its oldest task has waited at most
  *   {@link CALM_WAIT_SHARE} of the wait budget, and so would a task arriving now
  *   behind the backlog (the tasks beyond the busy slots, over the fleet's slots).
@@ -54,6 +59,11 @@ export interface RentEvidenceInput {
   oldestQueuedMs: number;
   backlog: number;
   waitBudgetMs: number;
+  /**
+   * The stream's index of dispersion (variance over mean of its per-second counts;
+   * observation.ts `arrivalDispersion`). Undefined or below 1: Poisson.
+   */
+  dispersion?: number | undefined;
 }
 
 /** Why a rent was held back: the load the planner cannot rule out, and the slots it needs. */
@@ -70,8 +80,10 @@ export function rentWithinNoise(input: RentEvidenceInput): NoiseHold | undefined
   const calmMs = input.waitBudgetMs * CALM_WAIT_SHARE;
   if (!(input.oldestQueuedMs <= calmMs) || !((Math.max(0, input.backlog) * serviceMs) / have <= calmMs)) return undefined;
   const windowSec = longWindowMs / 1000;
-  const rate = Math.max(0, longRate - (EVIDENCE_SIGMAS * Math.sqrt(Math.max(0, longRate) * windowSec)) / windowSec);
-  const slope = Number.isFinite(input.slopeNoise) ? Math.max(0, input.slope - EVIDENCE_SIGMAS * input.slopeNoise) * input.slopeSeen : 0;
+  const dispersion = input.dispersion !== undefined && input.dispersion > 1 ? input.dispersion : 1;
+  const rate = Math.max(0, longRate - (EVIDENCE_SIGMAS * Math.sqrt(dispersion * Math.max(0, longRate) * windowSec)) / windowSec);
+  const slopeNoise = Math.sqrt(dispersion) * input.slopeNoise;
+  const slope = Number.isFinite(slopeNoise) ? Math.max(0, input.slope - EVIDENCE_SIGMAS * slopeNoise) * input.slopeSeen : 0;
   const lowLoad = ((rate + slope * input.reachMs) / 1000) * serviceMs;
   const slots = slotsForLatency(lowLoad, input.shareBudgetsMs, serviceMs, have, input.missShare);
   return slots <= have ? { lowLoad, slots } : undefined;

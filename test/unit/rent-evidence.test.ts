@@ -55,6 +55,27 @@ describe('rent evidence', () => {
     expect(rentWithinNoise({ ...base, slope: perMs, slopeNoise: 0.05 * perMs, slopeSeen: 0 })).toBeDefined();
   });
 
+  it('reads a bursty stream with the wider noise of its count, a Poisson one with the plain one', () => {
+    // At 10/s, Poisson noise over a minute is σ = √600 / 60 = 0.41/s: the low bound 9.18/s
+    // needs more than 32 slots of 3.5 s, so the rent goes ahead. At three times the
+    // Poisson variance the count swings √3 times as far: the low bound 8.59/s fits.
+    const rising = { ...base, longRate: 10 };
+    expect(rentWithinNoise(rising)).toBeUndefined();
+    expect(rentWithinNoise({ ...rising, dispersion: 1 })).toBeUndefined();
+    expect(rentWithinNoise({ ...rising, dispersion: 0.4 })).toBeUndefined();
+    const hold = rentWithinNoise({ ...rising, dispersion: 3 });
+    expect(hold).toBeDefined();
+    expect(hold!.lowLoad).toBeCloseTo((10 - (EVIDENCE_SIGMAS * Math.sqrt(3 * 600)) / 60) * 3.5, 9);
+    // A rise beyond even that noise goes ahead.
+    expect(rentWithinNoise({ ...base, longRate: 11, dispersion: 3 })).toBeUndefined();
+    // The trend's standard error widens alike: a slope that stands out of Poisson noise
+    // by 3 standard errors does not out of three times its variance.
+    const perMs = 1 / 60_000;
+    const trending = { ...base, slope: perMs, slopeNoise: perMs / 3 };
+    expect(rentWithinNoise(trending)).toBeUndefined();
+    expect(rentWithinNoise({ ...trending, dispersion: 3 })).toBeDefined();
+  });
+
   it('lets it go when the queue waits: the oldest task, or one arriving behind the backlog', () => {
     const calm = base.waitBudgetMs * CALM_WAIT_SHARE;
     expect(rentWithinNoise({ ...base, oldestQueuedMs: calm + 1 })).toBeUndefined();
