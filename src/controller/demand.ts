@@ -261,6 +261,8 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
       serviceMs: serviceTimeMs,
       shareBudgetsMs: tailBudgetsMs,
       missShare: missShare(policy.sloTarget),
+      recentRate: (workload.arrivalRateShort * shortMs) / shortSeenMs,
+      coldStartMs,
       oldestQueuedMs: Math.max(0, workload.oldestQueuedMs),
       backlog: projection.backlog,
       waitBudgetMs: steadyMs,

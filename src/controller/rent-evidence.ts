@@ -22,19 +22,30 @@
  *   that arrives in clumps swings further by chance (a ServeGen client at three times
  *   the Poisson variance, common for them, swings 1.7 times as far in a minute) and
  *   needs a larger rise to show one;
- * - the queue says the same: its oldest task has waited at most
- *   {@link CALM_WAIT_SHARE} of the wait budget, and so would a task arriving now
- *   behind the backlog (the tasks beyond the busy slots, over the fleet's slots).
+ * - the queue does not say otherwise. What the queue has waited is the longer of its
+ *   oldest task's wait and what a task arriving now would wait behind the backlog
+ *   (the tasks beyond the busy slots, over the fleet's slots). Up to
+ *   {@link CALM_WAIT_SHARE} of the wait budget it is calm. Past the whole budget it
+ *   rents, whatever the cause. In between, it holds only while the fleet works the
+ *   backlog off, at the arrival rate of the last few seconds, within a cold start:
+ *   at 85 to 90 % utilisation a queue of half the budget comes and goes by chance
+ *   (service times vary, and arrivals cluster), and a node rented for it arrives a
+ *   cold start later, after the queue has gone, to be given back. A queue the fleet
+ *   does not work off by then is no chance: more work is coming than the fleet
+ *   serves (the first sign of a rise, before the minute's rate shows it), or long
+ *   tasks hold its slots (heavy-tailed service times, where the mean service time
+ *   overstates what the slots get through).
  *
  * A rise that is real shows on both soon enough: a rate above the fleet by more
- * than the noise, a trend that stands out over ten minutes, or a queue that waits.
+ * than the noise, a trend that stands out over ten minutes, or a queue that waits
+ * and does not drain.
  * Capacity on its way, a fleet below its floor, and a first node are not held back.
  */
 import { slotsForLatency } from './mmk-tail.js';
 
 /** Standard deviations of the rate (and standard errors of the trend) the evidence is read at. */
 export const EVIDENCE_SIGMAS = 2;
-/** Share of the wait budget the oldest queued task may have waited for the queue to count as calm. */
+/** Share of the wait budget the queue may have waited and count as calm whatever the arrivals. */
 export const CALM_WAIT_SHARE = 0.5;
 
 /** What the evidence test reads. Rates per second, times in ms. */
@@ -55,6 +66,13 @@ export interface RentEvidenceInput {
   /** Wait budgets per share of tasks (as the M/M/k tail takes them, stretched for bursty arrivals) and the planned miss share. */
   shareBudgetsMs: readonly number[];
   missShare: number;
+  /**
+   * Arrivals per second over the last few seconds (the short window, over the part of
+   * it arrivals were seen in), and the cold start: whether the fleet works a queue off
+   * before a node rented now could serve.
+   */
+  recentRate: number;
+  coldStartMs: number;
   /** What the oldest queued task has waited, the tasks waiting beyond the busy slots, and the steady wait budget. */
   oldestQueuedMs: number;
   backlog: number;
@@ -77,8 +95,13 @@ export function rentWithinNoise(input: RentEvidenceInput): NoiseHold | undefined
   const { nodes, slotsPerNode, longRate, longWindowMs, serviceMs } = input;
   if (nodes <= 0 || !(longWindowMs > 0)) return undefined;
   const have = nodes * slotsPerNode;
-  const calmMs = input.waitBudgetMs * CALM_WAIT_SHARE;
-  if (!(input.oldestQueuedMs <= calmMs) || !((Math.max(0, input.backlog) * serviceMs) / have <= calmMs)) return undefined;
+  const waitedMs = Math.max(input.oldestQueuedMs, (Math.max(0, input.backlog) * serviceMs) / have);
+  if (!(waitedMs <= input.waitBudgetMs)) return undefined;
+  if (!(waitedMs <= input.waitBudgetMs * CALM_WAIT_SHARE)) {
+    const spareSlots = have - (Math.max(0, input.recentRate) / 1000) * serviceMs;
+    const drainMs = (Math.max(0, input.backlog) * serviceMs) / spareSlots;
+    if (!(spareSlots > 0 && drainMs <= input.coldStartMs)) return undefined;
+  }
   const windowSec = longWindowMs / 1000;
   const dispersion = input.dispersion !== undefined && input.dispersion > 1 ? input.dispersion : 1;
   const rate = Math.max(0, longRate - (EVIDENCE_SIGMAS * Math.sqrt(dispersion * Math.max(0, longRate) * windowSec)) / windowSec);

@@ -29,6 +29,9 @@ describe('rent evidence', () => {
     serviceMs: 3500,
     shareBudgetsMs: [26_500],
     missShare: 0.01,
+    // Below the 32 / 3.5 s = 9.14/s the fleet serves: 4 slots to spare.
+    recentRate: 8,
+    coldStartMs: 180_000,
     oldestQueuedMs: 1000,
     backlog: 20,
     waitBudgetMs: 13_000,
@@ -76,12 +79,35 @@ describe('rent evidence', () => {
     expect(rentWithinNoise({ ...trending, dispersion: 3 })).toBeDefined();
   });
 
-  it('lets it go when the queue waits: the oldest task, or one arriving behind the backlog', () => {
+  it('lets it go when the queue waits past half the budget and the fleet would not work it off within a cold start', () => {
     const calm = base.waitBudgetMs * CALM_WAIT_SHARE;
-    expect(rentWithinNoise({ ...base, oldestQueuedMs: calm + 1 })).toBeUndefined();
+    // 10/s of 3.5 s is 35 busy slots: more than the fleet's 32.
+    const outrunning = { ...base, recentRate: 10 };
+    expect(rentWithinNoise({ ...outrunning, oldestQueuedMs: calm + 1 })).toBeUndefined();
+    expect(rentWithinNoise({ ...outrunning, oldestQueuedMs: calm })).toBeDefined();
     // 32 slots of 3.5 s: a backlog of 60 is 6.56 s of wait, more than half of 13 s; 59 is 6.45 s.
-    expect(rentWithinNoise({ ...base, backlog: 60 })).toBeUndefined();
-    expect(rentWithinNoise({ ...base, backlog: 59 })).toBeDefined();
+    expect(rentWithinNoise({ ...outrunning, backlog: 60 })).toBeUndefined();
+    expect(rentWithinNoise({ ...outrunning, backlog: 59 })).toBeDefined();
+    // An unreadable recent rate counts as outrunning.
+    expect(rentWithinNoise({ ...base, recentRate: Number.NaN, backlog: 60 })).toBeUndefined();
+    // At 9/s, 0.5 slot to spare: 60 tasks of 3.5 s take 420 s to work off, longer than
+    // a 180 s cold start (long tasks holding slots read the same way), shorter than 600 s.
+    const slow = { ...base, recentRate: 9, backlog: 60 };
+    expect(rentWithinNoise(slow)).toBeUndefined();
+    expect(rentWithinNoise({ ...slow, coldStartMs: 600_000 })).toBeDefined();
+  });
+
+  it('holds through a queue of chance the fleet works off within a cold start, up to the whole budget', () => {
+    const calm = base.waitBudgetMs * CALM_WAIT_SHARE;
+    // At 8/s, 4 slots to spare: 60 tasks of 3.5 s are worked off in 52.5 s, within the cold start.
+    expect(rentWithinNoise({ ...base, oldestQueuedMs: calm + 1 })).toBeDefined();
+    expect(rentWithinNoise({ ...base, backlog: 60 })).toBeDefined();
+    expect(rentWithinNoise({ ...base, oldestQueuedMs: base.waitBudgetMs })).toBeDefined();
+    // Past the whole budget it rents whatever the cause: 119 tasks are 13.02 s behind 32 slots.
+    const patient = { ...base, coldStartMs: 3_600_000 };
+    expect(rentWithinNoise({ ...patient, oldestQueuedMs: base.waitBudgetMs + 1 })).toBeUndefined();
+    expect(rentWithinNoise({ ...patient, backlog: 119 })).toBeUndefined();
+    expect(rentWithinNoise({ ...patient, backlog: 118 })).toBeDefined();
   });
 
   it('never holds for a fleet with no node or no counted window', () => {
@@ -127,9 +153,19 @@ describe('demand and the planner with the evidence test', () => {
   });
 
   it('rents when the evidence is there (a queue that waits, a rate out of the noise), and leaves a fleet with a node coming to the look-ahead', () => {
-    const waiting = estimateDemand(steady({ oldestQueuedMs: 10_000 }), policy, 1000, T);
+    // The oldest task has waited 10 s, past half the steady budget, while 9.6/s of 3.5 s
+    // (33.6 busy slots) come to 32 slots.
+    const waiting = estimateDemand(steady({ oldestQueuedMs: 10_000, arrivalRateShort: 9.6 }), policy, 1000, T);
     expect(waiting.heldBack).toBeUndefined();
     expect(waiting.nodesUp).toBeGreaterThan(4);
+    // The same wait while 8.5/s come: a queue of chance the fleet works off; past the
+    // whole budget it rents all the same.
+    const chance = estimateDemand(steady({ oldestQueuedMs: 10_000, arrivalRateShort: 8.5 }), policy, 1000, T);
+    expect(chance.heldBack).toBeDefined();
+    expect(chance.nodesUp).toBe(4);
+    const late = estimateDemand(steady({ oldestQueuedMs: 27_000, arrivalRateShort: 8.5 }), policy, 1000, T);
+    expect(late.heldBack).toBeUndefined();
+    expect(late.nodesUp).toBeGreaterThan(4);
     const rising = estimateDemand(steady({ arrivalRateLong: 12, arrivalRateShort: 12 }), policy, 1000, T);
     expect(rising.heldBack).toBeUndefined();
     expect(rising.nodesUp).toBeGreaterThan(4);
