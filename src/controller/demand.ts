@@ -45,8 +45,9 @@
  *    when the projection says so: no whole node is paid for a fraction of one.
  * 4. Tasks in flight hold their slots: never fewer slots than tasks in flight.
  * 5. Evidence. A fleet that is all up grows only when the load it cannot carry is
- *    more than the estimates' noise, or the queue already waits (rent-evidence.ts):
- *    near a whole number of nodes, noise alone would rent a node at every peak.
+ *    more than the estimates' noise, or the queue already waits and would not drain
+ *    before a new node could serve (rent-evidence.ts): near a whole number of nodes,
+ *    noise alone would rent a node at every peak.
  *
  * Unknown service time: S = latencyTarget / 2, and while ready nodes run tasks (whose
  * completions will soon measure it) the fleet at most doubles on that guess.
