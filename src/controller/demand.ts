@@ -174,7 +174,9 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
   const shortMs = SHORT_WINDOW_SEC * 1000;
   const longRate = overSeen(workload.arrivalRateLong, LONG_RATE_WINDOW_MS, seenMs);
   const shortSeenMs = Math.min(shortMs, seenMs);
-  const arrivalRate = idle ? 0 : robustRate((workload.arrivalRateShort * shortMs) / shortSeenMs, longRate, shortSeenMs / 1000);
+  // The short window's rate over the part of it arrivals were seen in.
+  const shortRate = (workload.arrivalRateShort * shortMs) / shortSeenMs;
+  const arrivalRate = idle ? 0 : robustRate(shortRate, longRate, shortSeenMs / 1000);
   if (idle) return { nodes: 0, nodesUp: 0, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots: 0, backlogSlots: 0, forecast: undefined };
 
   const concurrency = Math.max(1, policy.concurrencyPerNode);
@@ -262,7 +264,7 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
       serviceMs: serviceTimeMs,
       shareBudgetsMs: tailBudgetsMs,
       missShare: missShare(policy.sloTarget),
-      recentRate: (workload.arrivalRateShort * shortMs) / shortSeenMs,
+      recentRate: shortRate,
       coldStartMs,
       oldestQueuedMs: Math.max(0, workload.oldestQueuedMs),
       backlog: projection.backlog,
