@@ -62,7 +62,7 @@
 import type { NodeView, PlannerPolicy, WorkloadObservation } from './observation.js';
 import { fewestNodes, type ProjectionInput } from './projection.js';
 import { forecastError, type PendingForecast } from './forecast.js';
-import { LONG_RATE_WINDOW_MS, rateSlope, rateSpan, recentRates, slopeNoise, TREND_SPAN_MS } from './trend.js';
+import { LONG_RATE_WINDOW_MS, rateLevel, rateSlope, rateSpan, recentRates, slopeNoise, TREND_SPAN_MS } from './trend.js';
 import { rentWithinNoise } from './rent-evidence.js';
 import { missShare } from './slo.js';
 import { arrivalVariability, MIN_SERVICE_MS, slotsForLatency } from './mmk-tail.js';
@@ -265,6 +265,7 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
       shareBudgetsMs: tailBudgetsMs,
       missShare: missShare(policy.sloTarget),
       recentRate: shortRate,
+      tenMinuteRate: rateLevel(history),
       coldStartMs,
       oldestQueuedMs: Math.max(0, workload.oldestQueuedMs),
       backlog: projection.backlog,

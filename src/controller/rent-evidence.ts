@@ -34,7 +34,15 @@
  *   does not work off by then is no chance: more work is coming than the fleet
  *   serves (the first sign of a rise, before the minute's rate shows it), or long
  *   tasks hold its slots (heavy-tailed service times, where the mean service time
- *   overstates what the slots get through).
+ *   overstates what the slots get through). On a steady stream (one that does not
+ *   clump, {@link STEADY_MAX_DISPERSION}, and whose ten-minute trend shows no rise)
+ *   the last few seconds of a queue of chance are the clump that made it, so they
+ *   read high exactly when the test is asked (in the grid's steady Poisson hour, 3.2
+ *   to 4.2/s against a stream of 2/s at each rent they let through). There the backlog
+ *   is worked off against the lower of that rate and the ten-minute one
+ *   (trend.ts `rateLevel`), which is the stream's rate to within a few per cent; a
+ *   fleet near full load on such a stream (a fixed fleet sized to the mean runs at
+ *   85 to 95 %) would otherwise rent at every such queue.
  *
  * A rise that is real shows on both soon enough: a rate above the fleet by more
  * than the noise, a trend that stands out over ten minutes, or a queue that waits
@@ -47,6 +55,12 @@ import { slotsForLatency } from './mmk-tail.js';
 export const EVIDENCE_SIGMAS = 2;
 /** Share of the wait budget the queue may have waited and count as calm whatever the arrivals. */
 export const CALM_WAIT_SHARE = 0.5;
+/**
+ * Index of dispersion up to which a stream counts as steady for the queue's drain
+ * rate (see the module comment): Poisson is 1; ServeGen's clients read 1 to 3 in most
+ * minutes and 10 to 40 in their bursts.
+ */
+export const STEADY_MAX_DISPERSION = 2;
 
 /** What the evidence test reads. Rates per second, times in ms. */
 export interface RentEvidenceInput {
@@ -73,6 +87,11 @@ export interface RentEvidenceInput {
    */
   recentRate: number;
   coldStartMs: number;
+  /**
+   * The ten-minute rate, arrivals per second (trend.ts `rateLevel`); undefined until
+   * the samples span long enough. Read for the drain only on a steady stream.
+   */
+  tenMinuteRate?: number | undefined;
   /** What the oldest queued task has waited, the tasks waiting beyond the busy slots, and the steady wait budget. */
   oldestQueuedMs: number;
   backlog: number;
@@ -97,16 +116,20 @@ export function rentWithinNoise(input: RentEvidenceInput): NoiseHold | undefined
   const have = nodes * slotsPerNode;
   const waitedMs = Math.max(input.oldestQueuedMs, (Math.max(0, input.backlog) * serviceMs) / have);
   if (!(waitedMs <= input.waitBudgetMs)) return undefined;
+  const dispersion = input.dispersion !== undefined && input.dispersion > 1 ? input.dispersion : 1;
+  const slopeNoise = Math.sqrt(dispersion) * input.slopeNoise;
+  // The rise the ten-minute trend shows beyond its noise (0: none shown).
+  const rising = Number.isFinite(slopeNoise) ? Math.max(0, input.slope - EVIDENCE_SIGMAS * slopeNoise) : 0;
   if (!(waitedMs <= input.waitBudgetMs * CALM_WAIT_SHARE)) {
-    const spareSlots = have - (Math.max(0, input.recentRate) / 1000) * serviceMs;
+    const steadyStream = input.tenMinuteRate !== undefined && dispersion <= STEADY_MAX_DISPERSION && rising === 0;
+    const drainRate = Math.max(0, steadyStream ? Math.min(input.recentRate, input.tenMinuteRate!) : input.recentRate);
+    const spareSlots = have - (drainRate / 1000) * serviceMs;
     const drainMs = (Math.max(0, input.backlog) * serviceMs) / spareSlots;
     if (!(spareSlots > 0 && drainMs <= input.coldStartMs)) return undefined;
   }
   const windowSec = longWindowMs / 1000;
-  const dispersion = input.dispersion !== undefined && input.dispersion > 1 ? input.dispersion : 1;
   const rate = Math.max(0, longRate - (EVIDENCE_SIGMAS * Math.sqrt(dispersion * Math.max(0, longRate) * windowSec)) / windowSec);
-  const slopeNoise = Math.sqrt(dispersion) * input.slopeNoise;
-  const slope = Number.isFinite(slopeNoise) ? Math.max(0, input.slope - EVIDENCE_SIGMAS * slopeNoise) * input.slopeSeen : 0;
+  const slope = rising * input.slopeSeen;
   const lowLoad = ((rate + slope * input.reachMs) / 1000) * serviceMs;
   const slots = slotsForLatency(lowLoad, input.shareBudgetsMs, serviceMs, have, input.missShare);
   return slots <= have ? { lowLoad, slots } : undefined;

@@ -73,6 +73,24 @@ export function rateSlope(samples: readonly RateSample[] | undefined): number {
 }
 
 /**
+ * The rate the samples' least-squares line reads at the latest sample, arrivals/s;
+ * undefined when they span less than {@link TREND_SPAN_MS}. Over ten minutes of a
+ * stream that neither rises nor clumps, this is its rate to within a few per cent
+ * (the long window alone carries about 9 % of Poisson noise at 2 requests a second).
+ */
+export function rateLevel(samples: readonly RateSample[] | undefined): number | undefined {
+  if (samples === undefined || samples.length < 3 || rateSpan(samples) < TREND_SPAN_MS) return undefined;
+  let sumAt = 0;
+  let sumRate = 0;
+  for (const s of samples) {
+    sumAt += s.at;
+    sumRate += s.rate;
+  }
+  const n = samples.length;
+  return Math.max(0, sumRate / n + rateSlope(samples) * (samples[n - 1]!.at - sumAt / n));
+}
+
+/**
  * Standard error of {@link rateSlope} from Poisson noise alone, in arrivals/s per ms;
  * Infinity when the samples span too little time. Each sample counts arrivals over the
  * long window, so samples closer than a window share most of them: the samples are

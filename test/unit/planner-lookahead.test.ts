@@ -10,7 +10,7 @@ import { INITIAL_MEMORY } from '../../src/controller/observation.js';
 import type { NodeView, WorkloadObservation } from '../../src/controller/observation.js';
 import { plan } from '../../src/controller/planner.js';
 import { fewestNodes, maxWait, type ProjectionInput } from '../../src/controller/projection.js';
-import { pushRate, rateSlope, recentRates, slopeNoise, TREND_SPAN_MS } from '../../src/controller/trend.js';
+import { pushRate, rateLevel, rateSlope, recentRates, slopeNoise, TREND_SPAN_MS } from '../../src/controller/trend.js';
 import { makeOffer, makePolicy } from './planner-driver.js';
 
 const T = 1_000_000;
@@ -114,6 +114,22 @@ describe('arrival rate', () => {
     // Over two minutes the same noise is more than nine times as large.
     expect(slopeNoise(recentRates(flat, TREND_SPAN_MS))).toBeGreaterThan(9 * slopeNoise(flat));
     expect(slopeNoise(flat.slice(0, 2))).toBe(Infinity);
+  });
+
+  it('reads the ten-minute level at the latest sample, once the samples span two minutes', () => {
+    // Noise around 4/s (alternating ±0.5): the level is the mean, not the last sample.
+    const noisy = Array.from({ length: 61 }, (_, i) => ({ at: 1_000_000 + i * 10_000, rate: 4 + (i % 2 === 0 ? 0.5 : -0.5) }));
+    expect(Math.abs(rateLevel(noisy)! - 4)).toBeLessThan(0.05);
+    // A straight rise of 1/s a minute from 2/s: the line's value at the last sample.
+    const rise = Array.from({ length: 61 }, (_, i) => ({ at: i * 10_000, rate: 2 + (i * 10_000) / 60_000 }));
+    expect(rateLevel(rise)).toBeCloseTo(12, 9);
+    // Too short a span to read a level from, and never below zero.
+    expect(rateLevel(noisy.slice(0, 12))).toBeUndefined();
+    expect(rateLevel(noisy.slice(0, 13))).toBeDefined();
+    expect(rateLevel(undefined)).toBeUndefined();
+    // 3, 2, 1/s and then nothing: the line ends below zero, the level at zero.
+    const ended = Array.from({ length: 13 }, (_, i) => ({ at: i * 10_000, rate: Math.max(0, 3 - i) }));
+    expect(rateLevel(ended)).toBe(0);
   });
 });
 

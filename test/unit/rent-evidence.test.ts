@@ -8,7 +8,7 @@ import { estimateDemand } from '../../src/controller/demand.js';
 import { INITIAL_MEMORY, type NodeView, type WorkloadObservation } from '../../src/controller/observation.js';
 import { renderReason } from '../../src/controller/reason-text.js';
 import { plan } from '../../src/controller/planner.js';
-import { CALM_WAIT_SHARE, EVIDENCE_SIGMAS, rentWithinNoise, type RentEvidenceInput } from '../../src/controller/rent-evidence.js';
+import { CALM_WAIT_SHARE, EVIDENCE_SIGMAS, rentWithinNoise, STEADY_MAX_DISPERSION, type RentEvidenceInput } from '../../src/controller/rent-evidence.js';
 import { slotsForLatency } from '../../src/controller/mmk-tail.js';
 import type { RateSample } from '../../src/controller/trend.js';
 import { makeOffer, makePolicy } from './planner-driver.js';
@@ -110,6 +110,27 @@ describe('rent evidence', () => {
     expect(rentWithinNoise({ ...patient, backlog: 118 })).toBeDefined();
   });
 
+  it('on a steady stream, works the queue off at the ten-minute rate, not at the clump that made it', () => {
+    // The last few seconds at 10/s (35 busy slots, more than the fleet's 32), a backlog of
+    // 60 (6.56 s, past half the budget): on the recent rate alone, a rent.
+    const clump = { ...base, recentRate: 10, backlog: 60 };
+    expect(rentWithinNoise(clump)).toBeUndefined();
+    // Ten minutes of 8/s: 4 slots to spare, the 60 tasks worked off in 52.5 s. A queue of chance.
+    expect(rentWithinNoise({ ...clump, tenMinuteRate: 8 })).toBeDefined();
+    expect(rentWithinNoise({ ...clump, tenMinuteRate: 8, dispersion: STEADY_MAX_DISPERSION })).toBeDefined();
+    // The lower of the two rates: ten minutes above the last few seconds change nothing.
+    expect(rentWithinNoise({ ...clump, recentRate: 8, tenMinuteRate: 10 })).toBeDefined();
+    expect(rentWithinNoise({ ...clump, tenMinuteRate: 9.5 })).toBeUndefined();
+    // Not on a stream that clumps: its bursts are its load.
+    expect(rentWithinNoise({ ...clump, tenMinuteRate: 8, dispersion: 3 })).toBeUndefined();
+    // Not while the ten-minute trend shows a rise: +0.1/s a minute read at ±0.01, not at ±0.1.
+    const perMinute = 1 / 60_000;
+    expect(rentWithinNoise({ ...clump, tenMinuteRate: 8, slope: 0.1 * perMinute, slopeNoise: 0.01 * perMinute })).toBeUndefined();
+    expect(rentWithinNoise({ ...clump, tenMinuteRate: 8, slope: 0.1 * perMinute, slopeNoise: 0.1 * perMinute })).toBeDefined();
+    // Past the whole budget it rents all the same.
+    expect(rentWithinNoise({ ...clump, tenMinuteRate: 8, oldestQueuedMs: base.waitBudgetMs + 1 })).toBeUndefined();
+  });
+
   it('never holds for a fleet with no node or no counted window', () => {
     expect(rentWithinNoise({ ...base, nodes: 0 })).toBeUndefined();
     expect(rentWithinNoise({ ...base, longWindowMs: 0 })).toBeUndefined();
@@ -172,5 +193,22 @@ describe('demand and the planner with the evidence test', () => {
     // With a node still provisioning the fleet is not all up: the look-ahead decides alone.
     const coming = estimateDemand(steady({ nodes: [...['a', 'b', 'c'].map(ready), { ...ready('d'), state: 'provisioning', requestedAt: T - 10_000 }] }), policy, 1000, T);
     expect(coming.heldBack).toBeUndefined();
+  });
+  it('holds a queue of chance on a steady stream whose last seconds clump, and rents for it on a stream that clumps', () => {
+    // Ten minutes at 8.8/s (30.8 of 32 slots busy), the last minute's count at a noise
+    // peak of 9.2/s that asks for a fifth node; the last 6 s brought 10/s, and the oldest
+    // task has waited 10 s, past half the steady budget.
+    const flat: RateSample[] = [];
+    for (let t = T - 600_000; t <= T; t += 10_000) flat.push({ at: t, rate: t < T ? 8.8 : 9.2 });
+    const clumped = steady({ oldestQueuedMs: 10_000, arrivalRateShort: 10, arrivalRateLong: 9.2, memory: { ...INITIAL_MEMORY, rates: flat } });
+    const held = estimateDemand(clumped, policy, 1000, T);
+    expect(held.heldBack).toBeDefined();
+    expect(held.nodesUp).toBe(4);
+    const bursty = estimateDemand({ ...clumped, arrivalDispersion: 3 }, policy, 1000, T);
+    expect(bursty.heldBack).toBeUndefined();
+    expect(bursty.nodesUp).toBeGreaterThan(4);
+    // Two minutes of samples say nothing of the ten-minute rate yet: the last seconds decide.
+    const young = estimateDemand({ ...clumped, memory: { ...INITIAL_MEMORY, rates: flat.slice(-10) } }, policy, 1000, T);
+    expect(young.heldBack).toBeUndefined();
   });
 });
