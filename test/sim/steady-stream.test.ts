@@ -20,15 +20,18 @@ function poissonHour(rate: number, seed: number) {
   return b.build({ name: 'steady', path: '-', format: 'generic', serviceSource: 'trace' });
 }
 
+/** Ours and the fixed fleet sized to the mean, on a seeded hour at 2/s (7 busy slots of a node's 8). */
+function oursAndFixed(seed: number, coldStartSec: number, latencyTargetMs: number) {
+  const trace = poissonHour(2, seed);
+  const stats = traceStats(trace);
+  const config = resolveLatencyTarget(parseSimPolicy({ coldStartSec, latencyTargetMs }), stats.p99ServiceMs);
+  const input = { trace, config, stats, seed: 1, sampleMs: 10_000, timeline: undefined };
+  return { ours: runPolicy(input, ADAPTIVE), fixed: runPolicy(input, 'fixed-reserved') };
+}
+
 describe('a steady stream near one node', () => {
   it('is carried by the fleet it needs: within 5 % of a fixed fleet sized to the mean, and within target', () => {
-    // 2/s of 3.5 s: 7 busy slots of a node's 8.
-    const trace = poissonHour(2, 21);
-    const stats = traceStats(trace);
-    const config = resolveLatencyTarget(parseSimPolicy({ coldStartSec: 60, latencyTargetMs: 60_000 }), stats.p99ServiceMs);
-    const input = { trace, config, stats, seed: 1, sampleMs: 10_000, timeline: undefined };
-    const ours = runPolicy(input, ADAPTIVE);
-    const fixed = runPolicy(input, 'fixed-reserved');
+    const { ours, fixed } = oursAndFixed(21, 60, 60_000);
     expect(fixed.sloAttainment).toBeGreaterThanOrEqual(0.99);
     expect(fixed.nodeSeconds).toBeLessThan(1.05 * 3600);
     expect(ours.sloAttainment).toBeGreaterThanOrEqual(0.99);
@@ -42,12 +45,7 @@ describe('a steady stream near one node', () => {
     // came to 1.29x the fixed fleet on average (1.14x now).
     const ratios: number[] = [];
     for (const seed of [21, 22, 23, 24]) {
-      const trace = poissonHour(2, seed);
-      const stats = traceStats(trace);
-      const config = resolveLatencyTarget(parseSimPolicy({ coldStartSec: 180, latencyTargetMs: 30_000 }), stats.p99ServiceMs);
-      const input = { trace, config, stats, seed: 1, sampleMs: 10_000, timeline: undefined };
-      const ours = runPolicy(input, ADAPTIVE);
-      const fixed = runPolicy(input, 'fixed-reserved');
+      const { ours, fixed } = oursAndFixed(seed, 180, 30_000);
       expect(fixed.sloAttainment).toBeGreaterThanOrEqual(0.99);
       expect(ours.sloAttainment).toBeGreaterThanOrEqual(0.99);
       ratios.push(ours.cost / fixed.cost);
