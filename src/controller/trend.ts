@@ -4,7 +4,8 @@
  * least-squares slope: over the last two minutes for what to rent (a new rise shows
  * there first), and over all ten with its Poisson standard error for whether a rise is
  * there at all (rent-evidence.ts: a slope read over two minutes at a few requests a
- * second is mostly noise). Pure: samples in, samples and slope out.
+ * second is mostly noise); and the line's level at the latest sample, the rate a
+ * steady stream's queue is worked off at. Pure: samples in, samples, slope and level out.
  */
 
 /** One remembered long-window arrival rate. */
