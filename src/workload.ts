@@ -30,6 +30,8 @@ export class WorkloadRuntime {
   readonly queue: TaskQueue;
   readonly dispatcher: WorkloadDispatcher;
   readonly arrivals = new RateMeter(60);
+  /** Task attempts that ended, done or failed: what the slots got through. */
+  readonly finished = new RateMeter(60);
   /** Arrival count and quiet spells, for keeping nodes warm (controller/steps/keep-warm.ts). */
   readonly spells = new IdleSpells();
   /** Clock time the workload was declared: arrivals are counted from then. */
@@ -96,6 +98,7 @@ export class WorkloadRuntime {
       hooks: {
         ...hooks,
         onAttempt: (nodeId, ms, ok) => {
+          this.finished.record(clock.now());
           if (ok) this.serviceTime.record(ms, clock.now() - ms);
           hooks.onAttempt?.(nodeId, ms, ok);
         },
@@ -163,6 +166,7 @@ export class WorkloadRuntime {
       inFlight: this.queue.running,
       arrivalRate: (now, windowSec) => this.arrivals.rate(now, windowSec),
       arrivalDispersion: (now, windowSec) => this.arrivals.dispersion(now, windowSec),
+      completionRate: (now, windowSec) => this.finished.rate(now, windowSec),
       countingSince: this.createdAt,
       serviceTime: this.serviceTime,
       oldestQueuedAt: () => this.queue.oldestQueuedAt(),

@@ -104,6 +104,12 @@ export interface WorkloadObservation {
    */
   arrivalDispersion?: number | undefined;
   /**
+   * Tasks a second the fleet finished over the long window (attempts that ended, done
+   * or failed): what its slots got through, which long tasks holding them keep below
+   * their count over the mean service time. Absent: not counted.
+   */
+  completionRateLong?: number | undefined;
+  /**
    * How long arrivals have been counted, ms. Until it covers the long window, the
    * long rate reads low and rises by itself, which is no trend. Absent: long enough.
    */

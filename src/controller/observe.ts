@@ -35,6 +35,8 @@ export interface ObservationSource {
   arrivalRate(now: number, windowSec: number): number;
   /** Index of dispersion of the per-second arrival counts over the last `windowSec` seconds (absent: not counted). */
   arrivalDispersion?(now: number, windowSec: number): number | undefined;
+  /** Task attempts that ended (done or failed) per second over the last `windowSec` seconds at `now` (absent: not counted). */
+  completionRate?(now: number, windowSec: number): number;
   /** Clock time arrivals are counted from. */
   readonly countingSince: number;
   readonly serviceTime: ServiceTimeStats;
@@ -70,6 +72,7 @@ export function observe(source: ObservationSource, now: number): WorkloadObserva
     arrivalRateShort: source.arrivalRate(now, SHORT_WINDOW_SEC),
     arrivalRateLong: source.arrivalRate(now, LONG_WINDOW_SEC),
     arrivalDispersion: source.arrivalDispersion?.(now, LONG_WINDOW_SEC),
+    completionRateLong: source.completionRate?.(now, LONG_WINDOW_SEC),
     observedForMs: now - source.countingSince,
     serviceTimeMs: st.value,
     serviceTimeSpreadMs: st.spread(SERVICE_SPREAD_POINTS),

@@ -42,7 +42,15 @@
  *   is worked off against the lower of that rate and the ten-minute one
  *   (trend.ts `rateLevel`), which is the stream's rate to within a few per cent; a
  *   fleet near full load on such a stream (a fixed fleet sized to the mean runs at
- *   85 to 95 %) would otherwise rent at every such queue.
+ *   85 to 95 %) would otherwise rent at every such queue. A steady stream's queue
+ *   that the fleet does not work off may still wait for the next tick while, growing
+ *   by the ten-minute rate less what the fleet finished over the last minute, every
+ *   task still gets through within the target before a node rented at the next tick
+ *   could serve: the top of a slow daily curve runs a few per cent above a fleet for
+ *   minutes, fills its queue far more slowly than a cold start brings a node, and
+ *   passes before one would. What the fleet finished is measured, not its slots over
+ *   the mean service time: long tasks holding the slots (heavy-tailed service times)
+ *   keep it lower, and the queue grows and drains at that pace.
  *
  * A rise that is real shows on both soon enough: a rate above the fleet by more
  * than the noise, a trend that stands out over ten minutes, or a queue that waits
@@ -92,6 +100,15 @@ export interface RentEvidenceInput {
    * the samples span long enough. Read for the drain only on a steady stream.
    */
   tenMinuteRate?: number | undefined;
+  /**
+   * Task attempts the fleet finished per second over the last minute (observation.ts
+   * `completionRateLong`), what a task may wait within the latency target (the target
+   * less the service time), and the tick: whether a steady stream's queue may grow
+   * until a node rented at the next tick could serve. Without the first, it may not.
+   */
+  finishedRate?: number | undefined;
+  targetWaitMs?: number | undefined;
+  tickMs?: number | undefined;
   /** What the oldest queued task has waited, the tasks waiting beyond the busy slots, and the steady wait budget. */
   oldestQueuedMs: number;
   backlog: number;
@@ -125,7 +142,8 @@ export function rentWithinNoise(input: RentEvidenceInput): NoiseHold | undefined
     const drainRate = Math.max(0, steadyStream ? Math.min(input.recentRate, input.tenMinuteRate!) : input.recentRate);
     const spareSlots = have - (drainRate / 1000) * serviceMs;
     const drainMs = (Math.max(0, input.backlog) * serviceMs) / spareSlots;
-    if (!(spareSlots > 0 && drainMs <= input.coldStartMs)) return undefined;
+    const worksItOff = spareSlots > 0 && drainMs <= input.coldStartMs;
+    if (!worksItOff && !(steadyStream && queueWaitsInTime(input, drainRate, have))) return undefined;
   }
   const windowSec = longWindowMs / 1000;
   const rate = Math.max(0, longRate - (EVIDENCE_SIGMAS * Math.sqrt(dispersion * Math.max(0, longRate) * windowSec)) / windowSec);
@@ -133,4 +151,19 @@ export function rentWithinNoise(input: RentEvidenceInput): NoiseHold | undefined
   const lowLoad = ((rate + slope * input.reachMs) / 1000) * serviceMs;
   const slots = slotsForLatency(lowLoad, input.shareBudgetsMs, serviceMs, have, input.missShare);
   return slots <= have ? { lowLoad, slots } : undefined;
+}
+
+/**
+ * Whether a steady stream's queue, growing by `rate` less what the fleet gets through
+ * (what it finished over the last minute, at most its slots over the mean service
+ * time), is still worked through within the target's wait by the time a node rented
+ * at the next tick could serve (a cold start and a tick from now).
+ */
+function queueWaitsInTime(input: RentEvidenceInput, rate: number, have: number): boolean {
+  const finished = input.finishedRate;
+  if (finished === undefined || !(finished > 0)) return false;
+  const throughput = Math.min((have / input.serviceMs) * 1000, finished);
+  const horizonMs = Math.max(0, input.coldStartMs) + Math.max(0, input.tickMs ?? 0);
+  const backlogThen = Math.max(0, input.backlog) + (Math.max(0, rate - throughput) / 1000) * horizonMs;
+  return (backlogThen / throughput) * 1000 <= (input.targetWaitMs ?? 0);
 }

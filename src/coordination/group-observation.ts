@@ -21,6 +21,8 @@ export interface ReplicaObservation {
   arrivalRateLong: number;
   /** Index of dispersion of its per-second arrival counts (absent: not measured). */
   arrivalDispersion?: number;
+  /** Task attempts it finished per second over the long window (absent: not measured). */
+  completionRateLong?: number;
   serviceTimeMs: number | null;
   serviceTimeTailMs: number | null;
   oldestQueuedMs: number;
@@ -63,6 +65,7 @@ export function toReplicaObservation(
     nodeOldestMs,
     ...(local.sloWindow ? { slo: { requests: local.sloWindow.requests, misses: local.sloWindow.misses } } : {}),
     ...(local.arrivalDispersion !== undefined ? { arrivalDispersion: local.arrivalDispersion } : {}),
+    ...(local.completionRateLong !== undefined ? { completionRateLong: local.completionRateLong } : {}),
   };
 }
 
@@ -76,6 +79,7 @@ export function parseReplicaObservation(json: string): ReplicaObservation | unde
     // A window that does not add up is left out, not the whole observation.
     if (o.slo !== undefined && !validWindow(o.slo)) delete o.slo;
     if (o.arrivalDispersion !== undefined && !(typeof o.arrivalDispersion === 'number' && Number.isFinite(o.arrivalDispersion) && o.arrivalDispersion >= 0)) delete o.arrivalDispersion;
+    if (o.completionRateLong !== undefined && !(typeof o.completionRateLong === 'number' && Number.isFinite(o.completionRateLong) && o.completionRateLong >= 0)) delete o.completionRateLong;
     return o;
   } catch {
     return undefined;
@@ -116,7 +120,10 @@ export function sumObservations(
   const window = own.sloWindow === undefined ? undefined : { ...own.sloWindow };
   // Bursts that come together: their standard deviations (per second) add up.
   let burst = burstDeviation(own.arrivalDispersion, own.arrivalRateLong);
+  // What the group's slots got through: every replica's, or unknown if one did not say.
+  let finished = own.completionRateLong;
   for (const o of fresh) {
+    finished = finished !== undefined && o.completionRateLong !== undefined ? finished + o.completionRateLong : undefined;
     burst += burstDeviation(o.arrivalDispersion, o.arrivalRateLong);
     if (window !== undefined && o.slo !== undefined) {
       window.requests += o.slo.requests;
@@ -143,6 +150,7 @@ export function sumObservations(
     arrivalRateLong: long,
     oldestQueuedMs: oldest,
     arrivalDispersion: long > 0 ? 1 + (burst * burst) / long : own.arrivalDispersion,
+    completionRateLong: finished,
     serviceTimeMs: weight > 0 ? weighted / weight : undefined,
     serviceTimeTailMs: tail,
     sloWindow: window,

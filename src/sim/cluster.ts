@@ -56,6 +56,8 @@ export class Cluster {
   readonly serviceTime = new RollingMean();
   /** Arrivals per second as the runtime meters them (the same RateMeter). */
   readonly arrivals = new RateMeter(60);
+  /** Completions, counted as arrivals are: what the slots got through. */
+  readonly finished = new RateMeter(60);
   /** Arrival count and quiet spells the runtime keeps (for our policy's keep-warm step). */
   readonly spells = new IdleSpells();
   /** Completions and target misses over the last hour, as the runtime keeps them (set by our policy's controller). */
@@ -124,6 +126,7 @@ export class Cluster {
     this.completed++;
     this.inFlight--;
     this.serviceTime.record(this.svc[i]!, t - this.svc[i]!);
+    this.finished.record(t);
     const node = this.nodes[k]!;
     if (node.state === 'ready') this.levels.move(node, node.inFlight, node.inFlight - 1);
     node.inFlight--;

@@ -58,6 +58,17 @@ describe('summing observations (pure)', () => {
     expect(parseReplicaObservation(JSON.stringify({ ...half, arrivalDispersion: -1 }))).not.toHaveProperty('arrivalDispersion');
   });
 
+  it('adds up what every replica finished a second, and knows none when one did not say', () => {
+    const other = toReplicaObservation('rb', local({ completionRateLong: 3 }), 0, {}, {}, 1000);
+    expect(other.completionRateLong).toBe(3);
+    expect(sumObservations(local({ completionRateLong: 2 }), 0, [other], 1000, 1000).completionRateLong).toBe(5);
+    const silent = toReplicaObservation('rc', local(), 0, {}, {}, 1000);
+    expect(silent).not.toHaveProperty('completionRateLong');
+    expect(sumObservations(local({ completionRateLong: 2 }), 0, [other, silent], 1000, 1000).completionRateLong).toBeUndefined();
+    expect(parseReplicaObservation(JSON.stringify({ ...other, completionRateLong: -4 }))).not.toHaveProperty('completionRateLong');
+    expect(parseReplicaObservation(JSON.stringify({ ...other, completionRateLong: 'many' }))).not.toHaveProperty('completionRateLong');
+  });
+
   it('adds up the hour’s completions and misses of every replica; a window that does not add up is left out', () => {
     const window = (requests: number, misses: number) => ({ sloWindow: { requests, misses, windowMs: 3_600_000 } });
     const other = toReplicaObservation('rb', local(window(300, 9)), 300, {}, {}, 1000);

@@ -5,14 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { INITIAL_MEMORY, type WorkloadObservation } from '../../src/controller/observation.js';
-import { observe, type ObservationSource } from '../../src/controller/observe.js';
+import { observe } from '../../src/controller/observe.js';
 import { plan } from '../../src/controller/planner.js';
 import { renderReason } from '../../src/controller/reason-text.js';
 import { attainment, missBudgetOf, missShare, windowAttainment } from '../../src/controller/slo.js';
 import { MAX_SPEND, MAX_TIGHTEN, spendMissBudget } from '../../src/controller/steps/miss-budget.js';
 import { ATTAINMENT_BUCKET_MS, ATTAINMENT_WINDOW_MS, AttainmentWindow } from '../../src/metrics/attainment-window.js';
-import { RollingMean } from '../../src/metrics/rolling-mean.js';
 import { makeOffer, makePolicy } from './planner-driver.js';
+import { quietSource } from './source-driver.js';
 
 const T = 10 * ATTAINMENT_WINDOW_MS;
 const HOUR = ATTAINMENT_WINDOW_MS;
@@ -114,24 +114,7 @@ describe('the window in the observation and the plan', () => {
     const window = new AttainmentWindow(500);
     window.record(T - 1000, 400);
     window.record(T - 500, 900);
-    const source: ObservationSource = {
-      name: 'w',
-      queued: 0,
-      inFlight: 0,
-      arrivalRate: () => 0,
-      countingSince: 0,
-      serviceTime: new RollingMean(),
-      oldestQueuedAt: () => undefined,
-      coldStartSeenMs: 10_000,
-      gpuModels: ['A100'],
-      offers: () => [],
-      nodes: () => [],
-      paused: false,
-      preemptedAt: undefined,
-      attainment: window,
-      memory: INITIAL_MEMORY,
-    };
-    expect(observe(source, T).sloWindow).toEqual({ requests: 2, misses: 1, windowMs: HOUR });
+    expect(observe(quietSource({ attainment: window }), T).sloWindow).toEqual({ requests: 2, misses: 1, windowMs: HOUR });
   });
 
   it('a window below target rents at least as much headroom as one within it, and says why', () => {

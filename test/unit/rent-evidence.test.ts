@@ -131,6 +131,26 @@ describe('rent evidence', () => {
     expect(rentWithinNoise({ ...clump, tenMinuteRate: 8, oldestQueuedMs: base.waitBudgetMs + 1 })).toBeUndefined();
   });
 
+  it('on a steady stream, lets a queue the fleet does not work off wait while every task still gets through within the target', () => {
+    // 30 s target, 3.5 s of service: 26.5 s of wait. The slots get through 9.14/s.
+    const steadyQueue = { ...base, recentRate: 12, backlog: 60, finishedRate: 9.14, targetWaitMs: 26_500, tickMs: 1000 };
+    // Ten minutes at 9.5/s: the queue grows by 0.36 tasks a second; in the 181 s before a
+    // node rented at the next tick serves, from 60 to 125 tasks, 13.7 s of work. It waits.
+    expect(rentWithinNoise({ ...steadyQueue, tenMinuteRate: 9.5 })).toBeDefined();
+    // At 11/s it grows to 397 tasks, 43 s: a rent. So with a 15 s target, or a 600 s cold start.
+    expect(rentWithinNoise({ ...steadyQueue, tenMinuteRate: 11 })).toBeUndefined();
+    expect(rentWithinNoise({ ...steadyQueue, tenMinuteRate: 9.5, targetWaitMs: 11_500 })).toBeUndefined();
+    expect(rentWithinNoise({ ...steadyQueue, tenMinuteRate: 9.5, coldStartMs: 600_000 })).toBeUndefined();
+    // Long tasks holding the slots: the fleet finished 7/s, not the 9.14/s its slots over
+    // the mean service time say. The queue grows by 2.5/s to 513 tasks, 73 s behind 7/s.
+    expect(rentWithinNoise({ ...steadyQueue, tenMinuteRate: 9.5, finishedRate: 7 })).toBeUndefined();
+    // What it finished counts no higher than its slots allow (a burst of short tasks).
+    expect(rentWithinNoise({ ...steadyQueue, tenMinuteRate: 11, finishedRate: 20 })).toBeUndefined();
+    // Not measured, or on a stream that clumps: no waiting.
+    expect(rentWithinNoise({ ...steadyQueue, tenMinuteRate: 9.5, finishedRate: undefined })).toBeUndefined();
+    expect(rentWithinNoise({ ...steadyQueue, tenMinuteRate: 9.5, dispersion: 3 })).toBeUndefined();
+  });
+
   it('never holds for a fleet with no node or no counted window', () => {
     expect(rentWithinNoise({ ...base, nodes: 0 })).toBeUndefined();
     expect(rentWithinNoise({ ...base, longWindowMs: 0 })).toBeUndefined();

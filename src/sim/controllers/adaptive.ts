@@ -133,6 +133,7 @@ export class AdaptiveController implements Controller {
       inFlight: c.inFlight,
       arrivalRate: (now, windowSec) => c.arrivals.rate(now, windowSec),
       arrivalDispersion: (now, windowSec) => c.arrivals.dispersion(now, windowSec),
+      completionRate: (now, windowSec) => c.finished.rate(now, windowSec),
       // Arrivals are counted from the trace's start.
       countingSince: 0,
       serviceTime: c.serviceTime,
