@@ -266,7 +266,7 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
       missShare: missShare(policy.sloTarget),
       recentRate: shortRate,
       tenMinuteRate: rateLevel(history),
-      finishedRate: workload.completionRateLong,
+      completionRate: workload.completionRateLong,
       targetWaitMs: waitBudgetMs,
       tickMs,
       coldStartMs,

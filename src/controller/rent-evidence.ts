@@ -106,7 +106,7 @@ export interface RentEvidenceInput {
    * less the service time), and the tick: whether a steady stream's queue may grow
    * until a node rented at the next tick could serve. Without the first, it may not.
    */
-  finishedRate?: number | undefined;
+  completionRate?: number | undefined;
   targetWaitMs?: number | undefined;
   tickMs?: number | undefined;
   /** What the oldest queued task has waited, the tasks waiting beyond the busy slots, and the steady wait budget. */
@@ -160,7 +160,7 @@ export function rentWithinNoise(input: RentEvidenceInput): NoiseHold | undefined
  * at the next tick could serve (a cold start and a tick from now).
  */
 function queueWaitsInTime(input: RentEvidenceInput, rate: number, have: number): boolean {
-  const finished = input.finishedRate;
+  const finished = input.completionRate;
   if (finished === undefined || !(finished > 0)) return false;
   const throughput = Math.min((have / input.serviceMs) * 1000, finished);
   const horizonMs = Math.max(0, input.coldStartMs) + Math.max(0, input.tickMs ?? 0);

@@ -53,8 +53,29 @@ export function rateSpan(samples: readonly RateSample[] | undefined): number {
 /** Least-squares slope of the samples in arrivals/s per ms; 0 when they span too little time. */
 export function rateSlope(samples: readonly RateSample[] | undefined): number {
   if (samples === undefined || samples.length < 3) return 0;
+  if (rateSpan(samples) < MIN_SPAN_MS) return 0;
+  return fitLine(samples).slope;
+}
+
+/**
+ * The rate the samples' least-squares line reads at the latest sample, arrivals/s;
+ * undefined when they span less than {@link TREND_SPAN_MS}. Over ten minutes of a
+ * stream that neither rises nor clumps, this is its rate to within a few per cent
+ * (the long window alone carries about 9 % of Poisson noise at 2 requests a second).
+ */
+export function rateLevel(samples: readonly RateSample[] | undefined): number | undefined {
+  if (samples === undefined || samples.length < 3 || rateSpan(samples) < TREND_SPAN_MS) return undefined;
+  const { slope, meanOffsetMs, meanRate } = fitLine(samples);
+  const lastOffsetMs = samples[samples.length - 1]!.at - samples[0]!.at;
+  return Math.max(0, meanRate + slope * (lastOffsetMs - meanOffsetMs));
+}
+
+/**
+ * The least-squares line through the samples: its slope (arrivals/s per ms) and the
+ * point it passes through (mean time, as an offset from the first sample, and mean rate).
+ */
+function fitLine(samples: readonly RateSample[]): { slope: number; meanOffsetMs: number; meanRate: number } {
   const first = samples[0]!.at;
-  if (samples[samples.length - 1]!.at - first < MIN_SPAN_MS) return 0;
   let sx = 0;
   let sy = 0;
   for (const s of samples) {
@@ -70,25 +91,7 @@ export function rateSlope(samples: readonly RateSample[] | undefined): number {
     num += dx * (s.rate - my);
     den += dx * dx;
   }
-  return den > 0 ? num / den : 0;
-}
-
-/**
- * The rate the samples' least-squares line reads at the latest sample, arrivals/s;
- * undefined when they span less than {@link TREND_SPAN_MS}. Over ten minutes of a
- * stream that neither rises nor clumps, this is its rate to within a few per cent
- * (the long window alone carries about 9 % of Poisson noise at 2 requests a second).
- */
-export function rateLevel(samples: readonly RateSample[] | undefined): number | undefined {
-  if (samples === undefined || samples.length < 3 || rateSpan(samples) < TREND_SPAN_MS) return undefined;
-  let sumAt = 0;
-  let sumRate = 0;
-  for (const s of samples) {
-    sumAt += s.at;
-    sumRate += s.rate;
-  }
-  const n = samples.length;
-  return Math.max(0, sumRate / n + rateSlope(samples) * (samples[n - 1]!.at - sumAt / n));
+  return { slope: den > 0 ? num / den : 0, meanOffsetMs: mx, meanRate: my };
 }
 
 /**

@@ -78,8 +78,11 @@ export function parseReplicaObservation(json: string): ReplicaObservation | unde
     if (typeof o.nodeInFlight !== 'object' || o.nodeInFlight === null) return undefined;
     // A window that does not add up is left out, not the whole observation.
     if (o.slo !== undefined && !validWindow(o.slo)) delete o.slo;
-    if (o.arrivalDispersion !== undefined && !(typeof o.arrivalDispersion === 'number' && Number.isFinite(o.arrivalDispersion) && o.arrivalDispersion >= 0)) delete o.arrivalDispersion;
-    if (o.completionRateLong !== undefined && !(typeof o.completionRateLong === 'number' && Number.isFinite(o.completionRateLong) && o.completionRateLong >= 0)) delete o.completionRateLong;
+    // An optional measure that is not a number of its own is left out.
+    for (const key of ['arrivalDispersion', 'completionRateLong'] as const) {
+      const v: unknown = o[key];
+      if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) delete o[key];
+    }
     return o;
   } catch {
     return undefined;

@@ -133,7 +133,7 @@ describe('rent evidence', () => {
 
   it('on a steady stream, lets a queue the fleet does not work off wait while every task still gets through within the target', () => {
     // 30 s target, 3.5 s of service: 26.5 s of wait. The slots get through 9.14/s.
-    const steadyQueue = { ...base, recentRate: 12, backlog: 60, finishedRate: 9.14, targetWaitMs: 26_500, tickMs: 1000 };
+    const steadyQueue = { ...base, recentRate: 12, backlog: 60, completionRate: 9.14, targetWaitMs: 26_500, tickMs: 1000 };
     // Ten minutes at 9.5/s: the queue grows by 0.36 tasks a second; in the 181 s before a
     // node rented at the next tick serves, from 60 to 125 tasks, 13.7 s of work. It waits.
     expect(rentWithinNoise({ ...steadyQueue, tenMinuteRate: 9.5 })).toBeDefined();
@@ -143,11 +143,11 @@ describe('rent evidence', () => {
     expect(rentWithinNoise({ ...steadyQueue, tenMinuteRate: 9.5, coldStartMs: 600_000 })).toBeUndefined();
     // Long tasks holding the slots: the fleet finished 7/s, not the 9.14/s its slots over
     // the mean service time say. The queue grows by 2.5/s to 513 tasks, 73 s behind 7/s.
-    expect(rentWithinNoise({ ...steadyQueue, tenMinuteRate: 9.5, finishedRate: 7 })).toBeUndefined();
+    expect(rentWithinNoise({ ...steadyQueue, tenMinuteRate: 9.5, completionRate: 7 })).toBeUndefined();
     // What it finished counts no higher than its slots allow (a burst of short tasks).
-    expect(rentWithinNoise({ ...steadyQueue, tenMinuteRate: 11, finishedRate: 20 })).toBeUndefined();
+    expect(rentWithinNoise({ ...steadyQueue, tenMinuteRate: 11, completionRate: 20 })).toBeUndefined();
     // Not measured, or on a stream that clumps: no waiting.
-    expect(rentWithinNoise({ ...steadyQueue, tenMinuteRate: 9.5, finishedRate: undefined })).toBeUndefined();
+    expect(rentWithinNoise({ ...steadyQueue, tenMinuteRate: 9.5, completionRate: undefined })).toBeUndefined();
     expect(rentWithinNoise({ ...steadyQueue, tenMinuteRate: 9.5, dispersion: 3 })).toBeUndefined();
   });
 
