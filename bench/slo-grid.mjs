@@ -16,7 +16,7 @@
 // - seeded synthetic shapes (always): on/off bursts; a steady Poisson stream; a day's
 //   diurnal swing compressed into the hour; heavy-tailed bursts (Pareto sizes, quiet
 //   gaps between); very sparse single requests; a regular periodic on/off; a ramp from
-//   zero. They are fixed by their seeds, not tuned to any policy.
+//   zero; a smooth swing that needs about 30 nodes at its top. They are fixed by their seeds, not tuned to any policy.
 // - when ../shared/traces is there: the Azure conversation hour as it is, the same hour
 //   on for 5 minutes and off for 15, and a sparse one (every 6th request, 1 minute of
 //   every 10); and hours of four clients of a production service from the ServeGen rate
@@ -99,6 +99,10 @@ synthetic('sparse-single', 24, (rnd, rows) => poisson(rnd, rows, 0, HOUR_S, () =
 synthetic('periodic-onoff', 25, (rnd, rows) => poisson(rnd, rows, 0, HOUR_S, (t) => (t % 900 < 300 ? 3 : 0), 3));
 // A ramp from zero: nothing for 5 minutes, then 0 to 5 requests/s over 40 minutes, held to the end.
 synthetic('ramp-from-zero', 26, (rnd, rows) => poisson(rnd, rows, 300, HOUR_S, (t) => Math.min(5, (5 * (t - 300)) / 2400), 5));
+// A large fleet on a smooth swing: 30 ± 18 requests/s, a sine of period 2π·10 minutes
+// (about 30 nodes at the top): no whole node of slack, and rises a cold start of 3
+// minutes has to see coming.
+synthetic('swing-large', 27, (rnd, rows) => poisson(rnd, rows, 0, HOUR_S, (t) => 30 + 18 * Math.sin(t / 600), 48));
 const azure = join(root, '..', 'shared', 'traces', 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
 if (existsSync(azure)) {
   const lines = readFileSync(azure, 'utf8').trim().split('\n').slice(1);
@@ -232,7 +236,7 @@ if (write) {
     '# The issue-14 grid (bench/slo-grid.mjs)',
     '',
     'Written by `npm run build && node bench/slo-grid.mjs --write`; do not edit by hand. Ten one-hour',
-    'request-level traces (seven seeded synthetic shapes; three derived from the Azure LLM 2023',
+    'request-level traces (eight seeded synthetic shapes; three derived from the Azure LLM 2023',
     `conversation hour in ../shared, ${shared ? 'present for this run' : 'absent for this run, so left out'}), cold start 15, 60 and 180 s, latency`,
     'target 2x p99 service, 30 s, 60 s and 5 min: our policy against every baseline, at its',
     'defaults and tuned, and the acceptance conditions as the issue states them.',
