@@ -235,9 +235,9 @@ if (write) {
   const md = [
     '# The issue-14 grid (bench/slo-grid.mjs)',
     '',
-    'Written by `npm run build && node bench/slo-grid.mjs --write`; do not edit by hand. Ten one-hour',
-    'request-level traces (eight seeded synthetic shapes; three derived from the Azure LLM 2023',
-    `conversation hour in ../shared, ${shared ? 'present for this run' : 'absent for this run, so left out'}), cold start 15, 60 and 180 s, latency`,
+    `Written by \`npm run build && node bench/slo-grid.mjs --write\`; do not edit by hand. ${traces.length} one-hour`,
+    'request-level traces (eight seeded synthetic shapes; from ../shared, three derived from the Azure',
+    `LLM 2023 conversation hour and hours of four ServeGen clients, ${shared ? 'present for this run' : 'absent for this run, so left out'}), cold start 15, 60 and 180 s, latency`,
     'target 2x p99 service, 30 s, 60 s and 5 min: our policy against every baseline, at its',
     'defaults and tuned, and the acceptance conditions as the issue states them.',
     '',
