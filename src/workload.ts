@@ -98,8 +98,9 @@ export class WorkloadRuntime {
       hooks: {
         ...hooks,
         onAttempt: (nodeId, ms, ok) => {
-          this.finished.record(clock.now());
-          if (ok) this.serviceTime.record(ms, clock.now() - ms);
+          const now = clock.now();
+          this.finished.record(now);
+          if (ok) this.serviceTime.record(ms, now - ms);
           hooks.onAttempt?.(nodeId, ms, ok);
         },
       },
