@@ -32,8 +32,7 @@
  *   wrong over a cold start (up to half the wait), and a queue measured on a stream
  *   that shows no rise needs no forecast. In between, it holds only while the fleet
  *   works the backlog off, at the arrival rate of the last few seconds, within a cold
- *   start:
- *   at 85 to 90 % utilisation a queue of half the budget comes and goes by chance
+ *   start: at 85 to 90 % utilisation a queue of half the budget comes and goes by chance
  *   (service times vary, and arrivals cluster), and a node rented for it arrives a
  *   cold start later, after the queue has gone, to be given back. A queue the fleet
  *   does not work off by then is no chance: more work is coming than the fleet
