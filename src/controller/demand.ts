@@ -62,8 +62,8 @@
 import type { NodeView, PlannerPolicy, WorkloadObservation } from './observation.js';
 import { fewestNodes, type ProjectionInput } from './projection.js';
 import { forecastError, type PendingForecast } from './forecast.js';
-import { LONG_RATE_WINDOW_MS, rateLevel, rateSlope, rateSpan, recentRates, slopeNoise, TREND_SPAN_MS } from './trend.js';
-import { rentWithinNoise } from './rent-evidence.js';
+import { curvedRise, LONG_RATE_WINDOW_MS, rateLevel, rateSlope, rateSpan, recentRates, slopeNoise, TREND_SPAN_MS } from './trend.js';
+import { CURVE_SIGMAS, rentWithinNoise } from './rent-evidence.js';
 import { missShare } from './slo.js';
 import { arrivalVariability, MIN_SERVICE_MS, slotsForLatency } from './mmk-tail.js';
 
@@ -274,6 +274,7 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
       backlog: projection.backlog,
       waitBudgetMs: steadyMs,
       dispersion: workload.arrivalDispersion,
+      curvedRise: curvedRise(history, reach, CURVE_SIGMAS, workload.arrivalDispersion),
     });
     if (hold !== undefined) {
       heldBack = { nodes: nodesUp, ...hold };

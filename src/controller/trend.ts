@@ -5,7 +5,10 @@
  * there first), and over all ten with its Poisson standard error for whether a rise is
  * there at all (rent-evidence.ts: a slope read over two minutes at a few requests a
  * second is mostly noise); and the line's level at the latest sample, the rate a
- * steady stream's queue is worked off at. Pure: samples in, samples, slope and level out.
+ * steady stream's queue is worked off at. A line through ten minutes is flat at the
+ * bottom of a trough, the moment a rise out of it starts; the parabola through the
+ * same samples is not ({@link curvedRise}). Pure: samples in, samples, slope, level and
+ * rise out.
  */
 
 /** One remembered long-window arrival rate. */
@@ -112,4 +115,69 @@ export function slopeNoise(samples: readonly RateSample[] | undefined): number {
   const sigma = Math.sqrt(Math.max(0, sum / samples.length) / windowSec);
   const independent = span / LONG_RATE_WINDOW_MS + 1;
   return (sigma * Math.sqrt(12 / independent)) / span;
+}
+
+/**
+ * The rise, arrivals/s, that the least-squares parabola through the samples predicts
+ * from the latest sample to `aheadMs` later, less `sigmas` standard errors of that
+ * prediction; 0 when it predicts no rise beyond them, or when the samples span less
+ * than {@link TREND_SPAN_MS}. The error is the Poisson noise of the long window's
+ * count (stretched by the stream's index of dispersion), with the samples worth one
+ * independent rate per window of span, as {@link slopeNoise} counts them.
+ */
+export function curvedRise(samples: readonly RateSample[] | undefined, aheadMs: number, sigmas: number, dispersion = 1): number {
+  if (samples === undefined || samples.length < 6) return 0;
+  const span = rateSpan(samples);
+  if (span < TREND_SPAN_MS) return 0;
+  const last = samples[samples.length - 1]!.at;
+  // Time in spans from the latest sample (-1 to 0), which keeps the normal equations well conditioned.
+  const powers = [0, 0, 0, 0, 0];
+  const moments = [0, 0, 0];
+  let sum = 0;
+  for (const s of samples) {
+    const x = (s.at - last) / span;
+    powers[0]! += 1;
+    powers[1]! += x;
+    powers[2]! += x * x;
+    powers[3]! += x * x * x;
+    powers[4]! += x * x * x * x;
+    moments[0]! += s.rate;
+    moments[1]! += s.rate * x;
+    moments[2]! += s.rate * x * x;
+    sum += s.rate;
+  }
+  const [p0, p1, p2, p3, p4] = powers as [number, number, number, number, number];
+  const inverse = invertSymmetric3(p0, p1, p2, p3, p4);
+  if (inverse === undefined) return 0;
+  const [m0, m1, m2] = moments as [number, number, number];
+  const b1 = inverse[1]![0]! * m0 + inverse[1]![1]! * m1 + inverse[1]![2]! * m2;
+  const b2 = inverse[2]![0]! * m0 + inverse[2]![1]! * m1 + inverse[2]![2]! * m2;
+  // The rise from x = 0 to x = h is b1·h + b2·h²; its variance is σ²·cᵀ(XᵀX)⁻¹c with c = (0, h, h²).
+  const h = aheadMs / span;
+  const rise = b1 * h + b2 * h * h;
+  const spread = h * h * inverse[1]![1]! + 2 * h * h * h * inverse[1]![2]! + h * h * h * h * inverse[2]![2]!;
+  const perSample = (Math.max(1, dispersion) * Math.max(0, sum / samples.length)) / (LONG_RATE_WINDOW_MS / 1000);
+  const independent = span / LONG_RATE_WINDOW_MS + 1;
+  const error = Math.sqrt(Math.max(0, perSample * spread * (samples.length / independent)));
+  return Math.max(0, rise - sigmas * error);
+}
+
+/**
+ * Inverse of the symmetric 3×3 matrix [[p0, p1, p2], [p1, p2, p3], [p2, p3, p4]] (the
+ * normal equations of a parabola); undefined when it is singular.
+ */
+function invertSymmetric3(p0: number, p1: number, p2: number, p3: number, p4: number): number[][] | undefined {
+  const c00 = p2 * p4 - p3 * p3;
+  const c01 = p3 * p2 - p1 * p4;
+  const c02 = p1 * p3 - p2 * p2;
+  const det = p0 * c00 + p1 * c01 + p2 * c02;
+  if (!(Math.abs(det) > 1e-12)) return undefined;
+  const c11 = p0 * p4 - p2 * p2;
+  const c12 = p2 * p1 - p0 * p3;
+  const c22 = p0 * p2 - p1 * p1;
+  return [
+    [c00 / det, c01 / det, c02 / det],
+    [c01 / det, c11 / det, c12 / det],
+    [c02 / det, c12 / det, c22 / det],
+  ];
 }

@@ -58,6 +58,18 @@ describe('rent evidence', () => {
     expect(rentWithinNoise({ ...base, slope: perMs, slopeNoise: 0.05 * perMs, slopeSeen: 0 })).toBeDefined();
   });
 
+  it('lets it go when the parabola through ten minutes predicts a rise out of a trough the line does not see', () => {
+    // 8.23/s at its low end fills 28.8 slots; 2/s more over the reach fills 35.8 of 32.
+    expect(rentWithinNoise({ ...base, curvedRise: 2 })).toBeUndefined();
+    expect(rentWithinNoise({ ...base, curvedRise: 0 })).toBeDefined();
+    // The larger of the two is carried, not their sum.
+    const perMs = 1 / 60_000;
+    const hold = rentWithinNoise({ ...base, curvedRise: 0.1, slope: 0.05 * perMs, slopeNoise: 0 });
+    expect(hold).toBeDefined();
+    const low = 9 - (EVIDENCE_SIGMAS * Math.sqrt(540)) / 60;
+    expect(hold!.lowLoad).toBeCloseTo((low + Math.max(0.1, 0.05 * perMs * base.reachMs)) * 3.5, 9);
+  });
+
   it('reads a bursty stream with the wider noise of its count, a Poisson one with the plain one', () => {
     // At 10/s, Poisson noise over a minute is σ = √600 / 60 = 0.41/s: the low bound 9.18/s
     // needs more than 32 slots of 3.5 s, so the rent goes ahead. At three times the
