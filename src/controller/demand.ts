@@ -64,6 +64,8 @@ import { fewestNodes, type ProjectionInput } from './projection.js';
 import { forecastError, type PendingForecast } from './forecast.js';
 import { curvedRise, LONG_RATE_WINDOW_MS, rateLevel, rateSlope, rateSpan, recentRates, slopeNoise, TREND_SPAN_MS } from './trend.js';
 import { CURVE_SIGMAS, rentWithinNoise } from './rent-evidence.js';
+import { nodesForMeasuredRise } from './rise-keep.js';
+import type { RiseKeepFacts } from './reason.js';
 import { missShare } from './slo.js';
 import { arrivalVariability, MIN_SERVICE_MS, slotsForLatency } from './mmk-tail.js';
 
@@ -119,6 +121,11 @@ export interface DemandEstimate {
    * slots that load needs (no more than the fleet has). `nodesUp` is then the live count.
    */
   heldBack?: { nodes: number; lowLoad: number; slots: number };
+  /**
+   * Set when `nodes` was raised to keep live nodes that a measured rise asks for again
+   * within a cold start (rise-keep.ts): what demand needs now, and the rise.
+   */
+  riseKeep?: RiseKeepFacts;
 }
 
 /**
@@ -281,7 +288,26 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
       nodesUp = live.length;
     }
   }
-  const nodes = oneNodeCarries ? 1 : Math.min(limit, Math.max(nodesUp, fewestNodes(projection, budget, newNodeAt, newNodeAt + keepWindow, floor, cap, live.length, nodesUp)));
+  let nodes = oneNodeCarries ? 1 : Math.min(limit, Math.max(nodesUp, fewestNodes(projection, budget, newNodeAt, newNodeAt + keepWindow, floor, cap, live.length, nodesUp)));
+  // A fleet above demand keeps what a measured rise takes back within a cold start (rise-keep.ts).
+  let riseKeep: RiseKeepFacts | undefined;
+  if (nodes < live.length) {
+    const rise = nodesForMeasuredRise({
+      samples: workload.memory.rates,
+      longRate,
+      dispersion: workload.arrivalDispersion,
+      reachMs: reach,
+      serviceMs: serviceTimeMs,
+      shareBudgetsMs: tailBudgetsMs,
+      missShare: missShare(policy.sloTarget),
+      slotsPerNode: concurrency,
+      maxSlots,
+    });
+    if (rise !== undefined && rise.nodes > nodes) {
+      riseKeep = { kind: 'rise-keep', nodes: Math.min(live.length, rise.nodes), needsNow: nodes, risePerSec: rise.risePerSec, reachMs: reach };
+      nodes = riseKeep.nodes;
+    }
+  }
   const backlogSlots = Math.max(0, nodes * concurrency - Math.max(arrivalSlots, inFlightLive));
   // The forecast is of the rate at newNodeAt; the long window, which lags by half its
   // length, is centred on that time half a window later: scored then.
@@ -293,6 +319,7 @@ export function estimateDemand(workload: WorkloadObservation, policy: PlannerPol
   // Listed, not spread: this runs every tick and object spread is the slow path.
   const estimate: DemandEstimate = { nodes, nodesUp, idle, arrivalRate, serviceTimeMs, serviceTimeAssumed, arrivalSlots, backlogSlots, forecast };
   if (heldBack !== undefined) estimate.heldBack = heldBack;
+  if (riseKeep !== undefined) estimate.riseKeep = riseKeep;
   return estimate;
 }
 

@@ -133,6 +133,7 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
     );
     const memory = nextMemory(base, null, tracked.recentDesired, tracked.rates, tracked.forecast, out.swap ?? moved.pending);
     if (warm.facts !== undefined) out.reason.warm = warm.facts;
+    if (demand.riseKeep !== undefined) out.reason.rise = demand.riseKeep;
     return {
       name: w.name,
       desired: out.desired,
@@ -151,6 +152,7 @@ function planWorkload(w: WorkloadObservation, policy: PlannerPolicy | undefined,
   const out = scaleDown({ w, policy, demand, target, live, recentDesired: tracked.recentDesired, now: ctx.now, horizonMs: ctx.horizonMs });
   const memory = nextMemory(base, out.lowDemandSince, tracked.recentDesired, tracked.rates, tracked.forecast, moved.pending);
   if (warm.facts !== undefined) out.reason.warm = warm.facts;
+  if (demand.riseKeep !== undefined) out.reason.rise = demand.riseKeep;
   return {
     name: w.name,
     desired: out.desired,

@@ -4,7 +4,7 @@
  */
 import { formatRate } from '../util/money.js';
 import { fmt } from './budget-guard.js';
-import type { AddGroup, BudgetRelease, LowDemandFacts, MissBudgetFacts, NeedFacts, PlanReason, Shortfall, StepReason, WarmFacts } from './reason.js';
+import type { AddGroup, BudgetRelease, LowDemandFacts, MissBudgetFacts, NeedFacts, PlanReason, RiseKeepFacts, Shortfall, StepReason, WarmFacts } from './reason.js';
 
 /** One line: what the planner saw and why it acted. */
 export function renderReason(reason: PlanReason): string {
@@ -35,14 +35,14 @@ function renderStep(step: StepReason): string {
         step.low.forMs >= step.delayMs
           ? `${what}: holding ${step.low.live} while ${step.provisioning} provisioning`
           : `${what} of ${seconds(step.delayMs)} scale-down delay: holding ${step.low.live}`;
-      return withWarm(text, step.warm);
+      return withRise(withWarm(text, step.warm), step.rise);
     }
     case 'scale-down': {
       const what = renderLow(step.low);
       const parts = [step.maxNodes !== undefined ? `above maxNodes ${step.maxNodes}: drain ${step.drained}` : `${what}: drain ${step.drained} (increments end soonest)`];
       if (step.drained === 0) parts[0] = what;
       if (step.kept > 0) parts.push(`keep ${step.kept} serving (paid for ${seconds(step.paidLeftMs)} more)`);
-      return withWarm(parts.join(step.drained === 0 ? ': ' : ', '), step.warm);
+      return withRise(withWarm(parts.join(step.drained === 0 ? ': ' : ', '), step.warm), step.rise);
     }
   }
 }
@@ -63,7 +63,7 @@ function renderUp(step: Extract<StepReason, { kind: 'scale-up' }>): string {
   } else if (step.steady) {
     text = `steady at ${current}: ${text}`;
   }
-  return withWarm(text, step.warm);
+  return withRise(withWarm(text, step.warm), step.rise);
 }
 
 function renderNeed(need: NeedFacts): string {
@@ -91,6 +91,11 @@ function renderWarm(warm: WarmFacts): string {
   const spread = warm.idleP99Ms !== undefined ? `, idle p5 ${seconds(warm.idleP5Ms ?? 0)} p99 ${seconds(warm.idleP99Ms)} over ${warm.spells} spells` : '';
   const until = warm.keepAliveMs === undefined ? 'traffic returns' : `${seconds(warm.keepAliveMs)} idle${warm.predicted ? '' : ' (no pattern of quiet spells yet: the fixed keep-alive)'}`;
   return `keep ${warm.nodes} warm until ${until}${spread}`;
+}
+
+function withRise(text: string, rise: RiseKeepFacts | undefined): string {
+  if (rise === undefined) return text;
+  return `${text}; keep ${rise.nodes} (demand now needs ${rise.needsNow}) for a measured rise of ${rise.risePerSec.toFixed(2)}/s within ${seconds(rise.reachMs)}`;
 }
 
 function withWarm(text: string, warm: WarmFacts | undefined): string {

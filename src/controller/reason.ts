@@ -112,6 +112,19 @@ export interface ReturnFacts {
   untilMs: number;
 }
 
+/**
+ * `nodes` kept, where demand now needs `needsNow`, because the rate rises by a measured
+ * `risePerSec` within `reachMs` (a cold start and the long window's lag) and would ask
+ * for them again before a rent could bring them back (controller/rise-keep.ts).
+ */
+export interface RiseKeepFacts {
+  kind: 'rise-keep';
+  nodes: number;
+  needsNow: number;
+  risePerSec: number;
+  reachMs: number;
+}
+
 /** What the keep-warm step did, when it did something. */
 export type WarmFacts = KeepWarmFacts | PreWarmFacts | ReturnFacts;
 
@@ -122,7 +135,7 @@ export type WarmFacts = KeepWarmFacts | PreWarmFacts | ReturnFacts;
  * `replace`, replacements for nodes on a much dearer offer. `hold`: demand low for less
  * than `delayMs` (or `provisioning` nodes still coming). `scale-down`: `drained` nodes,
  * `kept` surplus ones serving while paid (`paidLeftMs`), `maxNodes` when above it.
- * `warm`: nodes kept or rented for a return of traffic.
+ * `warm`: nodes kept or rented for a return of traffic; `rise`: nodes kept for a measured rise.
  */
 export type StepReason =
   | { kind: 'no-policy' }
@@ -140,9 +153,10 @@ export type StepReason =
       replace?: { count: number; pricePerHour: number };
       steady: boolean;
       warm?: WarmFacts;
+      rise?: RiseKeepFacts;
     }
-  | { kind: 'hold'; low: LowDemandFacts; delayMs: number; provisioning: number; warm?: WarmFacts }
-  | { kind: 'scale-down'; low: LowDemandFacts; drained: number; maxNodes?: number; kept: number; paidLeftMs: number; warm?: WarmFacts };
+  | { kind: 'hold'; low: LowDemandFacts; delayMs: number; provisioning: number; warm?: WarmFacts; rise?: RiseKeepFacts }
+  | { kind: 'scale-down'; low: LowDemandFacts; drained: number; maxNodes?: number; kept: number; paidLeftMs: number; warm?: WarmFacts; rise?: RiseKeepFacts };
 
 /**
  * The measured miss budget and what the planner plans with (steps/miss-budget.ts):
