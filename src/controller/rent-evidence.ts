@@ -160,16 +160,15 @@ export function rentWithinNoise(input: RentEvidenceInput): NoiseHold | undefined
   const have = nodes * slotsPerNode;
   const waitedMs = Math.max(input.oldestQueuedMs, (Math.max(0, input.backlog) * serviceMs) / have);
   const dispersion = input.dispersion !== undefined && input.dispersion > 1 ? input.dispersion : 1;
-  const slopeNoise = Math.sqrt(dispersion) * input.slopeNoise;
-  // The rise the ten-minute trend shows beyond its noise (0: none shown).
-  const rising = Number.isFinite(slopeNoise) ? Math.max(0, input.slope - EVIDENCE_SIGMAS * slopeNoise) : 0;
+  const rising = slopeBeyondNoise(input.slope, input.slopeNoise, input.dispersion);
   const steadyStream = input.tenMinuteRate !== undefined && dispersion <= STEADY_MAX_DISPERSION && rising === 0;
+  // What the fleet works a queue off against: on a steady stream, the lower of the last
+  // few seconds and the ten-minute rate (see the module comment).
+  const drainRate = Math.max(0, steadyStream ? Math.min(input.recentRate, input.tenMinuteRate!) : input.recentRate);
   if (!(waitedMs <= input.waitBudgetMs)) {
     if (!steadyStream || !(waitedMs <= (input.targetWaitMs ?? 0))) return undefined;
-    const drainRate = Math.max(0, Math.min(input.recentRate, input.tenMinuteRate!));
     if (!queueWaitsInTime(input, drainRate, have)) return undefined;
   } else if (!(waitedMs <= input.waitBudgetMs * CALM_WAIT_SHARE)) {
-    const drainRate = Math.max(0, steadyStream ? Math.min(input.recentRate, input.tenMinuteRate!) : input.recentRate);
     const spareSlots = have - (drainRate / 1000) * serviceMs;
     const drainMs = (Math.max(0, input.backlog) * serviceMs) / spareSlots;
     const worksItOff = spareSlots > 0 && drainMs <= input.coldStartMs;
@@ -182,6 +181,17 @@ export function rentWithinNoise(input: RentEvidenceInput): NoiseHold | undefined
   const lowLoad = ((rate + Math.max(slope * input.reachMs, curve)) / 1000) * serviceMs;
   const slots = slotsForLatency(lowLoad, input.shareBudgetsMs, serviceMs, have, input.missShare);
   return slots <= have ? { lowLoad, slots } : undefined;
+}
+
+/**
+ * The slope of the ten-minute trend less {@link EVIDENCE_SIGMAS} of its standard errors,
+ * each stretched by the stream's measured burstiness (the square root of its index of
+ * dispersion; undefined or below 1: Poisson), in the slope's units; 0 when it shows no
+ * rise beyond them, or its noise is unknown.
+ */
+export function slopeBeyondNoise(slope: number, slopeNoise: number, dispersion: number | undefined): number {
+  const noise = Math.sqrt(dispersion !== undefined && dispersion > 1 ? dispersion : 1) * slopeNoise;
+  return Number.isFinite(noise) ? Math.max(0, slope - EVIDENCE_SIGMAS * noise) : 0;
 }
 
 /**

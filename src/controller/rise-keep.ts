@@ -9,14 +9,14 @@
  * requests at 2×p99 service; a measured rise keeps the fleet instead.
  *
  * The rise must be measured, not guessed: the ten-minute line's slope less
- * {@link EVIDENCE_SIGMAS} of its standard errors (stretched by the stream's
+ * rent-evidence.ts `EVIDENCE_SIGMAS` of its standard errors (stretched by the stream's
  * dispersion), or the ten-minute parabola's rise less {@link CURVE_SIGMAS}, whichever
  * is larger, carried over the reach (a cold start plus the long window's lag). The
  * fleet keeps the nodes that the long rate plus that rise needs by the M/M/k tail at
  * the planned miss share, never more than it has: this only keeps, it never rents.
  */
 import { slotsForLatency } from './mmk-tail.js';
-import { CURVE_SIGMAS, EVIDENCE_SIGMAS } from './rent-evidence.js';
+import { CURVE_SIGMAS, slopeBeyondNoise } from './rent-evidence.js';
 import { curvedRise, rateSlope, slopeNoise, type RateSample } from './trend.js';
 
 /** What {@link nodesForMeasuredRise} reads. Rates per second, times in ms. */
@@ -45,12 +45,11 @@ export interface RiseKeep {
 /** See the module comment. */
 export function nodesForMeasuredRise(input: RiseKeepInput): RiseKeep | undefined {
   const { samples, reachMs } = input;
-  const stretch = Math.sqrt(input.dispersion !== undefined && input.dispersion > 1 ? input.dispersion : 1);
-  const noise = stretch * slopeNoise(samples);
-  const lineRise = Number.isFinite(noise) ? Math.max(0, rateSlope(samples) - EVIDENCE_SIGMAS * noise) * reachMs : 0;
+  const lineRise = slopeBeyondNoise(rateSlope(samples), slopeNoise(samples), input.dispersion) * reachMs;
   const risePerSec = Math.max(lineRise, curvedRise(samples, reachMs, CURVE_SIGMAS, input.dispersion));
   if (!(risePerSec > 0)) return undefined;
   const load = ((Math.max(0, input.longRate) + risePerSec) / 1000) * input.serviceMs;
   const slots = slotsForLatency(load, input.shareBudgetsMs, input.serviceMs, input.maxSlots, input.missShare);
+  // Less a hair, so that float noise in a whole number of nodes does not round up.
   return { nodes: Math.ceil(slots / Math.max(1, input.slotsPerNode) - 1e-9), risePerSec };
 }
